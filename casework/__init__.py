@@ -1,0 +1,95 @@
+"""casework: membership-admission casework for party cells, residential committees and organizers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from casework.engine import Engine, Rules
+from casework.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+class MissingSecretKey(RuntimeError):
+    """Raised at start-up when a real deployment has no SECRET_KEY."""
+
+
+def create_app(config: dict[str, Any] | None = None, *, require_secret_key: bool = True) -> Flask:
+    """Build the application. ``config`` overrides settings (tests, the demo); maintenance commands may
+    run without a SECRET_KEY, the web server may not (outside demo and tests)."""
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
+    app.config.from_object("config.Config")
+    if config:
+        app.config.from_mapping(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'casework.sqlite'}"
+    _check_secret_key(app, require_secret_key)
+    register_extensions(app)
+    register_engine(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def _check_secret_key(app: Flask, required: bool) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if required and not (app.testing or app.config.get("DEMO")):
+        raise MissingSecretKey("SECRET_KEY is not set: set it in the environment before serving casework "
+                               "(the demo and the tests make their own)")
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    login_manager.user_loader(_load_user)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+
+
+def _load_user(user_id: str):
+    from casework.models import User
+
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """Foreign keys on, and a wait instead of an immediate 'database is locked' when writers overlap."""
+    import sqlalchemy as sa
+
+    with app.app_context():
+        engine = db.engine
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def register_engine(app: Flask) -> None:
+    """One engine per process: definitions are loaded and validated once, at start."""
+    rules = Rules.from_mapping(app.config.get("CASEWORK_RULES"))
+    app.extensions["casework_engine"] = Engine.from_directory(app.config["WORKFLOWS_DIR"], rules)
+
+
+def register_blueprints(app: Flask) -> None:
+    from casework.api import bp as api_bp
+
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # the API authenticates every request itself (session or bearer token)
+
+
+def register_commands(app: Flask) -> None:
+    from casework.cli import register
+
+    register(app)

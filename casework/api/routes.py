@@ -1,0 +1,212 @@
+"""API views: parse the request, find the caller, call a service function, shape the answer.
+
+No view decides a rule of the procedure; every refusal comes from the engine with its reasons. Requests
+with a body must be JSON, which also keeps cookie-authenticated calls safe from cross-site forms.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, current_app, g, jsonify, request, send_file
+from flask_login import current_user, login_user, logout_user
+
+from casework.api import bp
+from casework.api.errors import error_response
+from casework.api.serializers import case_json, member_json, task_json, unit_json, workflow_json
+from casework.auth import authenticate, user_for_token
+from casework.engine import Engine, NotFound
+from casework.engine.scope import can_view, verification_only, visibility_clause
+from casework.engine.service import apply, available_actions, refer
+from casework.models import Case, Document, PartyMember, Task, TaskStatus, Unit, User
+from casework.extensions import db
+
+ALLOWED_DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+def engine() -> Engine:
+    return current_app.extensions["casework_engine"]
+
+
+def json_body() -> dict[str, Any]:
+    if not request.is_json:
+        abort(415, "the request body must be JSON (Content-Type: application/json)")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, "the request body must be a JSON object")
+    return body
+
+
+@bp.before_request
+def identify_caller() -> None:
+    """Bearer token first, then the signed-in session; the session endpoint itself needs neither."""
+    header = request.headers.get("Authorization", "")
+    g.api_user = None
+    if header.startswith("Bearer "):
+        g.api_user = user_for_token(db.session, header.removeprefix("Bearer ").strip())
+        if g.api_user is None:
+            abort(401, "invalid or revoked token")
+    elif current_user.is_authenticated:
+        g.api_user = current_user
+    if g.api_user is None and request.endpoint != "api.session":
+        abort(401, "sign in (POST /api/v1/session) or send a bearer token")
+
+
+def caller() -> User:
+    return g.api_user
+
+
+def _roles_json(user: User) -> list[dict[str, Any]]:
+    return [{"role": r.role, "unit_id": r.unit_id, "unit": r.unit.name} for r in user.roles]
+
+
+@bp.route("/session", methods=["GET", "POST", "DELETE"])
+def session():
+    if request.method == "POST":
+        body = json_body()
+        user = authenticate(db.session, str(body.get("username", "")), str(body.get("password", "")))
+        if user is None:
+            return error_response(401, "wrong username or password")
+        login_user(user)
+        return jsonify({"username": user.username, "full_name": user.full_name, "roles": _roles_json(user)})
+    if g.api_user is None:
+        abort(401, "not signed in")
+    if request.method == "DELETE":
+        logout_user()
+        return "", 204
+    user = caller()
+    return jsonify({"username": user.username, "full_name": user.full_name, "roles": _roles_json(user)})
+
+
+@bp.get("/workflows/<name>")
+def workflow(name: str):
+    return jsonify(workflow_json(engine().workflow(name)))
+
+
+@bp.get("/units")
+def units():
+    rows = db.session.scalars(sa.select(Unit).order_by(Unit.path)).all()
+    return jsonify({"units": [unit_json(u) for u in rows]})
+
+
+def _may_see_register(user: User, unit: Unit) -> bool:
+    """The register is personal data: shown to people holding a role at the unit or above it."""
+    lineage = set(unit.ancestor_ids)
+    return any(r.unit_id in lineage for r in user.roles)
+
+
+@bp.get("/units/<int:unit_id>/members")
+def unit_members(unit_id: int):
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not _may_see_register(caller(), unit):
+        raise NotFound("no such unit")
+    rows = db.session.scalars(sa.select(PartyMember).where(PartyMember.cell_id == unit_id)
+                              .order_by(PartyMember.full_name)).all()
+    return jsonify({"unit": unit_json(unit), "members": [member_json(m) for m in rows]})
+
+
+def _visible_case(case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None or not can_view(db.session, caller(), case_id):
+        raise NotFound("no such case")
+    return case
+
+
+def _case_response(case: Case, status: int = 200):
+    user = caller()
+    actions = available_actions(session=db.session, engine=engine(), case=case, user=user)
+    body = case_json(case, actions=actions, today=engine().today(), restricted=verification_only(user, case))
+    return jsonify(body), status
+
+
+@bp.post("/cases")
+def create_case():
+    case = refer(session=db.session, engine=engine(), user=caller(), data=json_body())
+    return _case_response(case, 201)
+
+
+@bp.get("/cases")
+def list_cases():
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = min(max(request.args.get("per_page", 50, type=int), 1), 200)
+    query = sa.select(Case).where(visibility_clause(db.session, caller()))
+    if request.args.get("state"):
+        query = query.where(Case.state == request.args["state"])
+    rows = db.session.scalars(query.order_by(Case.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    return jsonify({"page": page, "per_page": per_page, "cases": [
+        {"id": c.id, "state": c.state, "version": c.version, "candidate": c.candidate.full_name,
+         "owning_cell_id": c.owning_cell_id, "opened_on": c.opened_on.isoformat()} for c in rows]})
+
+
+@bp.get("/cases/<int:case_id>")
+def get_case(case_id: int):
+    return _case_response(_visible_case(case_id))
+
+
+@bp.post("/cases/<int:case_id>/actions/<trigger>")
+def take_action(case_id: int, trigger: str):
+    case = _visible_case(case_id)
+    body = json_body()
+    expected_version = body.pop("expected_version", None)
+    task_id = body.pop("task_id", None)
+    case = apply(session=db.session, engine=engine(), case=case, trigger=trigger, user=caller(), data=body,
+                 expected_version=expected_version, task_id=task_id)
+    return _case_response(case)
+
+
+@bp.post("/cases/<int:case_id>/documents")
+def upload_document(case_id: int):
+    """Attach a file: JSON with form_code, filename, content_type and content_base64."""
+    case = _visible_case(case_id)
+    if verification_only(caller(), case):
+        raise NotFound("no such case")
+    body = json_body()
+    missing = [k for k in ("form_code", "filename", "content_type", "content_base64") if not body.get(k)]
+    if missing:
+        return error_response(422, "missing fields", [{"code": "required", "field": k} for k in missing])
+    if body["content_type"] not in ALLOWED_DOCUMENT_TYPES:
+        return error_response(422, "only PDF, JPEG or PNG files are accepted")
+    try:
+        content = base64.b64decode(body["content_base64"], validate=True)
+    except (binascii.Error, ValueError):
+        return error_response(422, "content_base64 is not valid base64")
+    if not content or len(content) > current_app.config["MAX_CONTENT_LENGTH"]:
+        return error_response(422, "the file is empty or too large")
+    doc = Document(case_id=case.id, form_code=str(body["form_code"])[:20], filename=str(body["filename"])[:255],
+                   content_type=body["content_type"], size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                   content=content, uploaded_by_id=caller().id)
+    db.session.add(doc)
+    db.session.commit()
+    return jsonify({"id": doc.id, "form_code": doc.form_code, "filename": doc.filename, "size": doc.size}), 201
+
+
+@bp.get("/cases/<int:case_id>/documents/<int:doc_id>")
+def download_document(case_id: int, doc_id: int):
+    case = _visible_case(case_id)
+    doc = db.session.get(Document, doc_id)
+    if doc is None or doc.case_id != case.id or verification_only(caller(), case):
+        raise NotFound("no such document")
+    import io
+
+    return send_file(io.BytesIO(doc.content), mimetype=doc.content_type, download_name=doc.filename,
+                     as_attachment=True)
+
+
+@bp.get("/tasks")
+def inbox():
+    """Open tasks routed to a unit where the caller holds the task's role; overdue first, then by due date."""
+    user = caller()
+    pairs = [(r.unit_id, r.role) for r in user.roles]
+    if not pairs:
+        return jsonify({"tasks": []})
+    today = engine().today()
+    rows = db.session.scalars(
+        sa.select(Task).join(Case).where(Task.status == TaskStatus.OPEN,
+                                         sa.tuple_(Task.unit_id, Task.role).in_(pairs))
+        .order_by(Task.due_date.is_(None), Task.due_date, Task.id).limit(500)).all()
+    return jsonify({"tasks": [{**task_json(t, today), "candidate": t.case.candidate.full_name,
+                               "case_state": t.case.state} for t in rows]})

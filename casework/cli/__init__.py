@@ -1,0 +1,43 @@
+"""The ``casework`` command: Flask's CLI over the app factory, with the project's own commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+
+def _cli_app() -> Flask:
+    from casework import create_app
+
+    # Maintenance commands run without a SECRET_KEY; serving checks for one (see `serve`).
+    return create_app(require_secret_key=False)
+
+
+@click.group(cls=FlaskGroup, create_app=_cli_app, add_default_commands=True, add_version_option=False)
+def main() -> None:
+    """casework: membership-admission casework."""
+
+
+def register(app: Flask) -> None:
+    """Attach every command group to the app (so `flask --app casework` sees them too)."""
+    from casework.cli import database, tokens, workflows
+
+    for command in (database.init_db, workflows.workflow, tokens.token):
+        app.cli.add_command(command)
+    _register_optional(app)
+
+
+def _register_optional(app: Flask) -> None:
+    """Commands that live with their features register here when those modules exist."""
+    import importlib
+
+    for module_name in ("casework.cli.demo", "casework.cli.bench"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        for command in module.COMMANDS:
+            app.cli.add_command(command)

@@ -1,0 +1,345 @@
+"""Workflow definitions as data: loading ``workflows/*.yaml`` into typed, validated objects.
+
+Validation happens once, at load: a definition that names an unknown state, guard, role, routing target
+or rule, has a state nobody can reach or a non-terminal state with no way out, fails with the file, the
+element and the reason, so a bad edit never reaches a running case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from casework.engine.errors import DefinitionError
+
+OPEN_STATES = "*open"
+TASK_ACTORS = "task"
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    name: str
+    type: str
+    required: bool = True
+    label: dict[str, str] = field(default_factory=dict)
+    choices: tuple[str, ...] = ()
+    min: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    unit_kinds: tuple[str, ...] = ()
+    form_code: str | None = None
+    not_future: bool = False
+    not_before: str | None = None
+    sets: str | None = None
+
+
+@dataclass(frozen=True)
+class GuardRef:
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActorDef:
+    role: str
+    routing: str
+
+
+@dataclass(frozen=True)
+class DueDef:
+    working_days: str | None = None  # a Rules field
+    start: str | None = None  # a case date; the task's creation day when empty
+    at: str | None = None  # a case date, exactly
+
+
+@dataclass(frozen=True)
+class TaskDef:
+    kind: str
+    role: str
+    routing: tuple[str, ...]
+    stage: str | None = None
+    after: str | None = None
+    due: DueDef | None = None
+
+    @property
+    def fans_out(self) -> bool:
+        return len(self.routing) > 1 or self.routing[0] == "relative_residence_committee"
+
+
+@dataclass(frozen=True)
+class StateDef:
+    name: str
+    label: dict[str, str]
+    terminal: bool = False
+    stages: tuple[str, ...] = ()
+    tasks: tuple[TaskDef, ...] = ()
+
+    def tasks_on_entry(self, stage: str | None) -> list[TaskDef]:
+        return [t for t in self.tasks if t.after is None and t.stage == stage]
+
+
+@dataclass(frozen=True)
+class Destination:
+    state: str
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class FlagDef:
+    check: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TransitionDef:
+    trigger: str
+    label: dict[str, str]
+    sources: tuple[str | None, ...]
+    destinations: tuple[Destination, ...]
+    actors: tuple[ActorDef, ...]
+    actor_is_task: bool = False
+    task_kind: str | None = None
+    stage: str | None = None
+    fields: tuple[FieldDef, ...] = ()
+    field_sets: dict[str, str] = field(default_factory=dict)
+    guards: tuple[GuardRef, ...] = ()
+    effects: tuple[str, ...] = ()
+    flags: tuple[FlagDef, ...] = ()
+    creates: tuple[TaskDef, ...] = ()
+    clock: str | None = None
+
+    @property
+    def changes_state(self) -> bool:
+        return bool(self.destinations)
+
+    def field(self, name: str) -> FieldDef | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def target_of(self, field_def: FieldDef) -> str:
+        """Where a recorded value is projected: a case date column, or a name in ``facts``."""
+        return self.field_sets.get(field_def.name) or field_def.sets or field_def.name
+
+
+@dataclass
+class WorkflowDef:
+    name: str
+    version: int
+    label: dict[str, str]
+    initial: str
+    start: str
+    states: dict[str, StateDef]
+    transitions: list[TransitionDef]
+    file: str
+    machine: Any = None  # the shared transitions.Machine, built after validation
+
+    @property
+    def start_transition(self) -> TransitionDef:
+        return next(t for t in self.transitions if t.trigger == self.start)
+
+    def triggers(self) -> list[str]:
+        return list(dict.fromkeys(t.trigger for t in self.transitions))
+
+    def transitions_from(self, state: str, stage: str | None) -> list[TransitionDef]:
+        """Every step that can be taken in this state and stage, in definition order."""
+        return [t for t in self.transitions if state in t.sources and (t.stage is None or t.stage == stage)]
+
+    def is_terminal(self, state: str) -> bool:
+        return self.states[state].terminal
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+
+
+class _Reader:
+    """Reads one YAML file and reports problems as DefinitionError(file, element, reason)."""
+
+    def __init__(self, path: Path):
+        self.file = str(path)
+
+    def fail(self, element: str, problem: str) -> DefinitionError:
+        return DefinitionError(self.file, element, problem)
+
+    def mapping(self, value: Any, element: str) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(element, "must be a mapping")
+        return value
+
+    def label(self, raw: Any, element: str) -> dict[str, str]:
+        label = self.mapping(raw if raw is not None else {}, f"{element}.label")
+        missing = {"vi", "en"} - set(label)
+        if missing:
+            raise self.fail(f"{element}.label", f"needs both vi and en (missing {', '.join(sorted(missing))})")
+        return {k: str(v) for k, v in label.items()}
+
+    def only(self, raw: dict, allowed: set[str], element: str) -> None:
+        unknown = sorted(str(k) for k in set(raw) - allowed)
+        if unknown:
+            raise self.fail(element, f"unknown key(s): {', '.join(unknown)}")
+
+    def due(self, raw: Any, element: str) -> DueDef | None:
+        if raw is None:
+            return None
+        raw = self.mapping(raw, element)
+        self.only(raw, {"working_days", "from", "at"}, element)
+        if ("at" in raw) == ("working_days" in raw):
+            raise self.fail(element, "give either working_days (optionally with from) or at")
+        return DueDef(working_days=raw.get("working_days"), start=raw.get("from"), at=raw.get("at"))
+
+    def task(self, raw: Any, element: str) -> TaskDef:
+        raw = self.mapping(raw, element)
+        self.only(raw, {"kind", "role", "routing", "stage", "after", "due"}, element)
+        for key in ("kind", "role", "routing"):
+            if key not in raw:
+                raise self.fail(element, f"missing {key}")
+        routing = raw["routing"]
+        routing = tuple(routing) if isinstance(routing, list) else (routing,)
+        return TaskDef(kind=raw["kind"], role=raw["role"], routing=routing, stage=raw.get("stage"),
+                       after=raw.get("after"), due=self.due(raw.get("due"), f"{element}.due"))
+
+    def state(self, name: str, raw: Any) -> StateDef:
+        element = f"state {name}"
+        raw = self.mapping(raw, element)
+        self.only(raw, {"label", "terminal", "stages", "tasks"}, element)
+        tasks = tuple(self.task(t, f"{element}.tasks[{i}]") for i, t in enumerate(raw.get("tasks") or []))
+        return StateDef(name=name, label=self.label(raw.get("label"), element), terminal=bool(raw.get("terminal")),
+                        stages=tuple(raw.get("stages") or ()), tasks=tasks)
+
+    def field_def(self, raw: Any, element: str) -> FieldDef:
+        raw = self.mapping(raw, element)
+        allowed = {f.name for f in dataclasses.fields(FieldDef)}
+        self.only(raw, allowed, element)
+        if "name" not in raw or "type" not in raw:
+            raise self.fail(element, "a field needs a name and a type")
+        values = dict(raw)
+        values["label"] = self.label(raw.get("label"), f"{element} {raw['name']}")
+        for key in ("choices", "unit_kinds"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return FieldDef(**values)
+
+    def guard_ref(self, raw: Any, element: str) -> GuardRef:
+        if isinstance(raw, str):
+            return GuardRef(raw)
+        raw = self.mapping(raw, element)
+        if "name" not in raw:
+            raise self.fail(element, "a guard needs a name")
+        return GuardRef(raw["name"], {k: v for k, v in raw.items() if k != "name"})
+
+    def transition(self, raw: Any, index: int, states: dict[str, StateDef]) -> TransitionDef:
+        element = f"transitions[{index}]"
+        raw = self.mapping(raw, element)
+        if "trigger" not in raw:
+            raise self.fail(element, "missing trigger")
+        element = f"transition {raw['trigger']}" + (f" (stage {raw['stage']})" if raw.get("stage") else "")
+        self.only(raw, {"trigger", "label", "from", "to", "task", "stage", "actors", "fields", "field_sets",
+                        "guards", "effects", "flags", "creates", "clock"}, element)
+        if "from" not in raw:
+            raise self.fail(element, "missing from")
+        sources = self._sources(raw["from"], states)
+        destinations = self._destinations(raw.get("to"), element)
+        if not destinations and not raw.get("task") and raw.get("effects") is None and not raw.get("creates"):
+            raise self.fail(element, "needs a destination (to), or must complete a task or record something")
+        actors_raw = raw.get("actors")
+        actor_is_task = actors_raw == TASK_ACTORS
+        if actor_is_task and not raw.get("task"):
+            raise self.fail(element, "actors: task is only for transitions that complete a task")
+        if not actor_is_task:
+            if not isinstance(actors_raw, list) or not actors_raw:
+                raise self.fail(element, "needs actors: a list of {role, routing}, or `task`")
+            actors = tuple(ActorDef(**self.mapping(a, f"{element}.actors")) for a in actors_raw)
+        else:
+            actors = ()
+        fields = tuple(self.field_def(f, f"{element}.fields[{i}]") for i, f in enumerate(raw.get("fields") or []))
+        names = [f.name for f in fields]
+        if len(set(names)) != len(names):
+            raise self.fail(element, "a field name appears twice")
+        return TransitionDef(
+            trigger=raw["trigger"],
+            label=self.label(raw.get("label"), element),
+            sources=sources,
+            destinations=destinations,
+            actors=actors,
+            actor_is_task=actor_is_task,
+            task_kind=raw.get("task"),
+            stage=raw.get("stage"),
+            fields=fields,
+            field_sets=dict(raw.get("field_sets") or {}),
+            guards=tuple(self.guard_ref(g, f"{element}.guards") for g in raw.get("guards") or []),
+            effects=tuple(raw.get("effects") or ()),
+            flags=tuple(self._flag(f, f"{element}.flags") for f in raw.get("flags") or []),
+            creates=tuple(self.task(t, f"{element}.creates[{i}]") for i, t in enumerate(raw.get("creates") or [])),
+            clock=raw.get("clock"),
+        )
+
+    def _sources(self, raw: Any, states: dict[str, StateDef]) -> tuple[str | None, ...]:
+        if raw == OPEN_STATES:
+            return tuple(name for name, s in states.items() if not s.terminal)
+        if raw is None:
+            return (None,)
+        return tuple(raw) if isinstance(raw, list) else (raw,)
+
+    def _destinations(self, raw: Any, element: str) -> tuple[Destination, ...]:
+        if raw is None:
+            return ()
+        if isinstance(raw, str):
+            return (Destination(raw),)
+        if not isinstance(raw, list):
+            raise self.fail(f"{element}.to", "must be a state or a list of {state, when}")
+        options = tuple(Destination(**self.mapping(d, f"{element}.to")) for d in raw)
+        if options[-1].when is not None:
+            raise self.fail(f"{element}.to", "the last destination must have no condition (the default)")
+        return options
+
+    def _flag(self, raw: Any, element: str) -> FlagDef:
+        raw = self.mapping(raw, element)
+        if "check" not in raw:
+            raise self.fail(element, "a flag needs a check")
+        return FlagDef(raw["check"], {k: v for k, v in raw.items() if k != "check"})
+
+
+def load_workflow(path: Path) -> WorkflowDef:
+    """Read and validate one definition file."""
+    reader = _Reader(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise reader.fail("file", f"not valid YAML: {exc}") from exc
+    raw = reader.mapping(raw, "file")
+    reader.only(raw, {"name", "version", "label", "initial", "start", "states", "transitions", "fieldsets"}, "file")
+    for key in ("name", "version", "initial", "start", "states", "transitions"):
+        if key not in raw:
+            raise reader.fail("file", f"missing {key}")
+    states = {name: reader.state(name, s) for name, s in reader.mapping(raw["states"], "states").items()}
+    if not isinstance(raw["transitions"], list):
+        raise reader.fail("transitions", "must be a list")
+    transitions = [reader.transition(t, i, states) for i, t in enumerate(raw["transitions"])]
+    workflow = WorkflowDef(name=raw["name"], version=int(raw["version"]), label=reader.label(raw.get("label"), "file"),
+                           initial=raw["initial"], start=raw["start"], states=states, transitions=transitions,
+                           file=str(path))
+    from casework.engine.validation import validate  # the checks need the guard and routing registries
+
+    validate(workflow)
+    from casework.engine.machine import build_machine
+
+    workflow.machine = build_machine(workflow)
+    return workflow
+
+
+def load_workflows(directory: Path | str) -> dict[str, WorkflowDef]:
+    """Every ``*.yaml`` in the directory, keyed by workflow name; two files with one name fail."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DefinitionError(str(directory), "directory", "no such workflows directory")
+    workflows: dict[str, WorkflowDef] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        workflow = load_workflow(path)
+        if workflow.name in workflows:
+            raise DefinitionError(str(path), "name", f"workflow {workflow.name} is already defined in "
+                                  f"{workflows[workflow.name].file}")
+        workflows[workflow.name] = workflow
+    return workflows

@@ -1,0 +1,66 @@
+"""The case row as a projection of its history: each event's ``changes`` folded in order.
+
+``apply_changes`` is the only code that moves a case's state, stage, key dates and facts, both when a step
+is taken and when the history is replayed, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from casework.engine.validation import CASE_DATE_COLUMNS
+
+if TYPE_CHECKING:
+    from casework.models import Case, Event
+
+
+def apply_changes(case: Case, changes: dict[str, Any], occurred_at: datetime) -> None:
+    if "state" in changes:
+        case.state = changes["state"]
+        case.state_seq = changes["state_seq"]
+        case.state_entered_at = occurred_at
+    if "stage" in changes:
+        case.stage = changes["stage"]
+    for name, value in (changes.get("dates") or {}).items():
+        setattr(case, name, date.fromisoformat(value) if value else None)
+    if changes.get("facts"):
+        case.facts = {**(case.facts or {}), **changes["facts"]}
+    if changes.get("closed_on"):
+        case.closed_on = date.fromisoformat(changes["closed_on"])
+        case.open_national_id = None
+
+
+def snapshot(case: Case) -> dict[str, Any]:
+    """What the history determines about a case, comparable with a replay."""
+    return {
+        "state": case.state,
+        "stage": case.stage,
+        "state_seq": case.state_seq,
+        "dates": {name: getattr(case, name) for name in sorted(CASE_DATE_COLUMNS)},
+        "facts": dict(case.facts or {}),
+        "closed_on": case.closed_on,
+    }
+
+
+class _Replay:
+    """A blank stand-in for a case, filled by replaying events."""
+
+    def __init__(self):
+        self.state = None
+        self.stage = None
+        self.state_seq = 0
+        self.state_entered_at = None
+        self.facts: dict = {}
+        self.closed_on = None
+        self.open_national_id = None
+        for name in CASE_DATE_COLUMNS:
+            setattr(self, name, None)
+
+
+def replay(events: list[Event]) -> dict[str, Any]:
+    """Rebuild the projection from nothing but the history."""
+    rebuilt = _Replay()
+    for event in sorted(events, key=lambda e: e.seq):
+        apply_changes(rebuilt, event.changes, event.occurred_at)
+    return snapshot(rebuilt)

@@ -1,0 +1,63 @@
+"""Thresholds, periods and authorities of the procedure, with the defaults of the domain document.
+
+They are configuration, not literals: texts changed between 2021 and 2025 and may change again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Rules:
+    min_age: int = 18
+    max_age: int = 60
+    certificate_validity_months: int = 60
+    introducer_min_months: int = 12
+    introducers_required: int = 2
+    vote_fraction: Fraction = Fraction(2, 3)
+    min_cell_official_members: int = 3
+    max_failed_recognition_votes: int = 3
+    probation_months: int = 12
+    # Legal deadlines, in working days.
+    admission_decision_working_days: int = 60
+    admission_decision_extension_working_days: int = 30
+    ceremony_working_days: int = 30
+    recognition_review_working_days: int = 30
+    recognition_decision_working_days: int = 30
+    recognition_decision_extension_working_days: int = 30
+    # Service levels for steps with no legal deadline, so that bottlenecks show.
+    referral_review_working_days: int = 20
+    sympathiser_working_days: int = 120
+    course_working_days: int = 60
+    dossier_working_days: int = 40
+    verification_reply_working_days: int = 20
+    complete_verification_working_days: int = 10
+    cell_review_working_days: int = 20
+    grassroots_review_working_days: int = 20
+    appraisal_working_days: int = 20
+    removal_decision_working_days: int = 30
+
+    @classmethod
+    def from_mapping(cls, overrides: dict[str, Any] | None) -> Rules:
+        """Defaults overridden by configuration; an unknown name or a wrong type fails loudly."""
+        overrides = dict(overrides or {})
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(overrides) - set(known))
+        if unknown:
+            raise ValueError(f"unknown rule(s) in configuration: {', '.join(unknown)}")
+        values = {}
+        for name, raw in overrides.items():
+            if name == "vote_fraction":
+                values[name] = Fraction(str(raw))
+            elif isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+                raise ValueError(f"rule {name} must be a non-negative whole number, got {raw!r}")
+            else:
+                values[name] = raw
+        return cls(**values)
+
+    def has(self, name: str) -> bool:
+        return name in {f.name for f in dataclasses.fields(self)}

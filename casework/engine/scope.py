@@ -1,0 +1,64 @@
+"""Who may see a case: a role held for a unit the case is routed to, or (organizer, admin) for an
+ancestor of its owning cell. Everything outside scope must look as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from casework.models import Case, Task, Unit, User
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# Roles that see the cases routed to their unit through a column of the case.
+_ROUTED_COLUMN = {
+    "cell_secretary": Case.owning_cell_id,
+    "grassroots_committee": Case.grassroots_unit_id,
+    "authority": Case.authority_unit_id,
+    "union_officer": Case.referring_org_id,
+    "youth_officer": Case.referring_org_id,
+    "women_officer": Case.referring_org_id,
+}
+# Roles that see their whole subtree.
+SUBTREE_ROLES = ("organizer", "admin")
+
+
+def visibility_clause(session: Session, user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause over ``Case`` selecting exactly the cases this person may see."""
+    clauses: list[sa.ColumnElement[bool]] = []
+    for role, column in _ROUTED_COLUMN.items():
+        units = user.units_for(role)
+        if units:
+            clauses.append(column.in_(units))
+    pairs = [(r.unit_id, r.role) for r in user.roles]
+    if pairs:
+        clauses.append(sa.exists().where(Task.case_id == Case.id, sa.tuple_(Task.unit_id, Task.role).in_(pairs)))
+    subtree_units = [r.unit_id for r in user.roles if r.role in SUBTREE_ROLES]
+    if subtree_units:
+        paths = session.scalars(sa.select(Unit.path).where(Unit.id.in_(subtree_units))).all()
+        cell = sa.orm.aliased(Unit)
+        clauses.append(sa.exists().where(cell.id == Case.owning_cell_id,
+                                         sa.or_(*(cell.path.startswith(p, autoescape=True) for p in paths))))
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def can_view(session: Session, user: User, case_id: int) -> bool:
+    return bool(session.scalar(sa.select(sa.exists().where(Case.id == case_id, visibility_clause(session, user)))))
+
+
+def verification_only(user: User, case: Case) -> bool:
+    """True when this person sees the case only because a verification task was routed to them: they get
+    what verifying needs, not the whole dossier."""
+    for role, column in _ROUTED_COLUMN.items():
+        if getattr(case, column.key) in user.units_for(role):
+            return False
+    if any(r.role in SUBTREE_ROLES for r in user.roles):
+        cell_path = case.owning_cell.path
+        for r in user.roles:
+            if r.role in SUBTREE_ROLES and cell_path.startswith(r.unit.path):
+                return False
+    mine = [t for t in case.tasks if user.holds(t.role, t.unit_id)]
+    return all(t.kind == "confirm_background" for t in mine)

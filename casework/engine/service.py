@@ -1,0 +1,380 @@
+"""The service functions every face (JSON API, pages, CLI, clock) calls: refer a candidate, list what a
+person may do on a case, and apply a step.
+
+Each public function owns its transaction: the new state, the event and the task changes commit together,
+and any refusal raises before anything is written (the session is rolled back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from casework.engine import guards as guard_registry
+from casework.engine.context import StepContext
+from casework.engine.definition import TransitionDef, WorkflowDef
+from casework.engine.effects import EFFECTS
+from casework.engine.errors import Conflict, Invalid, NotFound, PermissionDenied
+from casework.engine.fields import FieldContext, parse_fields, to_json
+from casework.engine.flags import run_flag
+from casework.engine.labels import role_label
+from casework.engine.machine import destination
+from casework.engine.projection import apply_changes
+from casework.engine.reasons import Reason
+from casework.engine.routing import authority_of, grassroots_of, resolve_unit
+from casework.engine.tasks import close_tasks, create_tasks, follow_up_tasks, open_tasks
+from casework.engine.validation import CASE_DATE_COLUMNS
+from casework.models import Candidate, Case, Event, Task, TaskStatus, Unit, User
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from casework.engine import Engine
+
+# Recorded by `refer` about the person, kept on the candidate rather than in the case's facts.
+CANDIDATE_FIELDS = ("full_name", "birth_date", "gender", "national_id", "residence_unit", "workplace_unit",
+                    "position", "is_business_owner")
+_OFFICER_ROLE_FOR_SOURCE = {"trade_union": "union_officer", "youth_union": "youth_officer",
+                            "women_union": "women_officer"}
+
+
+@dataclass
+class Action:
+    """One step a person might take now: allowed, or every reason it is not."""
+
+    transition: TransitionDef
+    allowed: bool
+    reasons: list[Reason] = field(default_factory=list)
+    task_ids: list[int] = field(default_factory=list)
+
+    @property
+    def trigger(self) -> str:
+        return self.transition.trigger
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"trigger": self.trigger, "label": self.transition.label, "allowed": self.allowed,
+               "reasons": [r.as_dict() for r in self.reasons]}
+        if self.transition.task_kind:
+            out["task_ids"] = self.task_ids
+        return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Authorisation
+
+
+def _unit_name(session: Session, unit_id: int | None) -> str:
+    unit = session.get(Unit, unit_id) if unit_id else None
+    return unit.name if unit else "?"
+
+
+def _actor_reasons(session: Session, user: User, wanted: list[tuple[str, int | None]]) -> list[Reason]:
+    """Why this person is not one of the wanted (role, unit) pairs: the role itself, or the unit."""
+    reasons = []
+    for role, unit_id in wanted:
+        name = _unit_name(session, unit_id)
+        if not user.units_for(role):
+            reasons.append(Reason("wrong_role", f"Bước này cần vai trò {role_label(role)} ({name}).",
+                                  f"This step needs the role {role_label(role, 'en')} ({name}).",
+                                  {"role": role, "unit_id": unit_id}))
+        else:
+            reasons.append(Reason("wrong_unit", f"Bạn là {role_label(role)} nhưng không phải của {name}.",
+                                  f"You are {role_label(role, 'en')}, but not for {name}.",
+                                  {"role": role, "unit_id": unit_id}))
+    return reasons
+
+
+def authorise(session: Session, tdef: TransitionDef, case: Case, user: User,
+              task: Task | None) -> tuple[tuple[str, int] | None, list[Reason]]:
+    """The (role, unit) through which this person may take the step, or the reasons they may not."""
+    if tdef.actor_is_task:
+        if task is not None and user.holds(task.role, task.unit_id):
+            return (task.role, task.unit_id), []
+        return None, _actor_reasons(session, user, [(task.role, task.unit_id)] if task else [])
+    wanted = []
+    for actor in tdef.actors:
+        unit_id = resolve_unit(session, case, actor.routing)
+        if unit_id is not None and user.holds(actor.role, unit_id):
+            return (actor.role, unit_id), []
+        wanted.append((actor.role, unit_id))
+    # Only the roles this person could plausibly hold are worth explaining.
+    held = [w for w in wanted if user.units_for(w[0])]
+    return None, _actor_reasons(session, user, held or wanted[:1])
+
+
+def _check_guards(ctx: StepContext) -> list[Reason]:
+    reasons: list[Reason] = []
+    for ref in ctx.transition.guards:
+        reasons.extend(guard_registry.evaluate(ref.name, ref.params, ctx))
+    return reasons
+
+
+# --------------------------------------------------------------------------------------------------
+# Listing what a person may do
+
+
+def available_actions(*, session: Session, engine: Engine, case: Case, user: User) -> list[Action]:
+    """Every step of the case's current state, each allowed or with all its reasons (role, routing scope,
+    failing guards). Guards that need submitted values are checked when the step is submitted."""
+    wf = engine.workflow(case.workflow)
+    actions = []
+    for tdef in wf.transitions_from(case.state, case.stage):
+        reasons: list[Reason] = []
+        task_ids: list[int] = []
+        if tdef.task_kind:
+            waiting = [t for t in open_tasks(case) if t.kind == tdef.task_kind]
+            task_ids = [t.id for t in waiting if user.holds(t.role, t.unit_id)]
+            if not waiting:
+                reasons.append(Reason("no_open_task", "Không có việc nào đang chờ cho bước này.",
+                                      "Nothing is waiting for this step."))
+            elif not task_ids:
+                reasons.extend(_actor_reasons(session, user, [(t.role, t.unit_id) for t in waiting[:1]]))
+        else:
+            _, reasons = authorise(session, tdef, case, user, None)
+        ctx = StepContext(session=session, workflow=wf, transition=tdef, case=case, user=user, rules=engine.rules,
+                          today=engine.today(), preview=True)
+        reasons.extend(_check_guards(ctx))
+        actions.append(Action(tdef, allowed=not reasons, reasons=reasons, task_ids=task_ids))
+    return actions
+
+
+# --------------------------------------------------------------------------------------------------
+# Referral: the start of a case
+
+
+def _default_referring_org(user: User, data: dict[str, Any]) -> None:
+    """An officer of exactly one organisation of the source's kind refers on its behalf by default."""
+    role = _OFFICER_ROLE_FOR_SOURCE.get(data.get("source"))
+    if role and data.get("referring_org") in (None, ""):
+        units = user.units_for(role)
+        if len(units) == 1:
+            data["referring_org"] = units[0]
+
+
+def refer(*, session: Session, engine: Engine, user: User, data: dict[str, Any],
+          workflow: str = "admission") -> Case:
+    """Open a case for a referred candidate (the ``refer`` trigger)."""
+    try:
+        return _refer(session, engine, user, data, workflow)
+    except (PermissionDenied, Invalid):
+        session.rollback()  # an existing candidate's details may have been touched before a guard failed
+        raise
+
+
+def _refer(session: Session, engine: Engine, user: User, data: dict[str, Any], workflow: str) -> Case:
+    wf = engine.workflow(workflow)
+    tdef = wf.start_transition
+    if not any(user.units_for(actor.role) for actor in tdef.actors):
+        raise PermissionDenied("not allowed to refer", _actor_reasons(session, user, [(tdef.actors[0].role, None)]))
+    data = dict(data)
+    _default_referring_org(user, data)
+    today = engine.today()
+    values, reasons = parse_fields(tdef.fields, data, FieldContext(session, None, today))
+    if reasons:
+        raise Invalid("invalid referral", reasons)
+    case = _new_case(session, wf, values, today)
+    ctx = StepContext(session=session, workflow=wf, transition=tdef, case=case, user=user, rules=engine.rules,
+                      today=today, data=values)
+    actor, reasons = authorise(session, tdef, case, user, None)
+    if actor is None:
+        raise PermissionDenied("not allowed to refer for this organisation", reasons)
+    reasons = _check_guards(ctx)
+    if reasons:
+        raise Invalid("referral refused", reasons)
+    session.add(case.candidate)
+    session.add(case)
+    facts = {k: to_json(v) for k, v in values.items() if k not in CANDIDATE_FIELDS and k not in CASE_DATE_COLUMNS}
+    changes = {"state": wf.initial, "state_seq": 1, "stage": _first_stage(wf, wf.initial),
+               "dates": {"referral_date": values["referral_date"].isoformat()}, "facts": facts}
+    _record(session, engine, wf, ctx, actor, changes, flags=[])
+    try:
+        session.commit()
+    except IntegrityError as exc:  # another referral of the same person committed first
+        session.rollback()
+        raise Invalid("referral refused", [Reason(
+            "open_case_exists", "Người này vừa được giới thiệu trong một hồ sơ khác.",
+            "This person has just been referred in another case.")]) from exc
+    return case
+
+
+def _new_case(session: Session, wf: WorkflowDef, values: dict[str, Any], today: date) -> Case:
+    workplace = session.get(Unit, values["workplace_unit"])
+    if workplace.assigned_cell_id is None:
+        raise Invalid("no owning cell", [Reason(
+            "no_assigned_cell", f"{workplace.name} chưa được phân công chi bộ phụ trách.",
+            f"{workplace.name} has no party cell assigned to it yet.", {"unit_id": workplace.id})])
+    cell = session.get(Unit, workplace.assigned_cell_id)
+    grassroots = grassroots_of(session, cell)
+    authority = authority_of(session, cell)
+    candidate = session.scalar(sa.select(Candidate).where(Candidate.national_id == values["national_id"]))
+    if candidate is None:
+        candidate = Candidate(national_id=values["national_id"])
+    # Routing and guards read the candidate before anything is saved; no_autoflush keeps it unsaved.
+    with session.no_autoflush:
+        for name in ("full_name", "birth_date", "gender"):
+            setattr(candidate, name, values[name])
+        candidate.residence_unit_id = values["residence_unit"]
+        candidate.workplace_unit_id = values["workplace_unit"]
+        candidate.position = values.get("position", "")
+        candidate.is_business_owner = values.get("is_business_owner", False)
+    return Case(workflow=wf.name, workflow_version=wf.version, candidate=candidate, state=wf.initial, stage=None,
+                state_seq=1, source=values["source"], owning_cell_id=cell.id,
+                grassroots_unit_id=grassroots.id if grassroots else None,
+                authority_unit_id=authority.id if authority else None,
+                referring_org_id=values.get("referring_org") if values["source"] != "party_member" else None,
+                open_national_id=values["national_id"], opened_on=today, facts={})
+
+
+def _first_stage(wf: WorkflowDef, state: str) -> str | None:
+    stages = wf.states[state].stages
+    return stages[0] if stages else None
+
+
+# --------------------------------------------------------------------------------------------------
+# Applying a step
+
+
+def _pick_transition(wf: WorkflowDef, case: Case, trigger: str) -> TransitionDef:
+    if trigger not in wf.triggers() or trigger == wf.start:
+        raise NotFound(f"unknown action {trigger}")
+    for tdef in wf.transitions_from(case.state, case.stage):
+        if tdef.trigger == trigger:
+            return tdef
+    state_label = wf.states[case.state].label
+    raise Invalid("not available now", [Reason(
+        "not_available_in_state", f"Không thể thực hiện bước này khi hồ sơ ở trạng thái “{state_label['vi']}”.",
+        f"This step is not available while the case is in “{state_label['en']}”.", {"state": case.state})])
+
+
+def _pick_task(session: Session, case: Case, tdef: TransitionDef, user: User, task_id: Any) -> Task:
+    waiting = [t for t in open_tasks(case) if t.kind == tdef.task_kind]
+    if task_id in (None, ""):
+        mine = [t for t in waiting if user.holds(t.role, t.unit_id)]
+        if len(mine) == 1:
+            return mine[0]
+        raise Invalid("task_id needed", [Reason("task_id_required", "Cần chọn việc (task_id) để thực hiện.",
+                                                "Say which task this is for (task_id).")])
+    task = next((t for t in case.tasks if str(t.id) == str(task_id)), None)
+    if task is None:
+        raise Invalid("no such task", [Reason("unknown_task", "Không có việc này trong hồ sơ.",
+                                              "There is no such task on this case.")])
+    if task.kind != tdef.task_kind or task.status != TaskStatus.OPEN:
+        raise Invalid("task closed", [Reason("task_not_open", "Việc này đã được xử lý hoặc không thuộc bước này.",
+                                             "This task is already closed or belongs to another step.")])
+    return task
+
+
+def apply(*, session: Session, engine: Engine, case: Case, trigger: str, user: User, data: dict[str, Any],
+          expected_version: Any, task_id: Any = None) -> Case:
+    """Take one step on a case: check the version, role and routing scope, the fields and the guards,
+    then write the new state, the event and the task changes in one transaction."""
+    try:
+        return _apply(session, engine, case, trigger, user, data, expected_version, task_id)
+    except (NotFound, PermissionDenied, Conflict, Invalid):
+        session.rollback()
+        raise
+
+
+def _apply(session, engine, case, trigger, user, data, expected_version, task_id) -> Case:
+    wf = engine.workflow(case.workflow)
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+        raise Invalid("expected_version required", [Reason(
+            "expected_version_required", "Thiếu phiên bản hồ sơ (expected_version).",
+            "expected_version (the case version you saw) is required.")])
+    if expected_version != case.version:
+        raise Conflict("the case has changed", [Reason(
+            "stale_version", "Hồ sơ vừa được người khác cập nhật; hãy xem lại trước khi thao tác.",
+            "Someone else changed the case first; review it before acting.",
+            {"expected_version": expected_version, "current_version": case.version})])
+    tdef = _pick_transition(wf, case, trigger)
+    task = _pick_task(session, case, tdef, user, task_id) if tdef.task_kind else None
+    actor, reasons = authorise(session, tdef, case, user, task)
+    if actor is None:
+        raise PermissionDenied("not your step", reasons)
+    today = engine.today()
+    values, reasons = parse_fields(tdef.fields, dict(data or {}), FieldContext(session, case, today))
+    if reasons:
+        raise Invalid("invalid fields", reasons)
+    ctx = StepContext(session=session, workflow=wf, transition=tdef, case=case, user=user, rules=engine.rules,
+                      today=today, data=values, task=task)
+    reasons = _check_guards(ctx)
+    if reasons:
+        raise Invalid("guard failed", reasons)
+    changes = _changes(wf, ctx)
+    flags = [flag for f in tdef.flags if (flag := run_flag(f.check, f.params, ctx)) is not None]
+    _record(session, engine, wf, ctx, actor, changes, flags)
+    try:
+        session.commit()
+    except (StaleDataError, IntegrityError) as exc:  # a concurrent step on the same case won the race
+        session.rollback()
+        raise Conflict("the case has changed", [Reason(
+            "concurrent_update", "Hồ sơ vừa được người khác cập nhật cùng lúc; hãy xem lại.",
+            "Someone else changed the case at the same moment; review it.")]) from exc
+    return case
+
+
+def _changes(wf: WorkflowDef, ctx: StepContext) -> dict[str, Any]:
+    """What the step does to the projection: destination, stage, recorded dates and facts, effects."""
+    tdef, values = ctx.transition, ctx.data
+    changes: dict[str, Any] = {}
+    if tdef.changes_state:
+        dest = destination(wf, ctx)
+        changes["state"] = dest
+        changes["stage"] = _first_stage(wf, dest)
+        if wf.is_terminal(dest):
+            changes["closed_on"] = ctx.today.isoformat()
+    for fdef in tdef.fields:
+        if fdef.name not in values:
+            continue
+        if tdef.task_kind and fdef.name not in tdef.field_sets:
+            continue  # a task's answer belongs to the task, not to the whole case
+        target = tdef.target_of(fdef)
+        bucket = "dates" if target in CASE_DATE_COLUMNS else "facts"
+        changes.setdefault(bucket, {})[target] = to_json(values[fdef.name])
+    for name in tdef.effects:
+        EFFECTS[name].fn(ctx, changes)
+    return changes
+
+
+def _record(session: Session, engine: Engine, wf: WorkflowDef, ctx: StepContext, actor: tuple[str, int],
+            changes: dict[str, Any], flags: list[Reason]) -> None:
+    """Write the event, move the projection, and open and close tasks: all in the caller's transaction."""
+    case, tdef, now = ctx.case, ctx.transition, engine.now()
+    seq = 1 if case.id is None else (session.scalar(sa.select(sa.func.max(Event.seq)).where(Event.case_id == case.id))
+                                     or 0) + 1
+    from_state = case.state if case.id is not None else None
+    if "state" in changes:
+        changes["state_seq"] = seq
+    old_stage = case.stage
+    event = Event(case=case, seq=seq, trigger=tdef.trigger, from_state=from_state,
+                  to_state=changes.get("state", case.state), actor_id=ctx.user.id if ctx.user else None,
+                  actor_role=actor[0], actor_unit_id=actor[1], task_id=ctx.task.id if ctx.task else None,
+                  occurred_at=now, data=to_json(ctx.data), changes=changes, flags=[f.as_dict() for f in flags])
+    session.add(event)
+    leaving = open_tasks(case) if "state" in changes and from_state is not None else []
+    apply_changes(case, changes, now)
+    case.updated_at = now
+    today = ctx.today
+    if ctx.task is not None:
+        ctx.task.status = TaskStatus.DONE
+        ctx.task.outcome = to_json(ctx.data)
+        ctx.task.completed_at = now
+        ctx.task.completed_by_id = ctx.user.id if ctx.user else None
+    if "state" in changes:
+        close_tasks(leaving, actor_role=actor[0], user_id=event.actor_id, now=now)
+        if not wf.is_terminal(case.state):
+            create_tasks(session, case, wf.states[case.state].tasks_on_entry(case.stage), today=today,
+                         rules=engine.rules)
+    elif case.stage != old_stage:
+        stepping = [t for t in open_tasks(case) if t.kind == "step"]
+        close_tasks(stepping, actor_role=actor[0], user_id=event.actor_id, now=now)
+        create_tasks(session, case, wf.states[case.state].tasks_on_entry(case.stage), today=today, rules=engine.rules)
+    if ctx.task is not None:
+        create_tasks(session, case, follow_up_tasks(wf, case, ctx.task.kind), today=today, rules=engine.rules)
+    if tdef.creates:
+        create_tasks(session, case, list(tdef.creates), today=today, rules=engine.rules)

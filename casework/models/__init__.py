@@ -1,0 +1,59 @@
+"""The data model. Import models from here."""
+
+from sqlalchemy import event as _sa_event
+from sqlalchemy.orm import Session as _Session
+
+from casework.models.base import Base, utcnow
+from casework.models.cases import Candidate, Case, Document, Event, Task, TaskStatus
+from casework.models.org import (
+    PARTY_UNIT_KINDS,
+    ApiToken,
+    CellType,
+    MemberStatus,
+    Ownership,
+    PartyMember,
+    Role,
+    RoleAssignment,
+    Unit,
+    UnitKind,
+    User,
+)
+
+
+class HistoryIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an event."""
+
+
+@_sa_event.listens_for(_Session, "before_flush")
+def _refuse_history_rewrites(session, flush_context, instances):
+    """The event history is the record of what happened; nothing may rewrite it."""
+    for obj in session.dirty:
+        if isinstance(obj, Event) and session.is_modified(obj):
+            raise HistoryIsAppendOnly(f"event {obj.id} of case {obj.case_id} cannot be changed")
+    for obj in session.deleted:
+        if isinstance(obj, Event):
+            raise HistoryIsAppendOnly(f"event {obj.id} of case {obj.case_id} cannot be deleted")
+
+
+__all__ = [
+    "PARTY_UNIT_KINDS",
+    "ApiToken",
+    "Base",
+    "Candidate",
+    "Case",
+    "CellType",
+    "Document",
+    "Event",
+    "HistoryIsAppendOnly",
+    "MemberStatus",
+    "Ownership",
+    "PartyMember",
+    "Role",
+    "RoleAssignment",
+    "Task",
+    "TaskStatus",
+    "Unit",
+    "UnitKind",
+    "User",
+    "utcnow",
+]

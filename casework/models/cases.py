@@ -1,0 +1,188 @@
+"""Candidates, their cases, the append-only event history, routed tasks and attached documents."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from casework.models.base import Base, utcnow
+from casework.models.org import Unit, User
+
+
+class Candidate(Base):
+    """The worker being considered (quần chúng ưu tú); one row per person, keyed by national ID."""
+
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    birth_date: Mapped[date]
+    gender: Mapped[str] = mapped_column(sa.String(16))
+    national_id: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    residence_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    workplace_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    position: Mapped[str] = mapped_column(sa.String(200), default="")
+    is_business_owner: Mapped[bool] = mapped_column(default=False)
+
+    residence_unit: Mapped[Unit] = relationship(foreign_keys=[residence_unit_id])
+    workplace_unit: Mapped[Unit] = relationship(foreign_keys=[workplace_unit_id])
+
+
+class Case(Base):
+    """One candidate's journey through a workflow.
+
+    ``state``, ``stage`` and the key dates are a projection of the event history, cached for queries;
+    ``version`` guards against lost updates (SQLAlchemy issues ``UPDATE … WHERE version = :old``).
+    ``open_national_id`` holds the national ID while the case is open, so the database itself refuses
+    a second open case for the same person.
+    """
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow: Mapped[str] = mapped_column(sa.String(40))
+    workflow_version: Mapped[int]
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidates.id"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(40), index=True)
+    stage: Mapped[str | None] = mapped_column(sa.String(40))
+    version: Mapped[int] = mapped_column(default=1)
+    source: Mapped[str] = mapped_column(sa.String(20))
+    owning_cell_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    grassroots_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    authority_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    referring_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    open_national_id: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    opened_on: Mapped[date]
+    closed_on: Mapped[date | None]
+    state_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The seq of the event that entered the current state: tasks of this round carry it too.
+    state_seq: Mapped[int] = mapped_column(default=1)
+    # Key dates, projected from the history.
+    referral_date: Mapped[date | None]
+    certificate_date: Mapped[date | None]
+    cell_vote_date: Mapped[date | None]
+    decision_date: Mapped[date | None]
+    ceremony_date: Mapped[date | None]
+    probation_ends: Mapped[date | None]
+    official_since: Mapped[date | None]
+    # Everything else the steps recorded, latest value per field (helpers, introducers, relatives…).
+    facts: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Touched by every step so that every step bumps ``version``, even one that only closes a task.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    candidate: Mapped[Candidate] = relationship(lazy="joined")
+    owning_cell: Mapped[Unit] = relationship(foreign_keys=[owning_cell_id])
+    events: Mapped[list[Event]] = relationship(
+        back_populates="case", order_by="Event.seq", cascade="save-update, merge", passive_deletes="all"
+    )
+    tasks: Mapped[list[Task]] = relationship(back_populates="case", order_by="Task.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+class Event(Base):
+    """One thing that happened to a case. Append-only: never updated, never deleted.
+
+    ``data`` is what the person recorded; ``changes`` is what it did to the case projection (state,
+    stage, key dates, facts), so replaying ``changes`` in ``seq`` order rebuilds the case.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (sa.UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    seq: Mapped[int]
+    trigger: Mapped[str] = mapped_column(sa.String(40))
+    from_state: Mapped[str | None] = mapped_column(sa.String(40))
+    to_state: Mapped[str] = mapped_column(sa.String(40))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    actor_role: Mapped[str | None] = mapped_column(sa.String(32))
+    actor_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    data: Mapped[dict] = mapped_column(default=dict)
+    changes: Mapped[dict] = mapped_column(default=dict)
+    flags: Mapped[list] = mapped_column(default=list)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+    actor_unit: Mapped[Unit | None] = relationship()
+
+
+class TaskStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Task(Base):
+    """Work routed to a role at a unit: a step to take, or one reply of a parallel request.
+
+    ``kind`` is ``step`` for the actor-of-the-state task, otherwise the trigger that completes it
+    (``confirm_background``, ``appraise`` …). ``subject`` says what the task is about without the whole
+    dossier (the people to verify at this place, for a residential committee).
+    """
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        sa.Index("ix_tasks_inbox", "unit_id", "role", "status", "due_date"),
+        sa.Index("ix_tasks_case_status", "case_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    state: Mapped[str] = mapped_column(sa.String(40))
+    role: Mapped[str] = mapped_column(sa.String(32))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    status: Mapped[str] = mapped_column(sa.String(16), default=TaskStatus.OPEN)
+    subject: Mapped[dict] = mapped_column(default=dict)
+    # The seq of the event that entered the state this task belongs to (a verification round, say).
+    entry_seq: Mapped[int] = mapped_column(default=1)
+    due_date: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    outcome: Mapped[dict] = mapped_column(default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="tasks")
+    unit: Mapped[Unit] = relationship()
+    completed_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == TaskStatus.OPEN
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_open and self.due_date is not None and self.due_date < today
+
+
+class Document(Base):
+    """A file attached to a case with its form code (1-KNĐ application, 2-KNĐ personal history, …).
+
+    The content lives in the database so that several stateless web processes can serve it.
+    """
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    form_code: Mapped[str] = mapped_column(sa.String(20))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    content: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship()
