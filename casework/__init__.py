@@ -82,11 +82,25 @@ def register_engine(app: Flask) -> None:
     app.extensions["casework_engine"] = Engine.from_directory(app.config["WORKFLOWS_DIR"], rules)
 
 
+# Feature packages with pages; each exposes ``register(app)``.
+FEATURE_PACKAGES = ("casework.web", "casework.monitoring", "casework.notifications")
+
+
 def register_blueprints(app: Flask) -> None:
+    import importlib
+
     from casework.api import bp as api_bp
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates every request itself (session or bearer token)
+    for name in FEATURE_PACKAGES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(app)
 
 
 def register_commands(app: Flask) -> None:

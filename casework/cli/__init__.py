@@ -32,7 +32,8 @@ def _register_optional(app: Flask) -> None:
     """Commands that live with their features register here when those modules exist."""
     import importlib
 
-    for module_name in ("casework.cli.demo", "casework.cli.bench"):
+    for module_name in ("casework.cli.demo", "casework.cli.bench", "casework.cli.generate", "casework.cli.tick",
+                        "casework.cli.notifications"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
