@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session as _Session
 
 from casework.models.base import Base, utcnow
 from casework.models.cases import Candidate, Case, Document, Event, Task, TaskStatus
+from casework.models.login_throttle import LoginThrottle
 from casework.models.org import (
     PARTY_UNIT_KINDS,
     ApiToken,
@@ -45,6 +46,7 @@ __all__ = [
     "Document",
     "Event",
     "HistoryIsAppendOnly",
+    "LoginThrottle",
     "MemberStatus",
     "Ownership",
     "PartyMember",

@@ -1,0 +1,1 @@
+"""Signing in and out, and choosing the page language."""

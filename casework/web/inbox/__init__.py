@@ -1,0 +1,1 @@
+"""Home: the inbox of open tasks for every role the person holds."""

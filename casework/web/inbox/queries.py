@@ -1,0 +1,110 @@
+"""The inbox queries: open tasks routed to the person's (unit, role) pairs, overdue first.
+
+Paging is keyset (``after`` = the last row's due date and id), so page 500 costs what page 1 does; the
+filter on (unit_id, role, status) and the order on due_date follow the ``ix_tasks_inbox`` index.
+Candidates, cases and units come in the same query (no query per row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, contains_eager, joinedload
+
+from casework.models import Candidate, Case, Task, TaskStatus, User
+
+NO_DUE = "n"  # the cursor's due part for tasks with no due date (they come last)
+
+
+@dataclass
+class InboxFilters:
+    name: str = ""
+    state: str = ""
+    unit_id: int | None = None
+    overdue: bool = False
+    kind: str = ""
+
+
+@dataclass
+class Page:
+    rows: list[Task]
+    next_after: str | None
+    is_first: bool
+
+
+def hats(user: User) -> list[tuple[int, str]]:
+    return [(r.unit_id, r.role) for r in user.roles]
+
+
+def _base(user: User) -> sa.Select:
+    pairs = hats(user)
+    if not pairs:
+        return sa.select(Task).where(sa.false())
+    return sa.select(Task).where(Task.status == TaskStatus.OPEN, sa.tuple_(Task.unit_id, Task.role).in_(pairs))
+
+
+def filtered(user: User, filters: InboxFilters, today: date) -> sa.Select:
+    query = _base(user).join(Task.case).join(Case.candidate)
+    if filters.name.strip():
+        query = query.where(Candidate.full_name.ilike(f"%{filters.name.strip()}%", escape="\\"))
+    if filters.state:
+        query = query.where(Case.state == filters.state)
+    if filters.unit_id:
+        query = query.where(Task.unit_id == filters.unit_id)
+    if filters.overdue:
+        query = query.where(Task.due_date < today)
+    if filters.kind:
+        query = query.where(Task.kind == filters.kind)
+    return query
+
+
+def _after(query: sa.Select, after: str | None) -> sa.Select:
+    """Rows after the cursor in (due date, id) order, with undated tasks last."""
+    if not after or ":" not in after:
+        return query
+    due_part, _, id_part = after.partition(":")
+    if not id_part.isdigit():
+        return query
+    last_id = int(id_part)
+    if due_part == NO_DUE:
+        return query.where(Task.due_date.is_(None), Task.id > last_id)
+    try:
+        due = date.fromisoformat(due_part)
+    except ValueError:
+        return query
+    return query.where(sa.or_(Task.due_date > due, sa.and_(Task.due_date == due, Task.id > last_id),
+                              Task.due_date.is_(None)))
+
+
+def page(session: Session, query: sa.Select, after: str | None, size: int) -> Page:
+    ordered = (_after(query, after)
+               .options(contains_eager(Task.case).contains_eager(Case.candidate), joinedload(Task.unit))
+               .order_by(Task.due_date.is_(None), Task.due_date, Task.id).limit(size + 1))
+    rows = list(session.scalars(ordered).unique())
+    more = len(rows) > size
+    rows = rows[:size]
+    next_after = _cursor(rows[-1]) if more and rows else None
+    return Page(rows=rows, next_after=next_after, is_first=not after)
+
+
+def _cursor(task: Task) -> str:
+    return f"{task.due_date.isoformat() if task.due_date else NO_DUE}:{task.id}"
+
+
+@dataclass
+class HatCount:
+    unit_id: int
+    role: str
+    total: int
+    overdue: int
+
+
+def counts(session: Session, user: User, today: date) -> list[HatCount]:
+    """Open and overdue tasks per hat, in one grouped query over the inbox index."""
+    query = (_base(user).with_only_columns(
+        Task.unit_id, Task.role, sa.func.count(Task.id),
+        sa.func.count(sa.case((Task.due_date < today, Task.id))))
+        .group_by(Task.unit_id, Task.role))
+    return [HatCount(u, r, total, late) for u, r, total, late in session.execute(query)]
