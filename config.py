@@ -35,6 +35,8 @@ class Config:
     CASEWORK_RULES = _json_env("CASEWORK_RULES")
     # Uploaded documents are kept in the database so that web processes stay stateless.
     MAX_CONTENT_LENGTH = int(os.environ.get("CASEWORK_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+    # One attached file, decoded (its base64 form in a JSON body is a third larger).
+    MAX_DOCUMENT_BYTES = int(os.environ.get("CASEWORK_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024))
     JSON_AS_ASCII = False
     DEMO = False
 

@@ -36,6 +36,11 @@ def create_app(config: dict[str, Any] | None = None, *, require_secret_key: bool
     return app
 
 
+def check_serving_secret_key(app: Flask) -> None:
+    """Refuse to serve pages and sessions signed with no key (the demo and the tests make their own)."""
+    _check_secret_key(app, required=True)
+
+
 def _check_secret_key(app: Flask, required: bool) -> None:
     if app.config.get("SECRET_KEY"):
         return

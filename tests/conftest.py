@@ -118,6 +118,7 @@ def app(db_engine, clock, workflows):
                       "SQLALCHEMY_DATABASE_URI": DATABASE_URL if IS_POSTGRES else "sqlite://",
                       "SQLALCHEMY_ENGINE_OPTIONS": options})
     app.extensions["casework_engine"].clock = clock
+    app.before_request(_forget_previous_caller)
     with app.app_context():
         if not IS_POSTGRES:
             Base.metadata.create_all(db.engine)
@@ -126,6 +127,14 @@ def app(db_engine, clock, workflows):
         if IS_POSTGRES:
             truncate_all(db.engine)
         db.engine.dispose()
+
+
+def _forget_previous_caller() -> None:
+    """The test holds one app context open, so every request shares its ``g``; Flask-Login caches the
+    signed-in user there, and a second client would otherwise be served as the first one."""
+    from flask import g
+
+    g.pop("_login_user", None)
 
 
 @pytest.fixture

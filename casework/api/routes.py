@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import io
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,13 +20,17 @@ from casework.api import bp
 from casework.api.errors import error_response
 from casework.api.serializers import case_json, member_json, task_json, unit_json, workflow_json
 from casework.auth import authenticate, user_for_token
-from casework.engine import Engine, NotFound
+from casework.engine import Engine, Invalid, NotFound
+from casework.engine.reasons import Reason
 from casework.engine.scope import can_view, verification_only, visibility_clause
 from casework.engine.service import apply, available_actions, refer
-from casework.models import Case, Document, PartyMember, Task, TaskStatus, Unit, User
 from casework.extensions import db
+from casework.models import Case, Document, PartyMember, Task, TaskStatus, Unit, User
 
-ALLOWED_DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+# Accepted types, each with the bytes its files start with (the declared type must match the content).
+ALLOWED_DOCUMENT_TYPES = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+DOCUMENT_FIELDS = ("form_code", "filename", "content_type", "content_base64")
+PAGE_SIZE_MAX = 200
 
 
 def engine() -> Engine:
@@ -119,7 +124,8 @@ def _visible_case(case_id: int) -> Case:
 def _case_response(case: Case, status: int = 200):
     user = caller()
     actions = available_actions(session=db.session, engine=engine(), case=case, user=user)
-    body = case_json(case, actions=actions, today=engine().today(), restricted=verification_only(user, case))
+    body = case_json(case, actions=actions, today=engine().today(), restricted=verification_only(user, case),
+                     viewer=user)
     return jsonify(body), status
 
 
@@ -131,15 +137,32 @@ def create_case():
 
 @bp.get("/cases")
 def list_cases():
-    page = max(request.args.get("page", 1, type=int), 1)
-    per_page = min(max(request.args.get("per_page", 50, type=int), 1), 200)
+    page = _int_arg("page", 1, 1, None)
+    per_page = _int_arg("per_page", 50, 1, PAGE_SIZE_MAX)
     query = sa.select(Case).where(visibility_clause(db.session, caller()))
-    if request.args.get("state"):
-        query = query.where(Case.state == request.args["state"])
+    state = request.args.get("state")
+    if state:
+        if state not in engine().workflow("admission").states:
+            raise Invalid("bad query", [Reason("unknown_state", f"Không có trạng thái {state}.",
+                                               f"There is no state {state}.", {"parameter": "state"})])
+        query = query.where(Case.state == state)
     rows = db.session.scalars(query.order_by(Case.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
     return jsonify({"page": page, "per_page": per_page, "cases": [
         {"id": c.id, "state": c.state, "version": c.version, "candidate": c.candidate.full_name,
          "owning_cell_id": c.owning_cell_id, "opened_on": c.opened_on.isoformat()} for c in rows]})
+
+
+def _int_arg(name: str, default: int, low: int, high: int | None) -> int:
+    """A whole-number query parameter within bounds; anything else is a 422 saying which and why."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if raw.strip().isdigit() and int(raw) >= low and (high is None or int(raw) <= high):
+        return int(raw)
+    bound = f"{low}..{high}" if high is not None else f"≥ {low}"
+    raise Invalid("bad query", [Reason("bad_parameter", f"Tham số {name} phải là số nguyên {bound}.",
+                                       f"The parameter {name} must be a whole number {bound}.",
+                                       {"parameter": name, "value": raw})])
 
 
 @bp.get("/cases/<int:case_id>")
@@ -165,23 +188,40 @@ def upload_document(case_id: int):
     if verification_only(caller(), case):
         raise NotFound("no such case")
     body = json_body()
-    missing = [k for k in ("form_code", "filename", "content_type", "content_base64") if not body.get(k)]
-    if missing:
-        return error_response(422, "missing fields", [{"code": "required", "field": k} for k in missing])
-    if body["content_type"] not in ALLOWED_DOCUMENT_TYPES:
-        return error_response(422, "only PDF, JPEG or PNG files are accepted")
-    try:
-        content = base64.b64decode(body["content_base64"], validate=True)
-    except (binascii.Error, ValueError):
-        return error_response(422, "content_base64 is not valid base64")
-    if not content or len(content) > current_app.config["MAX_CONTENT_LENGTH"]:
-        return error_response(422, "the file is empty or too large")
+    content, reasons = _document_content(body)
+    if reasons:
+        return error_response(422, "the document was not accepted", reasons)
     doc = Document(case_id=case.id, form_code=str(body["form_code"])[:20], filename=str(body["filename"])[:255],
                    content_type=body["content_type"], size=len(content), sha256=hashlib.sha256(content).hexdigest(),
                    content=content, uploaded_by_id=caller().id)
     db.session.add(doc)
     db.session.commit()
-    return jsonify({"id": doc.id, "form_code": doc.form_code, "filename": doc.filename, "size": doc.size}), 201
+    return jsonify({"id": doc.id, "form_code": doc.form_code, "filename": doc.filename, "size": doc.size,
+                    "content_type": doc.content_type, "sha256": doc.sha256}), 201
+
+
+def _document_content(body: dict[str, Any]) -> tuple[bytes, list[Reason]]:
+    """The decoded file, or every reason it is refused (missing fields, type, encoding, size)."""
+    missing = [k for k in DOCUMENT_FIELDS if not isinstance(body.get(k), str) or not body[k].strip()]
+    if missing:
+        return b"", [Reason("required", f"Thiếu trường {k}.", f"{k} is required.", {"field": k}) for k in missing]
+    content_type = body["content_type"]
+    if content_type not in ALLOWED_DOCUMENT_TYPES:
+        return b"", [Reason("file_type_not_allowed", "Chỉ nhận tệp PDF, JPEG hoặc PNG.",
+                            "Only PDF, JPEG or PNG files are accepted.", {"content_type": content_type})]
+    try:
+        content = base64.b64decode(body["content_base64"], validate=True)
+    except (binascii.Error, ValueError):
+        return b"", [Reason("bad_base64", "Nội dung tệp (content_base64) không phải base64 hợp lệ.",
+                            "content_base64 is not valid base64.")]
+    limit = current_app.config.get("MAX_DOCUMENT_BYTES") or current_app.config["MAX_CONTENT_LENGTH"]
+    if not content or len(content) > limit:
+        return b"", [Reason("file_size", f"Tệp rỗng hoặc lớn hơn {limit} byte.",
+                            f"The file is empty or larger than {limit} bytes.", {"max_bytes": limit})]
+    if not content.startswith(ALLOWED_DOCUMENT_TYPES[content_type]):
+        return b"", [Reason("file_content_mismatch", "Nội dung tệp không đúng loại đã khai báo.",
+                            "The file's content does not match its declared type.", {"content_type": content_type})]
+    return content, []
 
 
 @bp.get("/cases/<int:case_id>/documents/<int:doc_id>")
@@ -190,8 +230,6 @@ def download_document(case_id: int, doc_id: int):
     doc = db.session.get(Document, doc_id)
     if doc is None or doc.case_id != case.id or verification_only(caller(), case):
         raise NotFound("no such document")
-    import io
-
     return send_file(io.BytesIO(doc.content), mimetype=doc.content_type, download_name=doc.filename,
                      as_attachment=True)
 

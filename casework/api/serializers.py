@@ -7,7 +7,7 @@ from typing import Any
 
 from casework.engine.definition import FieldDef, TransitionDef, WorkflowDef
 from casework.engine.service import Action
-from casework.models import Case, Event, PartyMember, Task, Unit
+from casework.models import Case, Event, PartyMember, Task, Unit, User
 
 
 def iso(value: date | None) -> str | None:
@@ -41,8 +41,10 @@ def event_json(event: Event) -> dict[str, Any]:
             "occurred_at": event.occurred_at.isoformat(), "data": event.data, "flags": event.flags}
 
 
-def case_json(case: Case, *, actions: list[Action], today: date, restricted: bool) -> dict[str, Any]:
-    """The full case; ``restricted`` (a residential committee verifying) keeps to what verification needs."""
+def case_json(case: Case, *, actions: list[Action], today: date, restricted: bool,
+              viewer: User | None = None) -> dict[str, Any]:
+    """The full case; ``restricted`` (a residential committee verifying) keeps to what verification needs:
+    the viewer's own verification tasks, not those (and the relatives named in them) of other places."""
     candidate = case.candidate
     person = {"full_name": candidate.full_name, "birth_date": iso(candidate.birth_date),
               "residence_unit_id": candidate.residence_unit_id}
@@ -51,7 +53,8 @@ def case_json(case: Case, *, actions: list[Action], today: date, restricted: boo
                             "owning_cell": {"id": case.owning_cell_id, "name": case.owning_cell.name},
                             "actions": [a.as_dict() for a in actions]}
     if restricted:
-        body["tasks"] = [task_json(t, today) for t in case.tasks if t.kind == "confirm_background" and t.is_open]
+        body["tasks"] = [task_json(t, today) for t in case.tasks if t.kind == "confirm_background" and t.is_open
+                         and (viewer is None or viewer.holds(t.role, t.unit_id))]
         return body
     person.update({"gender": candidate.gender, "national_id": candidate.national_id,
                    "workplace_unit_id": candidate.workplace_unit_id, "position": candidate.position,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo, run_command
 
 
 def _cli_app() -> Flask:
@@ -17,6 +17,23 @@ def _cli_app() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_cli_app, add_default_commands=True, add_version_option=False)
 def main() -> None:
     """casework: membership-admission casework."""
+
+
+def _guarded_run(**options) -> None:
+    """Flask's development server, but never without a SECRET_KEY outside the demo and the tests."""
+    from casework import MissingSecretKey, check_serving_secret_key
+
+    ctx = click.get_current_context()
+    try:
+        check_serving_secret_key(ctx.ensure_object(ScriptInfo).load_app())
+    except MissingSecretKey as exc:
+        raise click.ClickException(str(exc)) from exc
+    ctx.invoke(run_command.callback, **options)
+
+
+# Replaces the default `run`: same options, plus the secret-key check the app factory skips for the CLI.
+main.add_command(click.Command("run", params=run_command.params, callback=_guarded_run, help=run_command.help,
+                               short_help=run_command.short_help))
 
 
 def register(app: Flask) -> None:
