@@ -8,27 +8,17 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Called by ``create_app``: languages, template helpers, then one blueprint per feature."""
     from casework.web import i18n, templating
+    from casework.web.admin.routes import bp as admin_bp
     from casework.web.auth.routes import bp as auth_bp
+    from casework.web.cases.routes import bp as cases_bp
+    from casework.web.documents.routes import bp as documents_bp
+    from casework.web.inbox.routes import bp as inbox_bp
+    from casework.web.printing.routes import bp as printing_bp
+    from casework.web.referrals.routes import bp as referrals_bp
+    from casework.web.verification.routes import bp as verification_bp
 
     i18n.init_app(app)
     templating.init_app(app)
-    app.register_blueprint(auth_bp)
-    for blueprint in _feature_blueprints():
+    for blueprint in (auth_bp, inbox_bp, cases_bp, documents_bp, referrals_bp, verification_bp, printing_bp,
+                      admin_bp):
         app.register_blueprint(blueprint)
-
-
-def _feature_blueprints() -> list:
-    """The page features beyond sign-in, imported here so each module stays independent."""
-    import importlib
-
-    names = ("inbox", "cases", "referrals", "documents", "verification", "printing", "admin")
-    blueprints = []
-    for name in names:
-        try:
-            module = importlib.import_module(f"casework.web.{name}.routes")
-        except ModuleNotFoundError as exc:
-            if exc.name not in (f"casework.web.{name}", f"casework.web.{name}.routes"):
-                raise
-            continue
-        blueprints.append(module.bp)
-    return blueprints

@@ -13,6 +13,7 @@ from casework.engine import LOCAL_TZ
 from casework.engine.fields import parse_iso_date
 from casework.engine.labels import ROLE_LABELS, UNIT_KIND_LABELS
 from casework.web.i18n import LANGUAGES, current_language, pick
+from casework.web.stepforms import choice_label
 
 
 def format_date(value: Any) -> str:
@@ -70,4 +71,5 @@ def nav_links() -> list[dict[str, Any]]:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(dmy=format_date, dmy_time=format_datetime, label=pick, role_name=role_name,
                                  unit_kind=unit_kind_name)
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language, nav_links=nav_links)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language, nav_links=nav_links,
+                                 choice_label=choice_label)

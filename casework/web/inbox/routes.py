@@ -10,6 +10,7 @@ from casework.extensions import db
 from casework.web.engine_access import engine, state_name, task_name, workflow
 from casework.web.inbox import queries
 from casework.web.inbox.forms import InboxFilterForm
+from casework.web.stepforms import options
 
 bp = Blueprint("inbox", __name__)
 PAGE_SIZE = 25
@@ -18,10 +19,10 @@ PAGE_SIZE = 25
 def _filter_form() -> InboxFilterForm:
     wf = workflow()
     form = InboxFilterForm(request.args)
-    form.state.choices = [("", _("All states"))] + [(s, state_name(s, wf)) for s in wf.states
-                                                      if not wf.is_terminal(s)]
+    form.state.choices = options([("", _("All states"))] + [(s, state_name(s, wf)) for s in wf.states
+                                                              if not wf.is_terminal(s)])
     units = {r.unit_id: r.unit.name for r in current_user.roles}
-    form.unit.choices = [("", _("All my units"))] + [(str(i), n) for i, n in sorted(units.items(), key=lambda x: x[1])]
+    form.unit.choices = options([("", _("All my units"))] + sorted(units.items(), key=lambda x: x[1]))
     return form
 
 

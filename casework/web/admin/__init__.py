@@ -1,0 +1,1 @@
+"""Administration: organisation units, accounts and their roles, the member register, imports."""

@@ -1,0 +1,117 @@
+"""The case page and the steps taken from it. Every step goes through ``engine.service.apply``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from casework.engine import Conflict, Invalid
+from casework.engine.scope import verification_only
+from casework.engine.service import apply
+from casework.extensions import db
+from casework.web import choices as choice_source
+from casework.web.access import register_error_pages, visible_case
+from casework.web.cases import views
+from casework.web.documents.forms import UploadForm
+from casework.web.engine_access import engine, state_name, workflow
+from casework.web.i18n import pick
+from casework.web.stepforms import attach_reasons, build_form, to_engine_data
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+register_error_pages(bp)
+
+
+def _verification_redirect(case):
+    """A residential committee verifying sees only its task page, never the dossier."""
+    mine = [t for t in case.tasks if t.is_open and t.kind == "confirm_background"
+            and current_user.holds(t.role, t.unit_id)]
+    if not mine:
+        abort(404)
+    return redirect(url_for("verification.task", task_id=mine[0].id))
+
+
+@bp.get("/<int:case_id>")
+@login_required
+def show(case_id: int):
+    case = visible_case(case_id)
+    if verification_only(current_user, case):
+        return _verification_redirect(case)
+    return render_case(case)
+
+
+def render_case(case, *, submitted=None, status: int = 200, stale: bool = False):
+    wf = workflow(case.workflow)
+    events, describer = views.timeline(case, wf)
+    visited = {e.to_state for e in events}
+    return render_template(
+        "cases/show.html", case=case, wf=wf, events=events, describer=describer,
+        steps=views.progress(wf, case, visited), actions=views.action_views(case, current_user, submitted),
+        documents=views.documents(case), upload_form=UploadForm(), today=engine().today(),
+        fraction=views.vote_fraction(), stale=stale, state_name=state_name,
+        open_tasks=[t for t in case.tasks if t.is_open]), status
+
+
+@bp.post("/<int:case_id>/actions/<trigger>")
+@login_required
+def act(case_id: int, trigger: str):
+    case = visible_case(case_id)
+    tdef = next((t for t in workflow(case.workflow).transitions_from(case.state, case.stage)
+                 if t.trigger == trigger), None)
+    if tdef is None:
+        return _not_available(case, trigger)
+    form = build_form(tdef, choice_source.for_case(db.session, case, [tdef]), formdata=request.form)
+    if not form.validate():  # only the CSRF token and the hidden fields are checked here
+        flash(_("The form has expired. Please try again."), "error")
+        return render_case(case, status=400)
+    data, format_errors = to_engine_data(form, tdef)
+    if format_errors:
+        attach_reasons(form, [], format_errors)
+        return render_case(case, submitted=(trigger, form, []), status=422)
+    try:
+        apply(session=db.session, engine=engine(), case=case, trigger=trigger, user=current_user, data=data,
+              expected_version=_int(form.expected_version.data), task_id=form.task_id.data or None)
+    except Conflict:
+        db.session.refresh(case)
+        flash(_("Someone else has just updated this case. Nothing was saved: here it is as it stands now."),
+              "error")
+        return render_case(case, status=409, stale=True)
+    except Invalid as exc:
+        general = attach_reasons(form, exc.reasons, {})
+        return render_case(case, submitted=(trigger, form, general), status=422)
+    flash(_("Saved: %(step)s.", step=pick(tdef.label)), "success")
+    return redirect(_after_step(case))
+
+
+def _after_step(case) -> str:
+    """Back to the case while the person can still see it, else to the inbox."""
+    from casework.engine.scope import can_view
+
+    if can_view(db.session, current_user, case.id) and not verification_only(current_user, case):
+        return url_for("cases.show", case_id=case.id)
+    return url_for("inbox.index")
+
+
+def _not_available(case, trigger: str):
+    """A step the current state does not offer (an old page, usually): the engine says why, stale first."""
+    if trigger not in workflow(case.workflow).triggers():
+        abort(404)
+    try:
+        apply(session=db.session, engine=engine(), case=case, trigger=trigger, user=current_user, data={},
+              expected_version=_int(request.form.get(f"{trigger}-expected_version")))
+    except Conflict:
+        db.session.refresh(case)
+        flash(_("Someone else has just updated this case. Nothing was saved: here it is as it stands now."),
+              "error")
+        return render_case(case, status=409, stale=True)
+    except Invalid as exc:
+        for reason in exc.reasons:
+            flash(pick(reason), "error")
+        return render_case(case, status=422)
+    abort(409)  # the engine offers no step that the page did not: unreachable unless definitions change
+
+
+def _int(raw) -> int | None:
+    return int(raw) if isinstance(raw, str) and raw.strip().isdigit() else None
+
+

@@ -1,0 +1,117 @@
+"""What the case page shows, assembled from the engine: the progress line, the timeline, the actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from casework.engine.definition import WorkflowDef
+from casework.engine.service import Action, available_actions
+from casework.extensions import db
+from casework.models import Case, Document, Event, Task
+from casework.web import choices as choice_source
+from casework.web.describe import Describer
+from casework.web.engine_access import engine
+from casework.web.stepforms import StepForm, build_form
+
+VOTE_COUNT_FIELDS = {"official_members", "votes_for"}
+COMMITTEE_COUNT_FIELDS = {"committee_members", "votes_for"}
+
+
+@dataclass
+class ProgressStep:
+    state: str
+    status: str  # done, current, todo, ended
+
+
+def progress(wf: WorkflowDef, case: Case, visited: set[str]) -> list[ProgressStep]:
+    """The main line of states in definition order, with the current one marked; a case that ended
+    elsewhere (declined, rejected…) shows where it stopped."""
+    main = [s for s, d in wf.states.items() if not d.terminal] + [s for s in wf.states if s == "official_member"]
+    ended = wf.is_terminal(case.state) and case.state not in main
+    current_index = main.index(case.state) if case.state in main else len(main)
+    steps = []
+    for index, state in enumerate(main):
+        if state == case.state:
+            status = "current"
+        elif state in visited and (index < current_index or ended):
+            status = "done"
+        else:
+            status = "todo"
+        steps.append(ProgressStep(state, status))
+    if ended:
+        steps.append(ProgressStep(case.state, "ended"))
+    return steps
+
+
+@dataclass
+class ActionView:
+    action: Action
+    form: StepForm | None = None
+    errors: list[str] = field(default_factory=list)
+    vote: str | None = None  # "cell" or "committee": the form shows the votes needed as they are typed
+    tasks: list[Task] = field(default_factory=list)
+    open: bool = False  # shown unfolded: the first step offered, or the one just refused
+
+    @property
+    def trigger(self) -> str:
+        return self.action.trigger
+
+
+def _vote_kind(action: Action) -> str | None:
+    names = {f.name for f in action.transition.fields}
+    if names >= VOTE_COUNT_FIELDS:
+        return "cell"
+    if names >= COMMITTEE_COUNT_FIELDS:
+        return "committee"
+    return None
+
+
+def action_views(case: Case, user, submitted: tuple[str, StepForm, list[str]] | None = None) -> list[ActionView]:
+    """Every step of the current state for this person: allowed ones with a form, blocked ones with reasons.
+    ``submitted`` keeps what was typed (and the errors) in the form that was just refused."""
+    actions = available_actions(session=db.session, engine=engine(), case=case, user=user)
+    allowed = [a.transition for a in actions if a.allowed]
+    options = choice_source.for_case(db.session, case, allowed) if allowed else None
+    tasks = {t.id: t for t in case.tasks}
+    views = []
+    for action in actions:
+        view = ActionView(action, vote=_vote_kind(action), tasks=[tasks[i] for i in action.task_ids if i in tasks])
+        if action.allowed:
+            if submitted and submitted[0] == action.trigger:
+                view.form, view.errors = submitted[1], submitted[2]
+            else:
+                view.form = build_form(action.transition, options)
+            view.form.expected_version.data = str(case.version)
+            if action.task_ids and not view.form.task_id.data:
+                view.form.task_id.data = str(action.task_ids[0])
+        views.append(view)
+    _unfold(views, submitted[0] if submitted else None)
+    return views
+
+
+def _unfold(views: list[ActionView], submitted_trigger: str | None) -> None:
+    offered = [v for v in views if v.form is not None]
+    chosen = next((v for v in offered if v.trigger == submitted_trigger), offered[0] if offered else None)
+    if chosen is not None:
+        chosen.open = True
+
+
+def timeline(case: Case, wf: WorkflowDef) -> tuple[list[Event], Describer]:
+    events = db.session.scalars(sa.select(Event).where(Event.case_id == case.id)
+                                .options(selectinload(Event.actor), selectinload(Event.actor_unit))
+                                .order_by(Event.seq.desc())).all()
+    describer = Describer(db.session, wf)
+    describer.prefetch(events)
+    return list(events), describer
+
+
+def documents(case: Case) -> list[Document]:
+    return list(db.session.scalars(sa.select(Document).where(Document.case_id == case.id).order_by(Document.id)))
+
+
+def vote_fraction() -> Fraction:
+    return engine().rules.vote_fraction

@@ -1,0 +1,53 @@
+"""Uploading and downloading a case's documents, for people who may see the whole dossier."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from casework.extensions import db
+from casework.models import Document
+from casework.web.access import dossier_case, register_error_pages
+from casework.web.documents.forms import UploadForm
+from casework.web.documents.storage import DEFAULT_MAX_BYTES, Rejected, make_document
+
+bp = Blueprint("documents", __name__, url_prefix="/cases/<int:case_id>/documents")
+register_error_pages(bp)
+
+
+@bp.post("")
+@login_required
+def upload(case_id: int):
+    case = dossier_case(case_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("cases.show", case_id=case.id, _anchor="documents"))
+    content = form.file.data.read()
+    try:
+        doc = make_document(case_id=case.id, form_code=form.form_code.data, filename=form.file.data.filename,
+                            content=content, user_id=current_user.id,
+                            max_bytes=current_app.config.get("CASEWORK_MAX_DOCUMENT_BYTES", DEFAULT_MAX_BYTES))
+    except Rejected as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("cases.show", case_id=case.id, _anchor="documents"))
+    db.session.add(doc)
+    db.session.commit()
+    flash(_("Attached %(name)s (%(code)s).", name=doc.filename, code=doc.form_code), "success")
+    return redirect(url_for("cases.show", case_id=case.id, _anchor="documents"))
+
+
+@bp.get("/<int:doc_id>")
+@login_required
+def download(case_id: int, doc_id: int):
+    case = dossier_case(case_id)
+    doc = db.session.get(Document, doc_id)
+    if doc is None or doc.case_id != case.id:
+        abort(404)
+    return send_file(io.BytesIO(doc.content), mimetype=doc.content_type, download_name=doc.filename,
+                     as_attachment=True)

@@ -1,0 +1,250 @@
+"""Forms built from a workflow step's field definitions, and what they submit turned into engine data.
+
+The web layer only translates between what a person types (dd/mm/yyyy dates, ticked boxes, rows of
+introducers) and what the engine parses (ISO dates, lists, ids). Whether a value is required, allowed or
+enough is the engine's call: its reasons come back and are shown next to the field they name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
+
+from casework.engine.definition import FieldDef, TransitionDef
+from casework.engine.reasons import Reason
+from casework.web.i18n import pick
+
+DATE_HINT = "dd/mm/yyyy"
+_DMY = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*")
+
+# Names of the values of choice fields, in the page language.
+CHOICE_LABELS = {
+    "male": _l("Male"), "female": _l("Female"),
+    "trade_union": _l("Trade union"), "youth_union": _l("Youth union"), "women_union": _l("Women's union"),
+    "party_member": _l("Party member's introduction"),
+    "in_person": _l("In person"), "online": _l("Online"), "at_enterprise": _l("At the enterprise"),
+    "self_study_with_test": _l("Self-study with a test"),
+    "clear": _l("Clear: nothing against admission"), "concerns": _l("Concerns to resolve"),
+    "admit": _l("Recommend admission"), "do_not_admit": _l("Do not recommend admission"),
+}
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select options."""
+    return [SelectChoice(str(value), str(label)) for value, label in pairs]
+
+
+def choice_label(value: str) -> str:
+    return str(CHOICE_LABELS.get(value, value))
+
+
+@dataclass
+class Choices:
+    """Options for the fields that pick something: units by kind, the cell's members, the case's documents."""
+
+    units: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # by unit kind
+    members: list[tuple[int, str]] = field(default_factory=list)
+    documents: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # by form code
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several members ticked in a list (helpers)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class IntroducerRow(Form):
+    member_id = SelectField(_l("Introducer"), choices=[], validate_choice=False)
+    known_since = StringField(_l("Worked with the candidate since"), render_kw={"placeholder": DATE_HINT})
+
+
+class RelativeRow(Form):
+    full_name = StringField(_l("Full name"))
+    relation = StringField(_l("Relation"))
+    residence_unit = SelectField(_l("Place of residence"), choices=[], validate_choice=False)
+    abroad = BooleanField(_l("Lives abroad"))
+    country = StringField(_l("Country"))
+
+
+class StepForm(FlaskForm):
+    """The base of every generated step form: which case version the person saw, and which task."""
+
+    expected_version = HiddenField()
+    task_id = HiddenField()
+
+
+def _unit_options(fdef: FieldDef, choices: Choices) -> list[tuple[str, str]]:
+    pairs = [(str(i), name) for kind in fdef.unit_kinds for i, name in choices.units.get(kind, [])]
+    return options([("", _("— choose —"))] + sorted(pairs, key=lambda o: o[1]))
+
+
+def _field_for(fdef: FieldDef, choices: Choices):
+    """One WTForms field for one engine field; no validators here (the engine decides)."""
+    label = pick(fdef.label)
+    kw: dict[str, Any] = {"render_kw": {"aria-required": "true"} if fdef.required else {}}
+    if fdef.type == "date":
+        kw["render_kw"].update(placeholder=DATE_HINT, inputmode="numeric", autocomplete="off")
+        return StringField(label, description=DATE_HINT, **kw)
+    if fdef.type == "integer":
+        kw["render_kw"].update(min=fdef.min if fdef.min is not None else 0, inputmode="numeric")
+        return StringField(label, widget=NumberInput(), **kw)
+    if fdef.type == "text":
+        return TextAreaField(label, **kw)
+    if fdef.type == "boolean":
+        return BooleanField(label)
+    if fdef.type == "choice":
+        pairs = [("", _("— choose —"))] + [(c, choice_label(c)) for c in fdef.choices]
+        return SelectField(label, choices=options(pairs), validate_choice=False, **kw)
+    if fdef.type == "unit":
+        return SelectField(label, choices=_unit_options(fdef, choices), validate_choice=False, **kw)
+    if fdef.type == "member_ids":
+        return MultiCheckboxField(label, choices=options(choices.members), validate_choice=False)
+    if fdef.type == "introducers":
+        return FieldList(FormField(IntroducerRow), label=label, min_entries=2, max_entries=4)
+    if fdef.type == "relatives":
+        return FieldList(FormField(RelativeRow), label=label, min_entries=2, max_entries=8)
+    if fdef.type == "document":
+        pairs = [("", _("— the newest attached —"))] + choices.documents.get(fdef.form_code or "", [])
+        return SelectField(label, choices=options(pairs), validate_choice=False)
+    if fdef.max_length:
+        kw["render_kw"]["maxlength"] = fdef.max_length
+    return StringField(label, **kw)
+
+
+def build_form(tdef: TransitionDef, choices: Choices, *, formdata=None, prefix: str | None = None) -> StepForm:
+    """A form class made for this step, instantiated with what was submitted (or the defaults)."""
+    attrs = {f.name: _field_for(f, choices) for f in tdef.fields}
+    form_class = type(f"{tdef.trigger.title().replace('_', '')}Form", (StepForm,), attrs)
+    form = form_class(formdata=formdata, prefix=prefix or tdef.trigger, data=choices.defaults or None)
+    _fill_row_choices(form, tdef, choices)
+    return form
+
+
+def _fill_row_choices(form: StepForm, tdef: TransitionDef, choices: Choices) -> None:
+    """Sub-forms of repeated rows get their options after instantiation (WTForms builds them then)."""
+    members = options([("", _("— choose —"))] + choices.members)
+    residences = options([("", _("— choose —"))] + sorted(
+        [(str(i), n) for kind in ("residential_area", "cell") for i, n in choices.units.get(kind, [])],
+        key=lambda o: o[1]))
+    for fdef in tdef.fields:
+        if fdef.type == "introducers":
+            for row in form[fdef.name]:
+                row.member_id.choices = members
+        elif fdef.type == "relatives":
+            for row in form[fdef.name]:
+                row.residence_unit.choices = residences
+
+
+# --------------------------------------------------------------------------------------------------
+# From the submitted form to the engine's data
+
+
+def parse_dmy(raw: str) -> str | None:
+    """'dd/mm/yyyy' (or ISO, from scripts) as an ISO date string, or None when it is not a real date."""
+    raw = (raw or "").strip()
+    match = _DMY.fullmatch(raw)
+    try:
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            return date(year, month, day).isoformat()
+        return date.fromisoformat(raw).isoformat() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
+    except ValueError:
+        return None
+
+
+def to_engine_data(form: StepForm, tdef: TransitionDef) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The values to hand to the engine, and format errors the engine could not word for a page
+    (a date typed as dd/mm/yyyy that is not a date)."""
+    data: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for fdef in tdef.fields:
+        try:
+            value = _value(form[fdef.name], fdef)
+        except ValueError as exc:
+            errors.setdefault(fdef.name, []).append(str(exc))
+            continue
+        if value not in (None, "", []):
+            data[fdef.name] = value
+    return data, errors
+
+
+def _date_value(raw: str) -> str | None:
+    if not (raw or "").strip():
+        return None
+    iso = parse_dmy(raw)
+    if iso is None:
+        raise ValueError(_("Enter a real date as dd/mm/yyyy."))
+    return iso
+
+
+def _value(wt_field, fdef: FieldDef) -> Any:
+    if fdef.type == "date":
+        return _date_value(wt_field.data)
+    if fdef.type == "boolean":
+        return bool(wt_field.data)
+    if fdef.type == "member_ids":
+        return [int(v) for v in wt_field.data or [] if str(v).isdigit()]
+    if fdef.type == "introducers":
+        return [{"member_id": row.member_id.data, "known_since": _date_value(row.known_since.data) or ""}
+                for row in wt_field if row.member_id.data]
+    if fdef.type == "relatives":
+        return [_relative(row) for row in wt_field if (row.full_name.data or "").strip()]
+    return wt_field.data.strip() if isinstance(wt_field.data, str) else wt_field.data
+
+
+def _relative(row) -> dict[str, Any]:
+    relative = {"full_name": row.full_name.data, "relation": row.relation.data, "abroad": bool(row.abroad.data)}
+    if row.abroad.data:
+        relative["country"] = row.country.data
+    elif row.residence_unit.data:
+        relative["residence_unit"] = row.residence_unit.data
+    return relative
+
+
+def attach_reasons(form: StepForm, reasons: list[Reason], format_errors: dict[str, list[str]]) -> list[str]:
+    """Put each reason next to the field it names; return the ones about the step as a whole."""
+    general = []
+    for name, messages in format_errors.items():
+        form[name].errors = list(form[name].errors or []) + messages
+    for reason in reasons:
+        name = reason.params.get("field")
+        if name and name in form._fields:
+            target = form[name]
+            target.errors = list(target.errors or []) + [reason.text(_lang())]
+        else:
+            general.append(reason.text(_lang()))
+    return general
+
+
+def _lang() -> str:
+    from casework.web.i18n import current_language
+
+    return current_language()
+
+
+def format_value(value: Any) -> str:
+    """An ISO date from the history as dd/mm/yyyy; other values as they are."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return datetime.strptime(value, "%Y-%m-%d").strftime("%d/%m/%Y")
+    return str(value)

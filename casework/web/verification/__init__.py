@@ -1,0 +1,1 @@
+"""The residential committee's inbox: only what verifying needs, and the reply."""

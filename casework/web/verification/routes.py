@@ -1,0 +1,104 @@
+"""Verification requests routed to a residential committee (chi ủy / đảng ủy nơi cư trú).
+
+The committee sees the people to verify (name, relation, birth date, residence), the requesting cell and
+the due date: not the dossier. Its reply is the engine's ``confirm_background`` step on that task.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from casework.engine import Conflict, Invalid
+from casework.engine.service import apply
+from casework.extensions import db
+from casework.models import Case, Task
+from casework.web.access import register_error_pages
+from casework.web.choices import units_by_kind
+from casework.web.engine_access import engine, workflow
+from casework.web.inbox import queries
+from casework.web.stepforms import Choices, attach_reasons, build_form, to_engine_data
+
+bp = Blueprint("verification", __name__, url_prefix="/verification")
+register_error_pages(bp)
+KIND = "confirm_background"
+PAGE_SIZE = 25
+
+
+@bp.get("/")
+@login_required
+def index():
+    today = engine().today()
+    query = queries.filtered(current_user, queries.InboxFilters(kind=KIND), today)
+    result = queries.page(db.session, query, request.args.get("after"), PAGE_SIZE)
+    return render_template("verification/index.html", page=result, today=today,
+                           places=_place_names(result.rows))
+
+
+def _place_names(tasks: list[Task]) -> dict[int, str]:
+    """Names of the residences listed in the tasks' subjects, in one query."""
+    from casework.models import Unit
+
+    ids = {p.get("residence_unit") for t in tasks for p in t.subject.get("people", []) if p.get("residence_unit")}
+    if not ids:
+        return {}
+    return {u.id: u.name for u in db.session.query(Unit).filter(Unit.id.in_(ids))}
+
+
+def _my_task(task_id: int) -> Task:
+    """A verification task routed to a unit where this person holds the task's role; else 404."""
+    task = db.session.get(Task, task_id, options=[joinedload(Task.case).joinedload(Case.owning_cell)])
+    if task is None or task.kind != KIND or not current_user.holds(task.role, task.unit_id):
+        abort(404)
+    return task
+
+
+def _reply_form(formdata=None):
+    tdef = _transition()
+    return tdef, build_form(tdef, Choices(units=units_by_kind(db.session, set())), formdata=formdata)
+
+
+def _transition():
+    return next(t for t in workflow().transitions if t.trigger == KIND)
+
+
+@bp.route("/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def task(task_id: int):
+    task = _my_task(task_id)
+    tdef, form = _reply_form(request.form if request.method == "POST" else None)
+    general: list[str] = []
+    status = 200
+    if request.method == "POST" and task.is_open:
+        outcome = _reply(task, tdef, form)
+        if outcome is None:
+            return redirect(url_for("verification.index"))
+        general, status = outcome
+    form.expected_version.data = str(task.case.version)
+    form.task_id.data = str(task.id)
+    return render_template("verification/task.html", task=task, case=task.case, form=form, errors=general,
+                           today=engine().today(), places=_place_names([task])), status
+
+
+def _reply(task: Task, tdef, form):
+    """Send the reply through the engine; None when saved, else (messages, status)."""
+    if not form.validate():
+        return [_("The form has expired. Please try again.")], 400
+    data, format_errors = to_engine_data(form, tdef)
+    if format_errors:
+        attach_reasons(form, [], format_errors)
+        return [], 422
+    version = form.expected_version.data
+    try:
+        apply(session=db.session, engine=engine(), case=task.case, trigger=KIND, user=current_user, data=data,
+              expected_version=int(version) if version and version.isdigit() else None, task_id=task.id)
+    except Conflict:
+        db.session.refresh(task.case)
+        return [_("Someone else has just updated this case. Nothing was saved: check the request and send "
+                  "your reply again.")], 409
+    except Invalid as exc:
+        return attach_reasons(form, exc.reasons, {}), 422
+    flash(_("Your reply has been sent to %(cell)s.", cell=task.case.owning_cell.name), "success")
+    return None
