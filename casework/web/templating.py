@@ -36,6 +36,15 @@ def _local(value: datetime) -> datetime:
     return aware.astimezone(LOCAL_TZ)
 
 
+def file_size(size: int) -> str:
+    """Bytes for small files, KB and MB above: a 300-byte scan must not read "0.0 KB"."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 def role_name(role: str) -> str:
     return pick(ROLE_LABELS.get(role)) or role
 
@@ -70,6 +79,6 @@ def nav_links() -> list[dict[str, Any]]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(dmy=format_date, dmy_time=format_datetime, label=pick, role_name=role_name,
-                                 unit_kind=unit_kind_name)
+                                 file_size=file_size, unit_kind=unit_kind_name)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language, nav_links=nav_links,
                                  choice_label=choice_label)

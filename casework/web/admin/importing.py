@@ -117,8 +117,9 @@ def import_units(session: Session, rows: list[dict], roots: list[Unit]) -> Impor
     codes = {_text(r, name) for r in rows for name in ("code", "parent_code", "assigned_cell_code")}
     existing = {u.code: u for u in session.scalars(sa.select(Unit).where(Unit.code.in_(codes)))}
     planned: dict[str, dict] = {}
+    in_file = {_text(r, "code") for r in rows}
     for row in rows:
-        errors = _check_unit(row, existing, planned, roots)
+        errors = _check_unit(row, existing, planned, roots, in_file)
         for message in errors:
             result.errors.append((row["_line"], message))
         planned[_text(row, "code")] = row
@@ -128,7 +129,9 @@ def import_units(session: Session, rows: list[dict], roots: list[Unit]) -> Impor
     return result
 
 
-def _check_unit(row: dict, existing: dict[str, Unit], planned: dict[str, dict], roots: list[Unit]) -> list[str]:
+def _check_unit(row: dict, existing: dict[str, Unit], planned: dict[str, dict], roots: list[Unit],
+                in_file: set[str]) -> list[str]:
+    """Problems of one line; parents must come earlier in the file, assigned cells anywhere in it."""
     errors: list[str] = []
     code, kind = _text(row, "code"), _text(row, "kind")
     if not code or not _text(row, "name"):
@@ -145,7 +148,7 @@ def _check_unit(row: dict, existing: dict[str, Unit], planned: dict[str, dict], 
     if _text(row, "ownership") not in {"", *[o.value for o in Ownership]}:
         errors.append(_("unknown ownership %(value)s", value=_text(row, "ownership")))
     assigned = _text(row, "assigned_cell_code")
-    if assigned and assigned not in planned and assigned not in existing:
+    if assigned and assigned not in in_file and assigned not in existing:
         errors.append(_("the assigned cell %(code)s does not exist", code=assigned))
     for name in ("industrial_zone", "has_party_org", "admits_members", "organizing_department"):
         _flag(row, name, errors)

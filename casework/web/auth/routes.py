@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required, login_user, logout_user
 
 from casework.auth import authenticate
@@ -44,6 +45,7 @@ def sign_in():
         if user is not None:
             login_user(user, remember=form.remember.data)
             session.pop("locale", None)  # the person's saved language applies from now on
+            refresh_locale()
             return redirect(_safe_next(request.args.get("next")))
     status = 401 if request.method == "POST" else 200
     return render_template("auth/sign_in.html", form=form), status
@@ -83,4 +85,5 @@ def choose_language():
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
+        refresh_locale()  # a locale already worked out for this context must not linger
     return redirect(_safe_next(request.form.get("next")))

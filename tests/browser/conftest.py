@@ -1,0 +1,116 @@
+"""Browser tests: the app served on a free localhost port, driven by Debian's Chromium through Playwright.
+
+The server uses a file SQLite database (or PostgreSQL when ``TEST_DATABASE_URL`` says so) holding the test
+organisation, CSRF protection on as in production, and the test clock. A failing test leaves a screenshot
+of every open page in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from casework.models import Base
+from tests.conftest import DATABASE_URL, IS_POSTGRES, truncate_all
+from tests.factories import build_org
+from tests.walk import referral
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not os.path.exists(CHROMIUM):
+    pytest.skip("Debian's chromium is not installed (scripts/test installs it)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, db_engine):
+    """The app in a background thread; yields (base URL, the app, ids and data about the organisation)."""
+    from werkzeug.serving import make_server
+
+    from casework import create_app
+    from casework.extensions import db
+    from tests.conftest import Clock
+
+    url = DATABASE_URL if IS_POSTGRES else f"sqlite:///{tmp_path_factory.mktemp('browser') / 'casework.sqlite'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "browser-test-key", "WTF_CSRF_ENABLED": True,
+                      "SQLALCHEMY_DATABASE_URI": url})
+    clock = Clock()
+    app.extensions["casework_engine"].clock = clock
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+        org = build_org(db.session)
+        # Plain values: the rows are detached once the session is gone.
+        known = {"cell_members": [m.id for m in org.members["cell"] if m.status == "official"],
+                 "referral": referral(org)}
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", app, known
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        if IS_POSTGRES:
+            truncate_all(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_pages(request):
+    """Every page a test opens, so a failure can photograph them all."""
+    pages: list = []
+    request.node.open_pages = pages
+    yield pages
+    for page in pages:
+        page.context.close()
+
+
+@pytest.fixture
+def new_page(browser, open_pages, live_server):
+    """``new_page(width=390)``: a fresh browser context (its own cookies) at the app's address."""
+    base_url = live_server[0]
+
+    def make(width: int = 1280, height: int = 900, locale: str = "vi-VN"):
+        context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height}, locale=locale)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        open_pages.append(page)
+        return page
+
+    return make
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for index, page in enumerate(getattr(item, "open_pages", [])):
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"{item.name}-{index}.png"), full_page=True)
+            except Exception as exc:  # a closed page cannot be photographed; the failure itself still reports
+                report.sections.append(("screenshot", f"page {index}: {exc}"))
+
+
+def sign_in(page, username: str, password: str = "secret") -> None:
+    """A fresh sign-in through the form (cookies of the previous person dropped)."""
+    page.context.clear_cookies()
+    page.goto("/sign-in")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/")
