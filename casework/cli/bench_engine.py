@@ -1,0 +1,231 @@
+"""`casework bench engine`: persisted transitions per second through ``service.apply``, beside the rate of
+a bare SQL transaction doing the same row writes, measured in the same run on the configured database.
+
+Both run in a scratch database on the same server (a file beside the SQLite one, or a database of its own
+on the PostgreSQL server) holding the demo organisation, dropped afterwards: nothing touches real data.
+Each case loops sympathiser → in_course → sympathiser (``enrol_course`` / ``fail_course``), so every
+transition writes what a real step writes: the case row (state, version), one event, the closed task and
+the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
+
+from casework.engine import Engine
+from casework.models import Base, Case, Event, Task, TaskStatus
+
+CASES = 20
+WARM_UP = 10
+LOOP = {"sympathiser": ("enrol_course", "in_course"), "in_course": ("fail_course", "sympathiser")}
+
+
+@dataclass
+class Rate:
+    label: str
+    count: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.seconds if self.seconds else float("inf")
+
+
+# --- the scratch database ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def scratch_database(url: sa.URL, name: str) -> Iterator[sa.Engine]:
+    """A fresh, empty database beside the configured one, removed on the way out."""
+    if url.get_backend_name() == "postgresql":
+        yield from _postgres_scratch(url, name)
+    elif url.get_backend_name() == "sqlite":
+        yield from _sqlite_scratch(url, name)
+    else:
+        raise click.ClickException(f"no scratch database for {url.get_backend_name()}")
+
+
+def _postgres_scratch(url: sa.URL, name: str) -> Iterator[sa.Engine]:
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    quoted = admin.dialect.identifier_preparer.quote(name)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+            conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
+        engine = sa.create_engine(url.set(database=name))
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+            with admin.connect() as conn:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+    finally:
+        admin.dispose()
+
+
+def _sqlite_scratch(url: sa.URL, name: str) -> Iterator[sa.Engine]:
+    """A file in the same directory as the configured one (same disk), or a temporary one for memory."""
+    directory = Path(url.database).parent if url.database else Path(tempfile.gettempdir())
+    path = directory / f"{name}.sqlite"
+    path.unlink(missing_ok=True)
+    engine = sa.create_engine(f"sqlite:///{path}")
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """The same settings the application uses on SQLite (see ``casework._tune_sqlite``)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+# --- setting up ------------------------------------------------------------------------------------
+
+
+def _prepare(session: Session, engine: Engine, cases: int) -> tuple[list[int], list[int], int]:
+    """The demo organisation and 2 × ``cases`` cases in ``sympathiser``: one half for each path."""
+    from casework.demo.organisation import build_organisation
+    from casework.engine.service import apply, refer
+
+    org = build_organisation(session)
+    secretary, union = org.users["cell_secretary"], org.users["union_officer"]
+    helper = org.officials("cell_kinh_bac")[0]
+    ids = []
+    for n in range(2 * cases):
+        case = refer(session=session, engine=engine, user=union, data={
+            "full_name": f"Người lao động {n + 1}", "birth_date": "1995-03-08", "gender": "female",
+            "national_id": f"027195{n:06d}", "residence_unit": org.units["area_pho_moi"].id,
+            "workplace_unit": org.units["kinh_bac"].id, "source": "trade_union",
+            "referring_org": org.units["union_kinh_bac"].id, "referral_number": f"{n + 1}/NQ-CĐ",
+            "referral_date": engine.today().isoformat()})
+        apply(session=session, engine=engine, case=case, trigger="accept_referral", user=secretary,
+              data={"helper_ids": [helper.id], "resolution_date": engine.today().isoformat()},
+              expected_version=case.version)
+        ids.append(case.id)
+    return ids[:cases], ids[cases:], secretary.id
+
+
+# --- the two loops ---------------------------------------------------------------------------------
+
+
+def run_engine(session: Session, engine: Engine, case_ids: list[int], user_id: int, count: int) -> float:
+    """``count`` transitions through ``service.apply``, round-robin over the cases; seconds taken."""
+    from casework.engine.service import apply
+    from casework.models import User
+
+    user = session.get(User, user_id)
+    started = time.perf_counter()
+    for n in range(count):
+        case = session.get(Case, case_ids[n % len(case_ids)])
+        trigger, _ = LOOP[case.state]
+        data = {"course": "Lớp nhận thức về Đảng", "course_mode": "online"} if trigger == "enrol_course" else {}
+        apply(session=session, engine=engine, case=case, trigger=trigger, user=user, data=data,
+              expected_version=case.version)
+    return time.perf_counter() - started
+
+
+@dataclass
+class _BareCase:
+    id: int
+    state: str
+    version: int
+    seq: int
+    cell_id: int
+
+
+def _bare_cases(conn: sa.Connection, case_ids: list[int]) -> list[_BareCase]:
+    rows = conn.execute(sa.select(Case.id, Case.state, Case.version, Case.owning_cell_id,
+                                  sa.select(sa.func.max(Event.seq)).where(Event.case_id == Case.id)
+                                  .scalar_subquery()).where(Case.id.in_(case_ids)).order_by(Case.id)).all()
+    return [_BareCase(r[0], r[1], r[2], r[4], r[3]) for r in rows]
+
+
+def run_bare(db_engine: sa.Engine, case_ids: list[int], user_id: int, count: int) -> float:
+    """The same row writes with SQLAlchemy Core, one commit each: update the case (state, version),
+    insert the event, close the open task, open the next one; seconds taken."""
+    cases, events, tasks = Case.__table__, Event.__table__, Task.__table__
+    with db_engine.connect() as conn:
+        bare = _bare_cases(conn, case_ids)
+        conn.commit()
+        started = time.perf_counter()
+        for n in range(count):
+            case = bare[n % len(bare)]
+            trigger, target = LOOP[case.state]
+            now = datetime.now(UTC)
+            case.seq += 1
+            conn.execute(sa.update(cases).where(cases.c.id == case.id, cases.c.version == case.version).values(
+                state=target, state_seq=case.seq, stage=None, version=case.version + 1, state_entered_at=now,
+                updated_at=now))
+            conn.execute(sa.insert(events).values(
+                case_id=case.id, seq=case.seq, trigger=trigger, from_state=case.state, to_state=target,
+                actor_id=user_id, actor_role="cell_secretary", actor_unit_id=case.cell_id, occurred_at=now,
+                data={}, changes={"state": target, "state_seq": case.seq, "stage": None}, flags=[]))
+            conn.execute(sa.update(tasks).where(tasks.c.case_id == case.id, tasks.c.status == TaskStatus.OPEN)
+                         .values(status=TaskStatus.DONE, completed_at=now, completed_by_id=user_id))
+            conn.execute(sa.insert(tasks).values(
+                case_id=case.id, kind="step", state=target, role="cell_secretary", unit_id=case.cell_id,
+                status=TaskStatus.OPEN, subject={"stage": None}, entry_seq=case.seq, due_date=now.date(),
+                created_at=now, outcome={}))
+            conn.commit()
+            case.state, case.version = target, case.version + 1
+        return time.perf_counter() - started
+
+
+# --- the command -----------------------------------------------------------------------------------
+
+
+def measure(url: sa.URL, app_engine: Engine, transitions: int, scratch_name: str) -> tuple[Rate, Rate, str]:
+    """Both rates, measured one after the other in one scratch database; and where it ran."""
+    engine = Engine(workflows=app_engine.workflows, rules=app_engine.rules)
+    with scratch_database(url, scratch_name) as db_engine:
+        where = db_engine.url.render_as_string(hide_password=True)
+        Base.metadata.create_all(db_engine)
+        with Session(db_engine) as session:
+            engine_cases, bare_cases, user_id = _prepare(session, engine, CASES)
+            run_engine(session, engine, engine_cases, user_id, WARM_UP)
+            engine_seconds = run_engine(session, engine, engine_cases, user_id, transitions)
+        run_bare(db_engine, bare_cases, user_id, WARM_UP)
+        bare_seconds = run_bare(db_engine, bare_cases, user_id, transitions)
+    return (Rate("engine (service.apply)", transitions, engine_seconds),
+            Rate("bare SQL (same row writes)", transitions, bare_seconds), where)
+
+
+@click.command("engine")
+@click.option("--transitions", "-n", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Transitions to time on each path.")
+@click.option("--scratch", "scratch_name", default="casework_bench", show_default=True,
+              help="Name of the scratch database (PostgreSQL) or file (SQLite), dropped afterwards.")
+@with_appcontext
+def engine_bench(transitions: int, scratch_name: str) -> None:
+    """Persisted transitions per second through the engine, beside a bare SQL transaction's rate."""
+    url = sa.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    engine_rate, bare_rate, where = measure(url, current_app.extensions["casework_engine"], transitions,
+                                            scratch_name)
+    click.echo(f"casework bench engine — {url.get_backend_name()}, scratch database {where} (dropped), "
+               f"{transitions} transitions each, {CASES} cases per path")
+    for rate in (engine_rate, bare_rate):
+        click.echo(f"  {rate.label:<28} {rate.count:>6} in {rate.seconds:7.2f} s  →  {rate.per_second:8.1f} /s")
+    click.echo(f"  ratio: the engine runs at {engine_rate.per_second / bare_rate.per_second:.2f}× the bare rate "
+               f"({bare_rate.per_second / engine_rate.per_second:.1f}× the time per transition)")
+
+
+COMMAND = engine_bench
