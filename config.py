@@ -38,6 +38,13 @@ class Config:
     # One attached file, decoded (its base64 form in a JSON body is a third larger).
     MAX_DOCUMENT_BYTES = int(os.environ.get("CASEWORK_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024))
     JSON_AS_ASCII = False
+    # E-mail for notifications (sent by `casework tick`); none when SMTP_HOST is empty.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_FROM = os.environ.get("SMTP_FROM", "casework@localhost")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "") in ("1", "true", "yes")
     DEMO = False
 
 

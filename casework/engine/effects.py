@@ -46,6 +46,13 @@ def grant_membership(ctx: StepContext, changes: dict[str, Any]) -> None:
     changes.setdefault("dates", {})["official_since"] = ctx.case.probation_ends.isoformat()
 
 
+@effect("note_membership_start")
+def note_membership_start(ctx: StepContext, changes: dict[str, Any]) -> None:
+    """Whoever opens the review (the cell or the clock), the history says from when membership will count:
+    the end of probation, however long the votes and the decision take afterwards."""
+    changes.setdefault("facts", {})["membership_counts_from"] = ctx.case.probation_ends.isoformat()
+
+
 @effect("mark_removal_proposed")
 def mark_removal_proposed(ctx: StepContext, changes: dict[str, Any]) -> None:
     changes.setdefault("facts", {})["removal_proposed"] = True

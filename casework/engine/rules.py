@@ -40,6 +40,11 @@ class Rules:
     grassroots_review_working_days: int = 20
     appraisal_working_days: int = 20
     removal_decision_working_days: int = 30
+    # The clock (`casework tick`): reminders before a due date, and how long a task may stay overdue before
+    # a copy climbs to the unit above.
+    first_reminder_working_days: int = 5
+    last_reminder_working_days: int = 1
+    escalation_grace_working_days: int = 5
 
     @classmethod
     def from_mapping(cls, overrides: dict[str, Any] | None) -> Rules:

@@ -369,12 +369,14 @@ def _record(session: Session, engine: Engine, wf: WorkflowDef, ctx: StepContext,
         close_tasks(leaving, actor_role=actor[0], user_id=event.actor_id, now=now)
         if not wf.is_terminal(case.state):
             create_tasks(session, case, wf.states[case.state].tasks_on_entry(case.stage), today=today,
-                         rules=engine.rules)
+                         rules=engine.rules, now=now)
     elif case.stage != old_stage:
         stepping = [t for t in open_tasks(case) if t.kind == "step"]
         close_tasks(stepping, actor_role=actor[0], user_id=event.actor_id, now=now)
-        create_tasks(session, case, wf.states[case.state].tasks_on_entry(case.stage), today=today, rules=engine.rules)
+        create_tasks(session, case, wf.states[case.state].tasks_on_entry(case.stage), today=today, rules=engine.rules,
+                     now=now)
     if ctx.task is not None:
-        create_tasks(session, case, follow_up_tasks(wf, case, ctx.task.kind), today=today, rules=engine.rules)
+        create_tasks(session, case, follow_up_tasks(wf, case, ctx.task.kind), today=today, rules=engine.rules,
+                     now=now)
     if tdef.creates:
-        create_tasks(session, case, list(tdef.creates), today=today, rules=engine.rules)
+        create_tasks(session, case, list(tdef.creates), today=today, rules=engine.rules, now=now)

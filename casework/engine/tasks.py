@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from casework.engine import hooks
 from casework.engine.calendar import add_working_days
 from casework.engine.fields import case_date
 from casework.engine.routing import resolve
@@ -27,16 +28,21 @@ def due_date(due: DueDef | None, case: Case, today: date, rules: Rules) -> date 
     return add_working_days(start, getattr(rules, due.working_days))
 
 
-def create_tasks(session: Session, case: Case, defs: list[TaskDef], *, today: date, rules: Rules) -> list[Task]:
-    """One task per place each definition routes to; fan-out definitions give one per place."""
+def create_tasks(session: Session, case: Case, defs: list[TaskDef], *, today: date, rules: Rules,
+                 now: datetime | None = None) -> list[Task]:
+    """One task per place each definition routes to; fan-out definitions give one per place. ``now`` is the
+    engine's clock, so that waiting times (clock attribution) are measured on the same clock as events."""
     created = []
     for task_def in defs:
         for routed in resolve(session, case, task_def.routing, task_def.role):
             task = Task(case=case, kind=task_def.kind, state=case.state, role=routed.role or task_def.role,
                         unit_id=routed.unit_id, subject={"stage": case.stage, **routed.subject},
                         entry_seq=case.state_seq, due_date=due_date(task_def.due, case, today, rules))
+            if now is not None:
+                task.created_at = now
             session.add(task)
             created.append(task)
+            hooks.task_created(session, task)
     return created
 
 

@@ -26,9 +26,13 @@ def state_name(state: str, wf: WorkflowDef | None = None) -> str:
 
 
 def task_name(task: Task, wf: WorkflowDef | None = None) -> str:
-    """What a task asks for: the step of its state, or the label of the trigger that completes it."""
+    """What a task asks for: the trigger that completes it, or for the actor of a state its first (forward)
+    step for that role, as the definition lists them."""
     wf = wf or workflow()
     if task.kind != "step":
         tdef = next((t for t in wf.transitions if t.trigger == task.kind), None)
         return pick(tdef.label) if tdef else task.kind
-    return state_name(task.state, wf)
+    stage = (task.subject or {}).get("stage")
+    forward = next((t for t in wf.transitions_from(task.state, stage)
+                    if not t.task_kind and any(a.role == task.role for a in t.actors)), None)
+    return pick(forward.label) if forward else state_name(task.state, wf)

@@ -1,0 +1,30 @@
+"""`casework tick`: run the clock once (for cron or a systemd timer; see the README)."""
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from casework.clock import run_tick
+from casework.extensions import db
+from casework.notifications.mail import MailSettings
+
+
+@click.command("tick")
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@with_appcontext
+def tick(as_json: bool) -> None:
+    """Do everything time-driven once: clock steps, overdue and escalation, reminders, e-mail.
+
+    Idempotent, and safe to run at the same moment on several machines against PostgreSQL."""
+    engine = current_app.extensions["casework_engine"]
+    report = run_tick(db.session, engine, mail_settings=MailSettings.from_config(current_app.config))
+    figures = report.as_dict()
+    if as_json:
+        click.echo(json.dumps(figures))
+    else:
+        click.echo(" ".join(f"{name}={value}" for name, value in figures.items()))
+
+
+COMMANDS = [tick]

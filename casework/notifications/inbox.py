@@ -1,0 +1,121 @@
+"""In-app notices (the bell), written in the transaction of whatever caused them. No Flask here: the engine's
+task listener and the clock both call into this module.
+
+Who is told: every active person holding the task's role at the unit the task is routed to.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from casework.engine import hooks
+from casework.engine.labels import ROLE_LABELS
+from casework.models import Notification, RoleAssignment, Task, Unit, User
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from casework.engine import Engine
+    from casework.engine.definition import WorkflowDef
+    from casework.models import Case
+
+LISTENER_NAME = "notifications.new_task"
+ESCALATION_KIND = "escalation"
+
+
+def install(engine: Engine) -> None:
+    """Tell holders of the role about every new task, with the workflow's labels for the step and the
+    engine's clock for the time (the engine's, so that tests and replays agree)."""
+    workflows = engine.workflows
+
+    @hooks.on_task_created(LISTENER_NAME)
+    def _notify_new_task(session: Session, task: Task) -> None:
+        kind = "escalation" if task.kind == ESCALATION_KIND else "new_task"
+        texts = escalation_texts(session, workflows, task) if kind == "escalation" else new_task_texts(workflows, task)
+        notify(session, recipients(session, task.role, task.unit_id), kind=kind, case=task.case, task=task,
+               texts=texts, now=engine.now())
+
+
+def recipients(session: Session, role: str, unit_id: int) -> list[User]:
+    """Active people holding ``role`` for exactly ``unit_id``."""
+    query = (sa.select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+             .where(RoleAssignment.role == role, RoleAssignment.unit_id == unit_id, User.active.is_(True))
+             .order_by(User.id))
+    return list(session.scalars(query).unique())
+
+
+def notify(session: Session, users: list[User], *, kind: str, case: Case | None, task: Task | None,
+           texts: dict[str, str], now: datetime, key: str | None = None) -> list[Notification]:
+    """One notice per person, added to the caller's transaction (by relationship: nothing is flushed)."""
+    notices = [Notification(user=user, kind=kind, key=key, case=case, task=task, text_vi=texts["vi"],
+                            text_en=texts["en"], created_at=now) for user in users]
+    session.add_all(notices)
+    return notices
+
+
+# --- Texts ----------------------------------------------------------------------------------------------
+
+
+def step_label(workflows: dict[str, WorkflowDef], case: Case, task_kind: str, state: str) -> dict[str, str]:
+    """What a task asks for: the state's label for the step of a state, else the label of its trigger."""
+    wf = workflows.get(case.workflow)
+    if wf is None:
+        return {"vi": task_kind, "en": task_kind}
+    if task_kind == "step":
+        return wf.states[state].label
+    transition = next((t for t in wf.transitions if t.trigger == task_kind), None)
+    return transition.label if transition else {"vi": task_kind, "en": task_kind}
+
+
+def case_name(case: Case) -> dict[str, str]:
+    who = case.candidate.full_name if case.candidate is not None else ""
+    ref = f"#{case.id}" if case.id is not None else ""
+    return {"vi": f"hồ sơ {ref} ({who})".replace("  ", " "), "en": f"case {ref} ({who})".replace("  ", " ")}
+
+
+def due_text(due: date | None) -> dict[str, str]:
+    if due is None:
+        return {"vi": "", "en": ""}
+    return {"vi": f", hạn {due.strftime('%d/%m/%Y')}", "en": f", due {due.isoformat()}"}
+
+
+def new_task_texts(workflows: dict[str, WorkflowDef], task: Task) -> dict[str, str]:
+    label, name, due = step_label(workflows, task.case, task.kind, task.state), case_name(task.case), due_text(
+        task.due_date)
+    return {"vi": f"Việc mới: {label['vi']} — {name['vi']}{due['vi']}.",
+            "en": f"New task: {label['en']} — {name['en']}{due['en']}."}
+
+
+def escalation_texts(session: Session, workflows: dict[str, WorkflowDef], copy: Task) -> dict[str, str]:
+    """The copy of an overdue task, as the unit above reads it: what, where, since when."""
+    subject = copy.subject or {}
+    label = step_label(workflows, copy.case, subject.get("kind", "step"), copy.state)
+    unit = session.get(Unit, subject.get("unit_id")) if subject.get("unit_id") else None
+    where = unit.name if unit else "?"
+    role = ROLE_LABELS.get(subject.get("role", ""), {"vi": "", "en": ""})
+    due = date.fromisoformat(subject["due_date"]) if subject.get("due_date") else None
+    name = case_name(copy.case)
+    return {
+        "vi": f"Quá hạn, báo cáo lên cấp trên: {label['vi']} — {name['vi']}, do {role['vi']} {where} xử lý"
+              f"{due_text(due)['vi']}.",
+        "en": f"Overdue, escalated to you: {label['en']} — {name['en']}, with the {role['en']} of {where}"
+              f"{due_text(due)['en']}.",
+    }
+
+
+def mark_read(session: Session, user: User, notification_ids: list[int] | None, now: datetime) -> int:
+    """Mark some (or, with ``None``, all) of a person's unread notices read; returns how many changed."""
+    query = sa.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_ids is not None:
+        query = query.where(Notification.id.in_(notification_ids))
+    count = session.execute(query.values(read_at=now)).rowcount
+    session.commit()
+    return count
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.scalar(sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0

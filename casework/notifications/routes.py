@@ -1,0 +1,165 @@
+"""The bell, the list of notices, marking them read, the e-mail preference; pages and JSON.
+
+Pages live under ``/notifications`` (forms with CSRF tokens); the JSON endpoints under
+``/api/v1/notifications`` accept the API's bearer tokens or the signed-in session, and require JSON bodies
+for every change so a cross-site form cannot post to them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from casework.auth import user_for_token
+from casework.extensions import csrf, db
+from casework.models import EmailMode, Notification, NotificationPreference, User
+from casework.notifications.inbox import mark_read, unread_count
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+api_bp = Blueprint("notifications_api", __name__, url_prefix="/api/v1/notifications")
+PAGE_SIZE = 50
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    app.context_processor(lambda: {"notification_unread_count": _bell_count})
+
+
+def _bell_count() -> int:
+    """Unread notices of the signed-in person, for the bell in the header (0 when signed out)."""
+    return unread_count(db.session, current_user) if current_user.is_authenticated else 0
+
+
+def _engine():
+    return current_app.extensions["casework_engine"]
+
+
+def _notices(user: User, unread_only: bool, limit: int = PAGE_SIZE) -> list[Notification]:
+    query = sa.select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                                   .limit(limit)))
+
+
+def _email_mode(user: User) -> str:
+    pref = db.session.get(NotificationPreference, user.id)
+    return pref.email_mode if pref else EmailMode.IMMEDIATE
+
+
+def _set_email_mode(user: User, mode: str) -> None:
+    pref = db.session.get(NotificationPreference, user.id) or NotificationPreference(user_id=user.id)
+    pref.email_mode = mode
+    db.session.add(pref)
+    db.session.commit()
+
+
+# --- Pages ------------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index():
+    unread_only = request.args.get("unread") == "1"
+    return render_template("notifications/index.html", notices=_notices(current_user, unread_only),
+                           unread_only=unread_only, unread=unread_count(db.session, current_user),
+                           email_mode=_email_mode(current_user), modes=list(EmailMode), case_url=_case_url)
+
+
+def _case_url(case_id: int | None) -> str | None:
+    """The case page when the pages feature is installed (the notices work without it)."""
+    if case_id is None or "cases.show" not in current_app.view_functions:
+        return None
+    return url_for("cases.show", case_id=case_id)
+
+
+@bp.post("/<int:notification_id>/read")
+@login_required
+def read_one(notification_id: int):
+    mark_read(db.session, current_user, [notification_id], _engine().now())
+    return redirect(request.form.get("next") or url_for("notifications.index"))
+
+
+@bp.post("/read-all")
+@login_required
+def read_all():
+    count = mark_read(db.session, current_user, None, _engine().now())
+    flash(_("%(n)s notifications marked as read.", n=count), "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.post("/preferences")
+@login_required
+def preferences():
+    mode = request.form.get("email_mode", "")
+    if mode not in set(EmailMode):
+        abort(400)
+    _set_email_mode(current_user, mode)
+    flash(_("Your e-mail preference is saved."), "success")
+    return redirect(url_for("notifications.index"))
+
+
+# --- JSON -------------------------------------------------------------------------------------------------
+
+
+@api_bp.before_request
+def identify_caller() -> None:
+    header = request.headers.get("Authorization", "")
+    g.api_user = None
+    if header.startswith("Bearer "):
+        g.api_user = user_for_token(db.session, header.removeprefix("Bearer ").strip())
+    elif current_user.is_authenticated:
+        g.api_user = current_user
+    if g.api_user is None:
+        abort(401)
+    if request.method == "POST" and not request.is_json:
+        abort(415)
+
+
+def notice_json(notice: Notification) -> dict[str, Any]:
+    return {"id": notice.id, "kind": notice.kind, "case_id": notice.case_id, "task_id": notice.task_id,
+            "text": {"vi": notice.text_vi, "en": notice.text_en}, "created_at": notice.created_at.isoformat(),
+            "read_at": notice.read_at.isoformat() if notice.read_at else None}
+
+
+@api_bp.get("")
+def api_list():
+    user = g.api_user
+    unread_only = request.args.get("unread") in ("1", "true")
+    return jsonify({"unread_count": unread_count(db.session, user),
+                    "notifications": [notice_json(n) for n in _notices(user, unread_only)]})
+
+
+@api_bp.post("/<int:notification_id>/read")
+def api_read_one(notification_id: int):
+    notice = db.session.get(Notification, notification_id)
+    if notice is None or notice.user_id != g.api_user.id:
+        abort(404)
+    mark_read(db.session, g.api_user, [notification_id], _engine().now())
+    return jsonify(notice_json(db.session.get(Notification, notification_id)))
+
+
+@api_bp.post("/read-all")
+def api_read_all():
+    return jsonify({"marked": mark_read(db.session, g.api_user, None, _engine().now())})
+
+
+@api_bp.get("/preferences")
+def api_get_preferences():
+    return jsonify({"email_mode": _email_mode(g.api_user)})
+
+
+@api_bp.post("/preferences")
+def api_set_preferences():
+    body = request.get_json(silent=True)
+    mode = body.get("email_mode") if isinstance(body, dict) else None
+    if mode not in set(EmailMode):
+        return jsonify({"error": "invalid email_mode", "allowed": [m.value for m in EmailMode]}), 422
+    _set_email_mode(g.api_user, mode)
+    return jsonify({"email_mode": mode})
