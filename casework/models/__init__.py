@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session as _Session
 
 from casework.models.base import Base, utcnow
 from casework.models.cases import Candidate, Case, Document, Event, Task, TaskStatus
+from casework.models.monitoring import PartyOrgFounding, StateVisit, Target, WorkingDay
 from casework.models.login_throttle import LoginThrottle
 from casework.models.org import (
     PARTY_UNIT_KINDS,
@@ -50,7 +51,11 @@ __all__ = [
     "MemberStatus",
     "Ownership",
     "PartyMember",
+    "PartyOrgFounding",
     "Role",
+    "StateVisit",
+    "Target",
+    "WorkingDay",
     "RoleAssignment",
     "Task",
     "TaskStatus",

@@ -41,6 +41,9 @@ class Case(Base):
     """
 
     __tablename__ = "cases"
+    # Open cases by how long they have waited (the monitoring's oldest stuck cases).
+    __table_args__ = (sa.Index("ix_cases_open_since", "state_entered_at", postgresql_where=sa.text("closed_on IS NULL"),
+                               sqlite_where=sa.text("closed_on IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workflow: Mapped[str] = mapped_column(sa.String(40))
@@ -136,6 +139,10 @@ class Task(Base):
     __table_args__ = (
         sa.Index("ix_tasks_inbox", "unit_id", "role", "status", "due_date"),
         sa.Index("ix_tasks_case_status", "case_id", "status"),
+        # Overdue tasks for the monitoring heat map.
+        sa.Index("ix_tasks_status_due", "status", "due_date"),
+        # Replies answered in a period, for the slowest residential committees.
+        sa.Index("ix_tasks_kind_completed", "kind", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

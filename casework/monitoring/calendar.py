@@ -1,0 +1,58 @@
+"""Working days inside the database: a table numbering every day by the working days up to it.
+
+Reply times are counted in working days (weekends, Vietnamese holidays and Tết skipped). Computing that per
+task in Python does not scale to millions of tasks; with each day's running count of working days in a
+table, ``answered.ordinal - asked.ordinal`` is the same figure as ``working_days_between`` and the database
+aggregates it. The table is derived from the engine's calendar only and filled on demand.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from casework.engine.calendar import is_working_day
+from casework.models import WorkingDay
+
+# A fixed origin keeps ordinals stable whatever range has been filled so far.
+ORIGIN = date(2000, 1, 1)
+table = WorkingDay.__table__
+
+
+def ordinals(until: date) -> dict[date, int]:
+    """Working days from ``ORIGIN`` up to and including each day."""
+    out, count, day = {}, 0, ORIGIN
+    while day <= until:
+        if is_working_day(day):
+            count += 1
+        out[day] = count
+        day += timedelta(days=1)
+    return out
+
+
+def ensure_calendar(session: Session, until: date) -> None:
+    """Make sure every day up to ``until`` (and a year beyond, for due dates) is in the table."""
+    last = session.scalar(sa.select(sa.func.max(table.c.day)))
+    wanted = until + timedelta(days=366)
+    if last is not None and last >= wanted:
+        return
+    rows = [{"day": d, "ordinal": n} for d, n in ordinals(wanted).items() if last is None or d > last]
+    try:
+        session.execute(table.insert(), rows)
+        session.commit()
+    except IntegrityError:  # another process filled it at the same moment
+        session.rollback()
+
+
+def ordinal(session: Session, day: date) -> int:
+    return session.scalar(sa.select(table.c.ordinal).where(table.c.day == day))
+
+
+def local_day(session: Session, column):
+    """The Vietnamese calendar day of a UTC timestamp column (UTC+7 all year, no daylight saving)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone("Asia/Ho_Chi_Minh", column), sa.Date)
+    return sa.func.date(column, "+7 hours")

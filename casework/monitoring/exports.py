@@ -1,0 +1,214 @@
+"""Exports: each dashboard table as CSV or XLSX, and the event history as an XES event log or CSV.
+
+The event history is streamed (rows read in batches, text yielded piece by piece) so a national export does
+not sit in memory; every export filters cases through the organizer's scope like the dashboard does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from casework.models import Case, Event, Unit
+from casework.monitoring import forecast as forecast_module
+from casework.monitoring import queries, targets
+from casework.monitoring.scope import Period, Scope, children
+
+Table = tuple[list[str], list[list[Any]]]
+
+
+# --------------------------------------------------------------------------------------------------
+# Dashboard tables
+
+
+def dashboard_tables(session: Session, *, scope: Scope, period: Period, today: date) -> dict[str, Table]:
+    """Every table the dashboard shows, as (header, rows): the one source for pages and exports."""
+    return {
+        "pipeline": _pipeline_table(session, scope, period),
+        "step_durations": _durations_table(session, scope, period),
+        "overdue": _overdue_table(session, scope, today),
+        "slow_committees": _committees_table(session, scope, period, today),
+        "stuck_cases": _stuck_table(session, scope, today),
+        "targets": _targets_table(session, scope, period.start.year, today),
+        "unions": _unions_table(session, scope, period.start.year),
+        "forecast": _forecast_table(session, scope, period.start.year, today),
+    }
+
+
+def _pipeline_table(session, scope, period) -> Table:
+    data = queries.pipeline(session, scope=scope, period=period)
+    names = {k: u.name for k, u in children(session, scope).items()}
+    states = sorted(data["by_state"], key=queries._state_order)
+    rows = [[names.get(key, key), *[counts.get(s, 0) for s in states], sum(counts.values())]
+            for key, counts in sorted(data["by_unit"].items(), key=lambda kv: names.get(kv[0], kv[0]))]
+    rows.append(["*", *[data["by_state"][s] for s in states], data["total"]])
+    return ["unit", *states, "total"], rows
+
+
+def _durations_table(session, scope, period) -> Table:
+    rows = []
+    for state, figures in queries.step_durations(session, scope=scope, period=period).items():
+        now, before = figures["now"] or {}, figures["before"] or {}
+        rows.append([state, now.get("n", 0), _round(now.get("p50")), _round(now.get("p90")),
+                     before.get("n", 0), _round(before.get("p50")), _round(before.get("p90")),
+                     _round(figures["change_p50"])])
+    return ["state", "stays", "median_days", "p90_days", "previous_stays", "previous_median_days",
+            "previous_p90_days", "median_change_days"], rows
+
+
+def _overdue_table(session, scope, today) -> Table:
+    heat = queries.overdue_heatmap(session, scope=scope, today=today)
+    rows = [[heat["unit_names"].get(u, u), *[heat["cells"].get((s, u), 0) for s in heat["states"]]]
+            for u in heat["units"]]
+    return ["unit", *heat["states"]], rows
+
+
+def _committees_table(session, scope, period, today) -> Table:
+    rows = [[r["name"], r["replies"], _round(r["p50"]), _round(r["p90"]), r["open"], r["overdue"], r["oldest"]]
+            for r in queries.slow_committees(session, scope=scope, period=period, today=today)]
+    return ["committee", "replies", "median_working_days", "p90_working_days", "awaiting", "overdue",
+            "oldest_wait_working_days"], rows
+
+
+def _stuck_table(session, scope, today) -> Table:
+    rows = [[r["case_id"], r["url"], r["candidate"], r["cell"], r["state"], r["since"].isoformat(), r["days"],
+             r["overdue"]] for r in queries.stuck_cases(session, scope=scope, today=today)]
+    return ["case_id", "url", "candidate", "cell", "state", "since", "days", "overdue"], rows
+
+
+def _targets_table(session, scope, year, today) -> Table:
+    rows = []
+    for p in targets.target_progress(session, scope=scope, year=year, today=today):
+        t = p.target
+        rows.append([p.unit_name, t.year_from, t.year_to, t.admissions, p.achieved["admissions"], t.business_owners,
+                     p.achieved["business_owners"], t.new_party_orgs, p.achieved["new_party_orgs"], p.done_in])
+    return ["unit", "year_from", "year_to", "admissions_target", "admissions", "business_owners_target",
+            "business_owners", "new_party_orgs_target", "new_party_orgs", "done_in"], rows
+
+
+def _unions_table(session, scope, year) -> Table:
+    rows = [[r["name"], r["kind"], r["referred"], r["admitted"], r["met"]]
+            for r in queries.union_referrals(session, scope=scope, year=year)]
+    return ["organisation", "kind", "referred", "admitted", "met_one_a_year"], rows
+
+
+def _forecast_table(session, scope, year, today) -> Table:
+    rows = [[f.name, f.admitted, f.in_pipeline, f.expected_more, round(f.expected, 1), f.target, f.on_track]
+            for f in forecast_module.forecast(session, scope=scope, year=year, today=today)]
+    return ["unit", "admitted", "in_pipeline", "expected_more", "expected_by_year_end", "target", "on_track"], rows
+
+
+def _round(value) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def table_csv(table: Table) -> str:
+    header, rows = table
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue()
+
+
+def table_xlsx(name: str, table: Table) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(name[:31])
+    header, rows = table
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------------
+# Event history
+
+EVENT_COLUMNS = ["case_id", "seq", "activity", "timestamp", "from_state", "state", "actor_role", "actor_unit_id",
+                 "actor_unit"]
+BATCH = 5000
+
+
+def _event_rows(session: Session, scope: Scope, period: Period | None) -> Iterator[sa.Row]:
+    """Events of the scope's cases in case and seq order, fetched in batches (server-side on PostgreSQL)."""
+    unit = aliased(Unit)
+    stmt = (sa.select(Event.case_id, Event.seq, Event.trigger, Event.occurred_at, Event.from_state, Event.to_state,
+                      Event.actor_role, Event.actor_unit_id, unit.name.label("unit_name"))
+            .join(Case, Case.id == Event.case_id).outerjoin(unit, unit.id == Event.actor_unit_id)
+            .where(scope.case_filter()).order_by(Event.case_id, Event.seq))
+    if period is not None:
+        stmt = stmt.where(queries._within(Event.occurred_at, period))
+    yield from session.execute(stmt.execution_options(yield_per=BATCH, stream_results=True))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def events_csv(session: Session, *, scope: Scope, period: Period | None = None) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EVENT_COLUMNS)
+    for n, row in enumerate(_event_rows(session, scope, period)):
+        writer.writerow([row.case_id, row.seq, row.trigger, _utc(row.occurred_at).isoformat(), row.from_state or "",
+                         row.to_state, row.actor_role or "", row.actor_unit_id or "", row.unit_name or ""])
+        if n % 1000 == 999:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+XES_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">
+  <extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>
+  <extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext"/>
+  <extension name="Organizational" prefix="org" uri="http://www.xes-standard.org/org.xesext"/>
+  <global scope="trace"><string key="concept:name" value=""/></global>
+  <global scope="event"><string key="concept:name" value=""/>
+    <date key="time:timestamp" value="1970-01-01T00:00:00+00:00"/></global>
+  <classifier name="Activity" keys="concept:name"/>
+  <string key="concept:name" value="casework admission"/>
+"""
+
+
+def events_xes(session: Session, *, scope: Scope, period: Period | None = None) -> Iterator[str]:
+    """The history as an XES log: a trace per case; an event per step with activity (trigger), timestamp,
+    resource (role @ unit), role, group (unit) and the state the step led to."""
+    yield XES_HEAD
+    current, parts = None, []
+    for row in _event_rows(session, scope, period):
+        if row.case_id != current:
+            if current is not None:
+                parts.append("  </trace>\n")
+            parts.append(f'  <trace>\n    <string key="concept:name" value="{row.case_id}"/>\n')
+            current = row.case_id
+        parts.append(_xes_event(row))
+        if len(parts) > 2000:
+            yield "".join(parts)
+            parts = []
+    if current is not None:
+        parts.append("  </trace>\n")
+    parts.append("</log>\n")
+    yield "".join(parts)
+
+
+def _xes_event(row) -> str:
+    resource = f"{row.actor_role or ''}@{row.unit_name or row.actor_unit_id or ''}"
+    attrs = [("string", "concept:name", row.trigger), ("date", "time:timestamp", _utc(row.occurred_at).isoformat()),
+             ("string", "org:resource", resource), ("string", "org:role", row.actor_role or ""),
+             ("string", "org:group", row.unit_name or ""), ("string", "state", row.to_state),
+             ("string", "from_state", row.from_state or ""), ("int", "seq", row.seq)]
+    inner = "".join(f"<{kind} key={quoteattr(key)} value={quoteattr(str(value))}/>" for kind, key, value in attrs)
+    return f"    <event>{inner}</event>\n"

@@ -1,0 +1,137 @@
+"""Will each unit meet this year's admissions target? A forecast from its own pipeline and history.
+
+For every case still before the decision, the chance it reaches admission is the product of the unit's
+observed onward rates for each remaining step (how often a stay in that state ended by moving forward
+rather than being declined, rejected or withdrawn; loops back such as a failed course do not count either
+way); it counts for this year if the median durations of the remaining steps fit before 31 December.
+Rates come from stays that ended in the last twelve months; a unit with too few of them for a state
+borrows the scope's rate, so a small commune is not forecast from two cases.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from casework.models import Case, StateVisit, Unit
+from casework.monitoring.queries import MAIN_LINE, PRE_ADMISSION, TERMINAL, _durations, _start, admissions_by_unit
+from casework.monitoring.scope import Period, Scope, child_key, children
+from casework.monitoring.stats import report_query
+from casework.monitoring.targets import targets_for
+
+MIN_OBSERVATIONS = 10
+LOOKBACK_DAYS = 365
+
+
+@dataclass
+class UnitForecast:
+    unit_id: str
+    name: str
+    admitted: int
+    expected_more: float
+    target: int | None
+    in_pipeline: int
+
+    @property
+    def expected(self) -> float:
+        return self.admitted + self.expected_more
+
+    @property
+    def on_track(self) -> bool | None:
+        return None if self.target is None else self.expected >= self.target
+
+
+@report_query
+def forecast(session: Session, *, scope: Scope, year: int, today: date) -> list[UnitForecast]:
+    """One forecast per child unit of the scope (and the scope's own cells under '')."""
+    lookback = Period(today - timedelta(days=LOOKBACK_DAYS), today)
+    medians = {state: stats["p50"] for state, stats in _durations(session, scope, lookback).items()}
+    rates = _onward_counts(session, scope, lookback)
+    open_cases = _open_by_unit(session, scope)
+    admitted = admissions_by_unit(session, scope=scope, year_from=year, year_to=year)
+    targets = {t.unit_id: t.admissions for t in targets_for(session, scope, year) if t.year_from == t.year_to}
+    days_left = max(0, (date(year, 12, 31) - today).days) if today.year <= year else 0
+    units = children(session, scope)
+    out = []
+    for key, unit in units.items():
+        unit_id = unit.id
+        counts = open_cases.get(key, Counter())
+        more = sum(n * _chance(state, key, rates, medians, days_left) for state, n in counts.items())
+        if key == "" and key not in open_cases:
+            continue  # the scope unit itself owns cases only when it is a cell
+        done = admitted.get(unit_id, {}).get(year, {}).get("admissions", 0)
+        out.append(UnitForecast(key, unit.name, done, round(more, 1), targets.get(unit_id), sum(counts.values())))
+    return [f for f in out if f.in_pipeline or f.admitted or f.target]
+
+
+def _chance(state: str, key: str, rates: dict, medians: dict[str, float | None], days_left: int) -> float:
+    """Probability this case is admitted, if the rest of the main line fits before the year ends."""
+    remaining = MAIN_LINE[MAIN_LINE.index(state):-1]
+    if sum(medians.get(s) or 0 for s in remaining) > days_left:
+        return 0.0
+    chance = 1.0
+    for step in remaining:
+        chance *= _rate(step, key, rates)
+    return chance
+
+
+def _rate(state: str, key: str, rates: dict) -> float:
+    own = rates.get(key, {}).get(state)
+    if own and sum(own) >= MIN_OBSERVATIONS:
+        forward, out = own
+    else:
+        forward, out = rates.get("*", {}).get(state, (0, 0))
+    return forward / (forward + out) if forward + out else 1.0
+
+
+def _onward_counts(session: Session, scope: Scope, lookback: Period) -> dict[str, dict[str, tuple[int, int]]]:
+    """``{child: {state: (moved forward, left the procedure)}}`` and the scope's totals under '*'."""
+    cell = aliased(Unit)
+    child = child_key(session, cell.path, scope).label("child")
+    stmt = (sa.select(child, StateVisit.state, StateVisit.next_state, sa.func.count().label("n"))
+            .select_from(StateVisit).join(cell, cell.id == StateVisit.owning_cell_id)
+            .where(StateVisit.left_at >= _start(lookback.start), StateVisit.left_at < _start(lookback.end
+                                                                                            + timedelta(days=1)),
+                   StateVisit.state.in_(PRE_ADMISSION), cell.path.startswith(scope.path, autoescape=True))
+            .group_by(child, StateVisit.state, StateVisit.next_state))
+    tallies: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for row in session.execute(stmt):
+        slot = _direction(row.state, row.next_state)
+        if slot is None:
+            continue
+        for key in (row.child, "*"):
+            tallies[key][row.state][slot] += row.n
+    return {key: {s: tuple(v) for s, v in per.items()} for key, per in tallies.items()}
+
+
+def _direction(state: str, next_state: str | None) -> int | None:
+    if next_state in TERMINAL:
+        return 1
+    if next_state in MAIN_LINE and MAIN_LINE.index(next_state) > MAIN_LINE.index(state):
+        return 0
+    return None
+
+
+def _open_by_unit(session: Session, scope: Scope) -> dict[str, Counter]:
+    cell = aliased(Unit)
+    child = child_key(session, cell.path, scope).label("child")
+    stmt = (sa.select(child, Case.state, sa.func.count().label("n"))
+            .select_from(Case).join(cell, cell.id == Case.owning_cell_id)
+            .where(Case.closed_on.is_(None), Case.state.in_(PRE_ADMISSION),
+                   cell.path.startswith(scope.path, autoescape=True))
+            .group_by(child, Case.state))
+    out: dict[str, Counter] = defaultdict(Counter)
+    for row in session.execute(stmt):
+        out[row.child][row.state] += row.n
+    return out
+
+
+def as_rows(forecasts: list[UnitForecast]) -> list[dict[str, Any]]:
+    return [{"unit": f.name, "admitted": f.admitted, "in_pipeline": f.in_pipeline,
+             "expected_more": f.expected_more, "expected": round(f.expected, 1), "target": f.target,
+             "on_track": f.on_track} for f in forecasts]

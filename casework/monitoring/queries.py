@@ -1,0 +1,276 @@
+"""The dashboard's figures, computed in the database from the case projection and the state visits.
+
+Plain functions over a session (no Flask), each taking the organizer's ``Scope`` and a ``Period``; every
+one is a single grouped query (or two) so that it stays fast at national scale. Units are grouped by the
+scope's child they lie under (``child_key``), which is what the drill-down shows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from casework.engine import LOCAL_TZ
+from casework.models import Candidate, Case, StateVisit, Task, Unit
+from casework.monitoring.calendar import ensure_calendar, local_day, ordinal
+from casework.monitoring.calendar import table as calendar_table
+from casework.monitoring.scope import Period, Scope, child_key, children
+from casework.monitoring.stats import grouped_quantiles, report_query
+
+# The admission workflow's main line, up to the decision; the forecast walks it.
+MAIN_LINE = ("referred", "sympathiser", "in_course", "dossier", "verification", "cell_review", "grassroots_review",
+             "authority_review", "admitted")
+PRE_ADMISSION = MAIN_LINE[:-1]
+TERMINAL = ("official_member", "declined", "rejected", "withdrawn", "removed")
+# States where waiting is the rule (twelve months of probation), not a sign of being stuck.
+WAITING_BY_DESIGN = ("probation",)
+
+
+def _start(day: date) -> datetime:
+    """The first instant of a Vietnamese calendar day, in UTC like every stored time."""
+    return datetime.combine(day, time(0), LOCAL_TZ).astimezone(UTC)
+
+
+def _within(column, period: Period) -> sa.ColumnElement[bool]:
+    return sa.and_(column >= _start(period.start), column < _start(period.end + timedelta(days=1)))
+
+
+def _active_in(period: Period) -> sa.ColumnElement[bool]:
+    """Cases open at some moment of the period."""
+    return sa.and_(Case.opened_on <= period.end, sa.or_(Case.closed_on.is_(None), Case.closed_on >= period.start))
+
+
+# --------------------------------------------------------------------------------------------------
+# Pipeline
+
+
+@report_query
+def pipeline(session: Session, *, scope: Scope, period: Period) -> dict[str, Any]:
+    """Cases active in the period by current state, per child unit, per source, per enterprise ownership,
+    and business owners separately: one GROUP BY over every dimension, rolled up here."""
+    cell, workplace = aliased(Unit), aliased(Unit)
+    child = child_key(session, cell.path, scope).label("child")
+    stmt = (sa.select(child, Case.state, Case.source, workplace.ownership, Candidate.is_business_owner,
+                      sa.func.count().label("n"))
+            .select_from(Case).join(cell, cell.id == Case.owning_cell_id)
+            .join(Candidate, Candidate.id == Case.candidate_id)
+            .join(workplace, workplace.id == Candidate.workplace_unit_id)
+            .where(cell.path.startswith(scope.path, autoescape=True), _active_in(period))
+            .group_by(child, Case.state, Case.source, workplace.ownership, Candidate.is_business_owner))
+    out: dict[str, Any] = {key: Counter() for key in ("by_state", "by_source", "by_ownership", "business_owners")}
+    by_unit: dict[str, Counter] = defaultdict(Counter)
+    for row in session.execute(stmt):
+        out["by_state"][row.state] += row.n
+        out["by_source"][row.source] += row.n
+        out["by_ownership"][row.ownership or "unknown"] += row.n
+        if row.is_business_owner:
+            out["business_owners"][row.state] += row.n
+        by_unit[row.child][row.state] += row.n
+    out["by_unit"] = dict(by_unit)
+    out["total"] = sum(out["by_state"].values())
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Time in each step
+
+
+def step_durations(session: Session, *, scope: Scope, period: Period) -> dict[str, dict[str, Any]]:
+    """Median and 90th percentile of days spent in each state, over the stays that ended in the period,
+    with the same figures for the previous period of equal length."""
+    current = _durations(session, scope, period)
+    previous = _durations(session, scope, period.previous())
+    out = {}
+    for state in sorted(set(current) | set(previous), key=_state_order):
+        now, before = current.get(state), previous.get(state)
+        out[state] = {"now": now, "before": before,
+                      "change_p50": (now["p50"] - before["p50"]) if now and before else None}
+    return out
+
+
+@report_query
+def _durations(session: Session, scope: Scope, period: Period) -> dict[str, dict[str, Any]]:
+    where = [_within(StateVisit.left_at, period), StateVisit.owning_cell_id.in_(scope.units())]
+    rows = grouped_quantiles(session, [StateVisit.state], StateVisit.days, where, StateVisit)
+    return {key[0]: value for key, value in rows.items()}
+
+
+def _state_order(state: str) -> tuple[int, str]:
+    order = MAIN_LINE + ("probation", "recognition_review") + TERMINAL
+    return (order.index(state) if state in order else len(order), state)
+
+
+# --------------------------------------------------------------------------------------------------
+# Bottlenecks
+
+
+@report_query
+def overdue_heatmap(session: Session, *, scope: Scope, today: date) -> dict[str, Any]:
+    """Open tasks past their due date, counted by state (step) and by the scope's child unit."""
+    cell = aliased(Unit)
+    child = child_key(session, cell.path, scope).label("child")
+    stmt = (sa.select(Task.state, child, sa.func.count().label("n"))
+            .select_from(Task).join(Case, Case.id == Task.case_id).join(cell, cell.id == Case.owning_cell_id)
+            .where(Task.status == "open", Task.due_date < today, cell.path.startswith(scope.path, autoescape=True))
+            .group_by(Task.state, child))
+    cells: dict[tuple[str, str], int] = {}
+    for row in session.execute(stmt):
+        cells[(row.state, row.child)] = row.n
+    units = children(session, scope)
+    return {"cells": cells, "states": sorted({s for s, _ in cells}, key=_state_order),
+            "units": sorted({u for _, u in cells}, key=lambda k: units[k].name if k in units else k),
+            "unit_names": {k: u.name for k, u in units.items()}}
+
+
+@report_query
+def slow_committees(session: Session, *, scope: Scope, period: Period, today: date,
+                    limit: int = 20) -> list[dict[str, Any]]:
+    """Residential committees answering background checks for the scope's cases, slowest first.
+
+    Reply time is in working days from the request (task created) to the reply (task done), through a
+    calendar table so the database does the arithmetic; replies still awaited count as waiting today.
+    """
+    ensure_calendar(session, max(today, period.end))
+    replied = _replies(session, scope, period)
+    waiting = _waiting(session, scope, today)
+    names = dict(session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(set(replied) | set(waiting)))).all())
+    rows = []
+    for unit_id in set(replied) | set(waiting):
+        stats = replied.get(unit_id, {"n": 0, "p50": None, "p90": None})
+        pending = waiting.get(unit_id, {"open": 0, "overdue": 0, "oldest": None})
+        rows.append({"unit_id": unit_id, "name": names.get(unit_id, "?"), "replies": stats["n"],
+                     "p50": stats["p50"], "p90": stats["p90"], **pending})
+    rows.sort(key=lambda r: (-(r["p50"] or 0), -(r["oldest"] or 0), r["name"]))
+    return rows[:limit]
+
+
+def _replies(session, scope, period) -> dict[int, dict[str, Any]]:
+    asked, answered = calendar_table.alias(), calendar_table.alias()
+    value = (answered.c.ordinal - asked.c.ordinal)
+    select_from = (sa.join(Task, Case, Case.id == Task.case_id)
+                   .join(asked, asked.c.day == local_day(session, Task.created_at))
+                   .join(answered, answered.c.day == local_day(session, Task.completed_at)))
+    where = [Task.kind == "confirm_background", Task.status == "done", scope.case_filter(),
+             _within(Task.completed_at, period)]
+    rows = grouped_quantiles(session, [Task.unit_id], value, where, select_from)
+    return {key[0]: value for key, value in rows.items()}
+
+
+def _waiting(session, scope, today: date) -> dict[int, dict[str, Any]]:
+    asked = calendar_table.alias()
+    today_ordinal = ordinal(session, today)
+    stmt = (sa.select(Task.unit_id, sa.func.count().label("open"),
+                      sa.func.sum(sa.case((Task.due_date < today, 1), else_=0)).label("overdue"),
+                      sa.func.min(asked.c.ordinal).label("first"))
+            .select_from(Task).join(Case, Case.id == Task.case_id)
+            .join(asked, asked.c.day == local_day(session, Task.created_at))
+            .where(Task.kind == "confirm_background", Task.status == "open", scope.case_filter())
+            .group_by(Task.unit_id))
+    return {row.unit_id: {"open": row.open, "overdue": int(row.overdue or 0), "oldest": today_ordinal - row.first}
+            for row in session.execute(stmt)}
+
+
+@report_query
+def stuck_cases(session: Session, *, scope: Scope, today: date, limit: int = 20) -> list[dict[str, Any]]:
+    """The open cases that have waited longest in their current state (probation excepted: it is a wait by
+    design), with whether a task of theirs is overdue."""
+    overdue = sa.exists().where(Task.case_id == Case.id, Task.status == "open", Task.due_date < today)
+    stmt = (sa.select(Case.id, Case.state, Case.stage, Case.state_entered_at, Case.owning_cell_id,
+                      Candidate.full_name, overdue.label("overdue"))
+            .join(Candidate, Candidate.id == Case.candidate_id)
+            .where(Case.closed_on.is_(None), Case.state.not_in(WAITING_BY_DESIGN), scope.case_filter())
+            .order_by(Case.state_entered_at, Case.id).limit(limit))
+    rows = session.execute(stmt).all()
+    names = dict(session.execute(sa.select(Unit.id, Unit.name).where(
+        Unit.id.in_({r.owning_cell_id for r in rows}))).all())
+    return [{"case_id": r.id, "url": f"/cases/{r.id}", "state": r.state, "stage": r.stage,
+             "candidate": r.full_name, "cell": names.get(r.owning_cell_id, "?"), "overdue": bool(r.overdue),
+             "since": _as_utc(r.state_entered_at).date(), "days": (today - _as_utc(r.state_entered_at).date()).days}
+            for r in rows]
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# --------------------------------------------------------------------------------------------------
+# Trade unions and youth unions
+
+
+@report_query
+def union_referrals(session: Session, *, scope: Scope, year: int) -> list[dict[str, Any]]:
+    """Each trade union and youth union organisation in the scope: referrals made in the year and members
+    admitted in the year (decision dated that year), against the 'at least one a year' target."""
+    period = Period.year(year)
+    orgs = session.execute(sa.select(Unit.id, Unit.name, Unit.kind).where(
+        Unit.kind.in_(("trade_union", "youth_union")), Unit.path.startswith(scope.path, autoescape=True))).all()
+    in_scope = Case.referring_org_id.in_(sa.select(Unit.id).where(
+        Unit.kind.in_(("trade_union", "youth_union")), Unit.path.startswith(scope.path, autoescape=True)))
+    referred = dict(session.execute(
+        sa.select(Case.referring_org_id, sa.func.count()).where(in_scope, Case.referral_date.between(
+            period.start, period.end)).group_by(Case.referring_org_id)).all())
+    admitted = dict(session.execute(
+        sa.select(Case.referring_org_id, sa.func.count()).join(StateVisit, StateVisit.case_id == Case.id)
+        .where(in_scope, StateVisit.state == "admitted", _within(StateVisit.entered_at, period))
+        .group_by(Case.referring_org_id)).all())
+    out = []
+    for org in orgs:
+        referred_n, admitted_n = referred.get(org.id, 0), admitted.get(org.id, 0)
+        out.append({"unit_id": org.id, "name": org.name, "kind": org.kind, "referred": referred_n,
+                    "admitted": admitted_n, "met": admitted_n >= 1})
+    out.sort(key=lambda r: (r["met"], r["admitted"], r["referred"], r["name"]))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Admissions by unit (targets and forecast share it)
+
+
+@report_query
+def admissions_by_unit(session: Session, *, scope: Scope, year_from: int, year_to: int) -> dict[int, dict]:
+    """Admissions (the decision taken, read from the history: entering ``admitted``) in the years, counted for
+    every unit of the scope above the owning cell: ``{unit_id: {year: {"admissions", "business_owners"}}}``.
+    One GROUP BY by cell and year, then each cell's counts are added to its ancestors through its path."""
+    year = sa.extract("year", local_day(session, StateVisit.entered_at))
+    cell = aliased(Unit)
+    stmt = (sa.select(cell.path, year.label("year"), sa.func.count().label("n"),
+                      sa.func.sum(sa.case((Candidate.is_business_owner, 1), else_=0)).label("owners"))
+            .select_from(StateVisit).join(Case, Case.id == StateVisit.case_id)
+            .join(cell, cell.id == StateVisit.owning_cell_id).join(Candidate, Candidate.id == Case.candidate_id)
+            .where(StateVisit.state == "admitted",
+                   _within(StateVisit.entered_at, Period(date(year_from, 1, 1), date(year_to, 12, 31))),
+                   cell.path.startswith(scope.path, autoescape=True))
+            .group_by(cell.path, year))
+    out: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: {"admissions": 0, "business_owners": 0}))
+    for row in session.execute(stmt):
+        for unit_id in _ids_in_path(row.path):
+            bucket = out[unit_id][int(row.year)]
+            bucket["admissions"] += row.n
+            bucket["business_owners"] += int(row.owners or 0)
+    return out
+
+
+@report_query
+def foundings_by_unit(session: Session, *, scope: Scope, year_from: int, year_to: int) -> dict[int, Counter]:
+    """New party organisations in enterprises, by year, counted for every ancestor of the enterprise."""
+    from casework.models import PartyOrgFounding
+
+    year = sa.extract("year", PartyOrgFounding.founded_on)
+    stmt = (sa.select(Unit.path, year.label("year"), sa.func.count().label("n"))
+            .join(Unit, Unit.id == PartyOrgFounding.enterprise_id)
+            .where(PartyOrgFounding.founded_on.between(date(year_from, 1, 1), date(year_to, 12, 31)),
+                   Unit.path.startswith(scope.path, autoescape=True))
+            .group_by(Unit.path, year))
+    out: dict[int, Counter] = defaultdict(Counter)
+    for row in session.execute(stmt):
+        for unit_id in _ids_in_path(row.path):
+            out[unit_id][int(row.year)] += row.n
+    return out
+
+
+def _ids_in_path(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]

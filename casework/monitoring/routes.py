@@ -1,0 +1,184 @@
+"""Monitoring pages for the organizing department: a thin face over the query layer.
+
+Only a person holding the ``organizer`` role sees them (403 otherwise); a unit outside every subtree they
+organise answers 404, as if it did not exist, like a case outside scope.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from casework.extensions import db
+from casework.models import PartyOrgFounding, Unit
+from casework.monitoring import exports, queries
+from casework.monitoring.charts import bar_chart, heat_map
+from casework.monitoring.scope import Period, Scope, children
+from casework.monitoring.targets import ImportRefused, import_targets, set_target, target_progress
+
+bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _today() -> date:
+    from flask import current_app
+
+    return current_app.extensions["casework_engine"].today()
+
+
+def _organizer_scopes() -> list[Unit]:
+    if not current_user.is_authenticated:
+        abort(401)
+    units = [r.unit for r in current_user.roles if r.role == "organizer"]
+    if not units:
+        abort(403)
+    return units
+
+
+def _scope() -> Scope:
+    """The unit asked for (drill-down), if it lies in a subtree this person organises; else their own."""
+    mine = _organizer_scopes()
+    wanted = request.args.get("unit", type=int)
+    if wanted is None:
+        return Scope.of(db.session, mine[0].id)
+    unit = db.session.get(Unit, wanted)
+    if unit is None or not any(unit.path.startswith(u.path) for u in mine):
+        abort(404)
+    return Scope.of(db.session, unit.id)
+
+
+def _period() -> Period:
+    year = request.args.get("year", type=int) or _today().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return Period.year(year)
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    scope, period, today = _scope(), _period(), _today()
+    tables = exports.dashboard_tables(db.session, scope=scope, period=period, today=today)
+    pipeline = queries.pipeline(db.session, scope=scope, period=period)
+    heat = queries.overdue_heatmap(db.session, scope=scope, today=today)
+    return render_template(
+        "monitoring/dashboard.html", scope=scope, period=period, tables=tables, pipeline=pipeline,
+        units=children(db.session, scope), breadcrumbs=_breadcrumbs(scope),
+        pipeline_chart=bar_chart(sorted(pipeline["by_state"].items(), key=lambda kv: queries._state_order(kv[0]))),
+        heat_chart=heat_map(heat),
+        stuck=queries.stuck_cases(db.session, scope=scope, today=today),
+        progress=target_progress(db.session, scope=scope, year=period.start.year, today=today))
+
+
+def _breadcrumbs(scope: Scope) -> list[Unit]:
+    """The way back up from a drilled-down unit to the organizer's own unit."""
+    unit = db.session.get(Unit, scope.unit_id)
+    top = next(u for u in _organizer_scopes() if unit.path.startswith(u.path))
+    ids = unit.ancestor_ids
+    return [db.session.get(Unit, i) for i in ids[ids.index(top.id):]]
+
+
+@bp.get("/export/<name>.<fmt>")
+@login_required
+def export_table(name: str, fmt: str):
+    scope, period = _scope(), _period()
+    tables = exports.dashboard_tables(db.session, scope=scope, period=period, today=_today())
+    if name not in tables or fmt not in ("csv", "xlsx"):
+        abort(404)
+    filename = f"{name}-{scope.unit_id}-{period.start.year}.{fmt}"
+    if fmt == "csv":
+        return _download(exports.table_csv(tables[name]), "text/csv; charset=utf-8", filename)
+    return _download(exports.table_xlsx(name, tables[name]), XLSX, filename)
+
+
+@bp.get("/events.<fmt>")
+@login_required
+def export_events(fmt: str):
+    """The scope's event history, streamed (all years unless ``year`` is given)."""
+    scope = _scope()
+    period = _period() if request.args.get("year") else None
+    if fmt == "xes":
+        body, mimetype = exports.events_xes(db.session, scope=scope, period=period), "application/xml"
+    elif fmt == "csv":
+        body, mimetype = exports.events_csv(db.session, scope=scope, period=period), "text/csv; charset=utf-8"
+    else:
+        abort(404)
+    return _download(stream_with_context(body), mimetype, f"events-{scope.unit_id}.{fmt}")
+
+
+def _download(body, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@login_required
+def targets():
+    scope, period = _scope(), _period()
+    if request.method == "POST":
+        _save_targets(scope)
+        return redirect(url_for(".targets", unit=scope.unit_id, year=period.start.year))
+    units = [u for u in db.session.query(Unit).filter(Unit.path.startswith(scope.path),
+                                                     Unit.kind.in_(("province", "commune_committee",
+                                                                    "grassroots_committee"))).order_by(Unit.path)]
+    return render_template("monitoring/targets.html", scope=scope, period=period, units=units,
+                           progress=target_progress(db.session, scope=scope, year=period.start.year,
+                                                    today=_today()))
+
+
+def _save_targets(scope: Scope) -> None:
+    upload = request.files.get("table")
+    try:
+        if upload and upload.filename:
+            count = import_targets(db.session, scope=scope, filename=upload.filename, content=upload.read())
+            flash(_("%(n)d targets imported.", n=count), "success")
+            return
+        form = request.form
+        set_target(db.session, scope=scope, unit_id=int(form["unit_id"]), year_from=int(form["year_from"]),
+                   year_to=int(form["year_to"]),
+                   values={k: int(form.get(k) or 0) for k in ("admissions", "business_owners", "new_party_orgs")})
+        flash(_("Target saved."), "success")
+    except ImportRefused as refused:
+        db.session.rollback()
+        for line, message in refused.errors:
+            flash(_("Line %(line)d: %(message)s", line=line, message=message), "error")
+        flash(_("Nothing was imported."), "error")
+    except (KeyError, ValueError, LookupError):
+        db.session.rollback()
+        flash(_("The target could not be saved: check the unit and the numbers."), "error")
+
+
+@bp.route("/party-organisations", methods=["GET", "POST"])
+@login_required
+def foundings():
+    """The register of party organisations founded in enterprises."""
+    scope = _scope()
+    if request.method == "POST":
+        _save_founding(scope)
+        return redirect(url_for(".foundings", unit=scope.unit_id))
+    rows = (db.session.query(PartyOrgFounding).join(Unit, Unit.id == PartyOrgFounding.enterprise_id)
+            .filter(Unit.path.startswith(scope.path)).order_by(PartyOrgFounding.founded_on.desc()).all())
+    enterprises = (db.session.query(Unit).filter(Unit.kind == "enterprise", Unit.path.startswith(scope.path))
+                   .order_by(Unit.name).all())
+    return render_template("monitoring/foundings.html", scope=scope, rows=rows, enterprises=enterprises)
+
+
+def _save_founding(scope: Scope) -> None:
+    form = request.form
+    enterprise = db.session.get(Unit, form.get("enterprise_id", type=int) or 0)
+    try:
+        founded = date.fromisoformat(form.get("founded_on", ""))
+    except ValueError:
+        founded = None
+    number = (form.get("decision_number") or "").strip()
+    if enterprise is None or enterprise.kind != "enterprise" or not scope.contains(enterprise) or not founded \
+            or not number or founded > _today():
+        flash(_("Give the enterprise, a founding date not in the future and the decision number."), "error")
+        return
+    db.session.add(PartyOrgFounding(enterprise_id=enterprise.id, founded_on=founded,
+                                    ownership=enterprise.ownership or "domestic_private", decision_number=number,
+                                    decided_by_id=scope.unit_id, notes=(form.get("notes") or "").strip()))
+    db.session.commit()
+    flash(_("Party organisation recorded."), "success")

@@ -1,0 +1,84 @@
+"""The organizer's window on the data: a subtree of the organisation (by materialised path) and a period.
+
+Every monitoring query takes a ``Scope`` and filters cases through their owning cell's path, so a commune's
+organizer can never count, list or export a case of another commune.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from casework.models import Case, Unit
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of calendar days, both ends included."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    def previous(self) -> Period:
+        """The span of the same length just before this one, for 'how did it change'."""
+        length = self.end - self.start
+        end = self.start - timedelta(days=1)
+        return Period(end - length, end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A unit and everything below it."""
+
+    unit_id: int
+    path: str
+    name: str
+
+    @classmethod
+    def of(cls, session: Session, unit_id: int) -> Scope:
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            raise LookupError(f"no unit {unit_id}")
+        return cls(unit.id, unit.path, unit.name)
+
+    def contains(self, unit: Unit) -> bool:
+        return unit.path.startswith(self.path)
+
+    def units(self) -> sa.Select:
+        """Ids of the units in the subtree (the unit table is small; the prefix filter is cheap)."""
+        return sa.select(Unit.id).where(Unit.path.startswith(self.path, autoescape=True))
+
+    def case_filter(self) -> sa.ColumnElement[bool]:
+        """Cases whose owning cell is in the subtree."""
+        return Case.owning_cell_id.in_(self.units())
+
+
+def child_key(session: Session, path_column, scope: Scope):
+    """The id (as text) of the scope's child that a unit's path passes through, '' for the scope unit itself.
+
+    Computed in SQL from the path so that drill-down tables are one GROUP BY, whatever the tree's size.
+    """
+    start = len(scope.path) + 1
+    rest = sa.func.substr(path_column, start)
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.split_part(rest, "/", 1)
+    return sa.func.substr(rest, 1, sa.func.instr(rest, "/") - 1)
+
+
+def children(session: Session, scope: Scope) -> dict[str, Unit]:
+    """The scope's direct children keyed like ``child_key`` (the scope itself under '')."""
+    rows = session.scalars(sa.select(Unit).where(Unit.parent_id == scope.unit_id)).all()
+    out = {str(u.id): u for u in rows}
+    out[""] = session.get(Unit, scope.unit_id)
+    return out

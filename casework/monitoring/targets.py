@@ -1,0 +1,174 @@
+"""Targets per unit and year (chỉ tiêu): entering them, importing an allocation table, measuring progress.
+
+A target may span several years (Đồng Nai's communes aim for 1-2 members over 2026-2030); a unit that
+reaches its target before the span ends counts as done from that year on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from casework.models import Target, Unit, utcnow
+from casework.monitoring.queries import admissions_by_unit, foundings_by_unit
+from casework.monitoring.scope import Scope
+
+COLUMNS = ("unit_code", "year_from", "year_to", "admissions", "business_owners", "new_party_orgs")
+MEASURES = ("admissions", "business_owners", "new_party_orgs")
+
+
+class ImportRefused(ValueError):
+    """The allocation table has bad lines; nothing was imported. ``errors`` are (line, message) pairs."""
+
+    def __init__(self, errors: list[tuple[int, str]]):
+        super().__init__("; ".join(f"line {n}: {m}" for n, m in errors))
+        self.errors = errors
+
+
+def set_target(session: Session, *, scope: Scope, unit_id: int, year_from: int, year_to: int,
+               values: dict[str, int]) -> Target:
+    """Create or replace one unit's target for a span; only units inside the organizer's scope."""
+    unit = session.get(Unit, unit_id)
+    if unit is None or not scope.contains(unit):
+        raise LookupError(f"no unit {unit_id} in scope")
+    target = _upsert(session, unit, year_from, year_to, values)
+    session.commit()
+    return target
+
+
+def _upsert(session: Session, unit: Unit, year_from: int, year_to: int, values: dict[str, int]) -> Target:
+    target = session.scalar(sa.select(Target).where(Target.unit_id == unit.id, Target.year_from == year_from,
+                                                    Target.year_to == year_to))
+    if target is None:
+        target = Target(unit_id=unit.id, year_from=year_from, year_to=year_to)
+        session.add(target)
+    for name in MEASURES:
+        setattr(target, name, int(values.get(name) or 0))
+    target.updated_at = utcnow()
+    return target
+
+
+# --------------------------------------------------------------------------------------------------
+# Import
+
+
+def read_table(filename: str, content: bytes) -> list[dict[str, Any]]:
+    """Rows of a CSV (UTF-8, with or without BOM) or XLSX allocation table, keyed by the header row."""
+    if filename.lower().endswith(".xlsx"):
+        return _read_xlsx(content)
+    text = content.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _read_xlsx(content: bytes) -> list[dict[str, Any]]:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    if not rows:
+        return []
+    header = [str(h or "").strip() for h in rows[0]]
+    return [{h: ("" if v is None else v) for h, v in zip(header, row, strict=False)} for row in rows[1:]]
+
+
+def import_targets(session: Session, *, scope: Scope, filename: str, content: bytes) -> int:
+    """Import every line or none: each bad line is reported with its line number (the header is line 1)."""
+    rows = read_table(filename, content)
+    codes = {str(r.get("unit_code", "")).strip() for r in rows}
+    units = {u.code: u for u in session.scalars(sa.select(Unit).where(Unit.code.in_(codes)))}
+    errors, parsed = [], []
+    for line, row in enumerate(rows, start=2):
+        problem, values = _parse_line(row, units, scope)
+        if problem:
+            errors.append((line, problem))
+        else:
+            parsed.append(values)
+    if not rows:
+        errors.append((1, "the table has no lines"))
+    if errors:
+        raise ImportRefused(errors)
+    for unit, year_from, year_to, values in parsed:
+        _upsert(session, unit, year_from, year_to, values)
+    session.commit()
+    return len(parsed)
+
+
+def _parse_line(row: dict, units: dict[str, Unit], scope: Scope):
+    missing = [c for c in COLUMNS if c not in row]
+    if missing:
+        return f"missing column(s) {', '.join(missing)}", None
+    unit = units.get(str(row["unit_code"]).strip())
+    if unit is None or not scope.contains(unit):
+        return f"unknown unit code {row['unit_code']!r}", None
+    try:
+        numbers = {c: int(str(row[c]).strip() or 0) for c in COLUMNS[1:]}
+    except ValueError:
+        return "years and targets must be whole numbers", None
+    if numbers["year_from"] > numbers["year_to"] or numbers["year_from"] < 2000:
+        return "year_from must be a year not after year_to", None
+    if any(numbers[m] < 0 for m in MEASURES):
+        return "targets cannot be negative", None
+    if numbers["business_owners"] > numbers["admissions"]:
+        return "business owners are counted among admissions and cannot exceed them", None
+    return None, (unit, numbers["year_from"], numbers["year_to"], {m: numbers[m] for m in MEASURES})
+
+
+# --------------------------------------------------------------------------------------------------
+# Progress
+
+
+@dataclass
+class Progress:
+    target: Target
+    unit_name: str
+    achieved: dict[str, int]
+    done_in: int | None  # the first year by which every measure was met
+
+    @property
+    def done(self) -> bool:
+        return self.done_in is not None
+
+    def ratio(self, measure: str) -> float:
+        wanted = getattr(self.target, measure)
+        return 1.0 if wanted == 0 else min(1.0, self.achieved[measure] / wanted)
+
+
+def targets_for(session: Session, scope: Scope, year: int) -> list[Target]:
+    """Targets of the scope's units whose span includes the year."""
+    return list(session.scalars(
+        sa.select(Target).join(Unit, Unit.id == Target.unit_id)
+        .where(Unit.path.startswith(scope.path, autoescape=True), Target.year_from <= year, Target.year_to >= year)
+        .order_by(Unit.path)))
+
+
+def target_progress(session: Session, *, scope: Scope, year: int, today: date) -> list[Progress]:
+    """Every target whose span includes the year, with what was achieved from the span's start to the year's
+    end (or today), and the year in which it was met if it was."""
+    targets = targets_for(session, scope, year)
+    if not targets:
+        return []
+    first = min(t.year_from for t in targets)
+    last = min(year, today.year)
+    admissions = admissions_by_unit(session, scope=scope, year_from=first, year_to=last)
+    foundings = foundings_by_unit(session, scope=scope, year_from=first, year_to=last)
+    names = dict(session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_([t.unit_id for t in targets]))).all())
+    return [_progress(t, names[t.unit_id], admissions.get(t.unit_id, {}), foundings.get(t.unit_id, {}), last)
+            for t in targets]
+
+
+def _progress(target: Target, name: str, admitted: dict, founded: dict, last: int) -> Progress:
+    running = dict.fromkeys(MEASURES, 0)
+    done_in = None
+    for year in range(target.year_from, min(last, target.year_to) + 1):
+        running["admissions"] += admitted.get(year, {}).get("admissions", 0)
+        running["business_owners"] += admitted.get(year, {}).get("business_owners", 0)
+        running["new_party_orgs"] += founded.get(year, 0)
+        if done_in is None and all(running[m] >= getattr(target, m) for m in MEASURES):
+            done_in = year
+    return Progress(target, name, running, done_in)

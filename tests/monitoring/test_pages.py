@@ -1,0 +1,77 @@
+"""The monitoring pages: organizers only, scoped to their subtree on screen and in every download."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from casework.extensions import db
+from casework.models import PartyOrgFounding, Target
+from tests.web.conftest import text
+
+
+def _cases(walker):
+    mine = walker(full_name="Trần Văn Mình")
+    mine.to("verification")
+    theirs = walker(full_name="Lê Thị Khác", workplace_unit=mine.org.other_enterprise.id,
+                    referrer="other_union_officer", referring_org=mine.org.other_union.id)
+    return mine.case, theirs.case
+
+
+def test_the_dashboard_shows_the_organizers_cases_and_links_them(page, walker):
+    mine, theirs = _cases(walker)
+    body = page("organizer").get("/monitoring/?year=2026")
+    assert body.status_code == 200
+    shown = text(body)
+    assert "Trần Văn Mình" in shown and "Lê Thị Khác" not in shown
+    html = body.get_data(as_text=True)
+    assert f'href="/cases/{mine.id}"' in html and f"/cases/{theirs.id}" not in html
+    assert "<svg" in html
+
+
+def test_only_organizers_see_monitoring_and_only_their_subtree(page, web_org):
+    assert page("cell_secretary").get("/monitoring/").status_code == 403
+    organizer = page("organizer")
+    assert organizer.get(f"/monitoring/?unit={web_org.other_commune.id}").status_code == 404
+    assert organizer.get(f"/monitoring/?unit={web_org.grassroots.id}").status_code == 200
+    assert page("province_organizer").get(f"/monitoring/?unit={web_org.other_commune.id}").status_code == 200
+
+
+def test_downloads_hold_only_the_organizers_cases(page, walker):
+    mine, theirs = _cases(walker)
+    client = page("organizer")
+    events = client.get("/monitoring/events.csv").get_data(as_text=True)
+    assert f"\n{mine.id}," in events and f"\n{theirs.id}," not in events
+    xes = client.get("/monitoring/events.xes").get_data(as_text=True)
+    trace = '<trace>\n    <string key="concept:name" value="{}"/>'
+    assert trace.format(mine.id) in xes and trace.format(theirs.id) not in xes
+    stuck = client.get("/monitoring/export/stuck_cases.csv?year=2026").get_data(as_text=True)
+    assert f"/cases/{mine.id}" in stuck and f"/cases/{theirs.id}" not in stuck
+    sheet = load_workbook(io.BytesIO(client.get("/monitoring/export/pipeline.xlsx?year=2026").data)).active
+    assert [c.value for c in sheet[1]][0] == "unit"
+    assert client.get("/monitoring/export/nothing.csv").status_code == 404
+
+
+def test_targets_are_entered_and_imported_on_their_page(page, web_org):
+    client = page("organizer")
+    response = client.post("/monitoring/targets?year=2026", data={
+        "unit_id": web_org.commune.id, "year_from": 2026, "year_to": 2026, "admissions": 3})
+    assert response.status_code == 302
+    bad = io.BytesIO(b"unit_code,year_from,year_to,admissions,business_owners,new_party_orgs\n"
+                     + f"{web_org.other_commune.code},2026,2026,1,0,0\n".encode())
+    shown = text(client.post("/monitoring/targets?year=2026", data={"table": (bad, "t.csv")},
+                             content_type="multipart/form-data", follow_redirects=True))
+    assert "Line 2" in shown or "Dòng 2" in shown
+    assert [t.admissions for t in db.session.query(Target)] == [3]
+    assert "0 / 3" in text(client.get("/monitoring/targets?year=2026"))
+
+
+def test_the_register_of_new_party_organisations(page, web_org):
+    client = page("organizer")
+    client.post("/monitoring/party-organisations", data={
+        "enterprise_id": web_org.enterprise.id, "founded_on": "2026-05-04", "decision_number": "88-QĐ/ĐU"})
+    client.post("/monitoring/party-organisations", data={
+        "enterprise_id": web_org.other_enterprise.id, "founded_on": "2026-05-04", "decision_number": "99-QĐ/ĐU"})
+    assert [f.decision_number for f in db.session.query(PartyOrgFounding)] == ["88-QĐ/ĐU"]
+    assert "88-QĐ/ĐU" in text(client.get("/monitoring/party-organisations"))

@@ -1,0 +1,114 @@
+"""State visits kept by the engine's own steps, and targets: entered, imported (all or nothing), measured."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook
+
+from casework.models import Event, PartyOrgFounding, StateVisit, Target
+from casework.monitoring import queries
+from casework.monitoring.scope import Period, Scope
+from casework.monitoring.targets import ImportRefused, import_targets, set_target, target_progress
+from casework.monitoring.visits import rebuild_visits, visits_from_events
+from tests.walk import Walker
+
+COLUMNS = ["entered_seq", "owning_cell_id", "state", "left_seq", "next_state", "days"]
+
+
+def _visits(session) -> list[tuple]:
+    return sorted(tuple(getattr(v, c) for c in ["case_id", *COLUMNS])
+                  for v in session.scalars(sa.select(StateVisit)))
+
+
+def test_steps_taken_through_the_engine_keep_visits_equal_to_the_history(session, engine, org, clock):
+    walker = Walker(session, engine, org)
+    for state in ("sympathiser", "in_course", "dossier", "verification", "cell_review"):
+        clock.advance(days=3)
+        walker.to(state)
+    kept = _visits(session)
+    events = list(session.scalars(sa.select(Event).where(Event.case_id == walker.case.id)))
+    derived = sorted((walker.case.id, *(row[c] for c in COLUMNS))
+                     for row in visits_from_events(events, walker.case.owning_cell_id))
+    assert kept == derived
+    assert [v[3] for v in kept] == ["referred", "sympathiser", "in_course", "dossier", "verification", "cell_review"]
+    assert kept[0][-1] == pytest.approx(3.0)
+    rebuild_visits(session)
+    assert _visits(session) == kept
+
+
+def test_an_engine_case_shows_on_the_dashboard(session, engine, org):
+    Walker(session, engine, org).to("dossier")
+    data = queries.pipeline(session, scope=Scope.of(session, org.commune.id), period=Period.year(2026))
+    assert data["by_state"] == {"dossier": 1}
+    assert data["by_ownership"] == {"domestic_private": 1}
+    assert queries.pipeline(session, scope=Scope.of(session, org.other_commune.id),
+                            period=Period.year(2026))["total"] == 0
+
+
+def _admit(session, engine, org, clock, **overrides):
+    walker = Walker(session, engine, org, **overrides)
+    walker.to("admitted")
+    return walker
+
+
+def test_target_progress_counts_admissions_owners_and_new_organisations(session, engine, org, clock):
+    scope = Scope.of(session, org.province.id)
+    set_target(session, scope=scope, unit_id=org.commune.id, year_from=2026, year_to=2026,
+               values={"admissions": 2, "business_owners": 1, "new_party_orgs": 1})
+    _admit(session, engine, org, clock)
+    (progress,) = target_progress(session, scope=scope, year=2026, today=date(2026, 11, 16))
+    assert progress.achieved == {"admissions": 1, "business_owners": 0, "new_party_orgs": 0}
+    assert not progress.done and progress.ratio("admissions") == 0.5
+    owner = _admit(session, engine, org, clock).case.candidate
+    owner.is_business_owner = True  # the register says so; conditions are checked by the engine's own tests
+    session.add(PartyOrgFounding(enterprise_id=org.enterprise.id, founded_on=date(2026, 6, 1),
+                                 ownership="domestic_private", decision_number="12-QĐ/ĐU"))
+    session.commit()
+    (progress,) = target_progress(session, scope=scope, year=2026, today=date(2026, 11, 16))
+    assert progress.achieved == {"admissions": 2, "business_owners": 1, "new_party_orgs": 1}
+    assert progress.done and progress.done_in == 2026
+
+
+def test_a_span_target_met_early_counts_as_done(session, engine, org, clock):
+    scope = Scope.of(session, org.commune.id)
+    set_target(session, scope=scope, unit_id=org.commune.id, year_from=2025, year_to=2030,
+               values={"admissions": 1})
+    _admit(session, engine, org, clock)
+    (progress,) = target_progress(session, scope=scope, year=2026, today=date(2026, 11, 16))
+    assert progress.done_in == 2026 and progress.ratio("admissions") == 1.0
+
+
+def test_a_target_outside_the_organizers_scope_is_refused(session, org):
+    with pytest.raises(LookupError):
+        set_target(session, scope=Scope.of(session, org.commune.id), unit_id=org.other_commune.id, year_from=2026,
+                   year_to=2026, values={"admissions": 1})
+
+
+def test_an_allocation_table_with_a_bad_line_imports_nothing(session, org):
+    scope = Scope.of(session, org.province.id)
+    content = ("unit_code,year_from,year_to,admissions,business_owners,new_party_orgs\n"
+               f"{org.commune.code},2026,2026,10,1,2\n"
+               f"NOPE,2026,2026,1,0,0\n"
+               f"{org.other_commune.code},2026,2026,x,0,0\n"
+               f"{org.other_commune.code},2026,2026,1,3,0\n").encode()
+    with pytest.raises(ImportRefused) as refused:
+        import_targets(session, scope=scope, filename="targets.csv", content=content)
+    assert [line for line, _ in refused.value.errors] == [3, 4, 5]
+    assert session.scalar(sa.select(sa.func.count()).select_from(Target)) == 0
+
+
+def test_an_xlsx_allocation_table_imports_every_line(session, org):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["unit_code", "year_from", "year_to", "admissions", "business_owners", "new_party_orgs"])
+    sheet.append([org.commune.code, 2026, 2030, 5, 1, 1])
+    sheet.append([org.other_commune.code, 2026, 2026, 2, 0, 0])
+    out = io.BytesIO()
+    book.save(out)
+    assert import_targets(session, scope=Scope.of(session, org.province.id), filename="phan_bo.xlsx",
+                          content=out.getvalue()) == 2
+    assert sorted(session.scalars(sa.select(Target.admissions))) == [2, 5]
