@@ -5,6 +5,14 @@ from sqlalchemy.orm import Session as _Session
 
 from casework.models.base import Base, utcnow
 from casework.models.cases import Candidate, Case, Document, Event, Task, TaskStatus
+from casework.models.clock import ClockMark
+from casework.models.notifications import (
+    EmailMode,
+    MailStatus,
+    Notification,
+    NotificationPreference,
+    OutboxMail,
+)
 from casework.models.monitoring import PartyOrgFounding, StateVisit, Target, WorkingDay
 from casework.models.login_throttle import LoginThrottle
 from casework.models.org import (
@@ -43,12 +51,18 @@ __all__ = [
     "Base",
     "Candidate",
     "Case",
+    "ClockMark",
     "CellType",
     "Document",
+    "EmailMode",
     "Event",
     "HistoryIsAppendOnly",
+    "MailStatus",
     "LoginThrottle",
     "MemberStatus",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMail",
     "Ownership",
     "PartyMember",
     "PartyOrgFounding",
