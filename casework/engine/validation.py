@@ -134,6 +134,12 @@ class _Validator:
         for name in t.field_sets:
             if t.field(name) is None:
                 raise self.fail(f"{element}.field_sets", f"no field {name}")
+        for f in t.fields:
+            # A field named like a key date of the case must say where it goes, or a later step's date
+            # (the recognition decision, say) would silently overwrite an earlier one (the admission decision).
+            if f.name in CASE_DATE_COLUMNS and f.sets != f.name and t.target_of(f) == f.name:
+                raise self.fail(f"{element} field {f.name}", f"shadows the case date {f.name}: add `sets: {f.name}` "
+                                "or map it to another name in field_sets")
         for ref in t.guards:
             self.guard(ref.name, ref.params, element)
         for name in t.effects:
