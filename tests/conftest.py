@@ -40,9 +40,13 @@ class Clock:
         self.now += timedelta(days=days, seconds=seconds)
 
 
+# Tests need no durability; not waiting for the disk on every commit keeps the suite fast.
+PG_CONNECT_ARGS = {"options": "-c synchronous_commit=off"}
+
+
 def make_db_engine() -> sa.Engine:
     if IS_POSTGRES:
-        return sa.create_engine(DATABASE_URL)
+        return sa.create_engine(DATABASE_URL, connect_args=PG_CONNECT_ARGS)
     return sa.create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
 
 
@@ -65,13 +69,19 @@ def db_engine():
 
 
 def truncate_all(db_engine: sa.Engine) -> None:
+    """Empty every table and restart the ids. DELETE, not TRUNCATE: this runs after every test, and on
+    PostgreSQL a TRUNCATE of every table costs most of a second (it rewrites and syncs files)."""
     with db_engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
         if IS_POSTGRES:
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(table.delete())
+            conn.execute(sa.text("SELECT " + ", ".join(_restart_id_sequences())))
+
+
+def _restart_id_sequences() -> list[str]:
+    return [f"setval(pg_get_serial_sequence('{table.name}', '{column.name}'), 1, false)"
+            for table in Base.metadata.sorted_tables for column in table.primary_key.columns
+            if isinstance(column.type, sa.Integer) and column.autoincrement in (True, "auto")]
 
 
 @pytest.fixture
@@ -113,7 +123,8 @@ def app(db_engine, clock, workflows):
     from casework import create_app
     from casework.extensions import db
 
-    options = {} if IS_POSTGRES else {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    options = ({"connect_args": PG_CONNECT_ARGS} if IS_POSTGRES
+               else {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}})
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret-key", "WTF_CSRF_ENABLED": False,
                       "SQLALCHEMY_DATABASE_URI": DATABASE_URL if IS_POSTGRES else "sqlite://",
                       "SQLALCHEMY_ENGINE_OPTIONS": options})

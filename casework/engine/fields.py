@@ -179,7 +179,7 @@ def _parse_relatives(field: FieldDef, raw: Any, ctx: FieldContext) -> list[dict]
                 or not str(item.get("relation", "")).strip():
             raise problem(field, "bad_relative", "mỗi người thân cần họ tên và quan hệ",
                           "each relative needs a full name and a relation")
-        abroad = bool(item.get("abroad", False))
+        abroad = _relative_abroad(field, item, ctx)
         relative = {"full_name": str(item["full_name"]).strip(), "relation": str(item["relation"]).strip(),
                     "abroad": abroad}
         if abroad:
@@ -189,12 +189,18 @@ def _parse_relatives(field: FieldDef, raw: Any, ctx: FieldContext) -> list[dict]
                 raise problem(field, "relative_residence_missing",
                               f"cần nơi cư trú của {relative['full_name']}",
                               f"the residence of {relative['full_name']} is needed")
-            unit = ctx.session.get(Unit, _parse_id(field, item["residence_unit"]))
-            if unit is None:
-                raise problem(field, "unknown_unit", "không có đơn vị này", "no such unit")
-            relative["residence_unit"] = unit.id
+            # The same kinds of place as the candidate's residence, so the verification reaches a committee.
+            relative["residence_unit"] = _parse_unit(field, item["residence_unit"], ctx)
         result.append(relative)
     return result
+
+
+def _relative_abroad(field: FieldDef, item: dict, ctx: FieldContext) -> bool:
+    """Strictly yes or no: ``bool("false")`` would send a verification abroad by mistake."""
+    try:
+        return _parse_boolean(field, item.get("abroad", False), ctx)
+    except FieldProblem:
+        raise problem(field, "bad_relative", "abroad phải là có/không", "abroad must be true or false") from None
 
 
 def _parse_document(field: FieldDef, raw: Any, ctx: FieldContext) -> int:

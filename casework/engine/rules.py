@@ -57,7 +57,7 @@ class Rules:
         values = {}
         for name, raw in overrides.items():
             if name == "vote_fraction":
-                values[name] = Fraction(str(raw))
+                values[name] = _fraction(raw)
             elif isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
                 raise ValueError(f"rule {name} must be a non-negative whole number, got {raw!r}")
             else:
@@ -66,3 +66,14 @@ class Rules:
 
     def has(self, name: str) -> bool:
         return name in {f.name for f in dataclasses.fields(self)}
+
+
+def _fraction(raw: Any) -> Fraction:
+    """A majority such as "2/3": above 0 and at most 1, or every vote (or none) would pass."""
+    try:
+        value = None if isinstance(raw, bool) else Fraction(str(raw))
+    except (ValueError, ZeroDivisionError):
+        value = None
+    if value is None or not 0 < value <= 1:
+        raise ValueError(f"rule vote_fraction must be a fraction above 0 and at most 1 such as \"2/3\", got {raw!r}")
+    return value
