@@ -37,7 +37,6 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("CASEWORK_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
     # One attached file, decoded (its base64 form in a JSON body is a third larger).
     MAX_DOCUMENT_BYTES = int(os.environ.get("CASEWORK_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024))
-    JSON_AS_ASCII = False
     # E-mail for notifications (sent by `casework tick`); none when SMTP_HOST is empty.
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))

@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None, *, require_secret_key: bool
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'casework.sqlite'}"
     _check_secret_key(app, require_secret_key)
+    app.json.ensure_ascii = False  # Vietnamese names as written, not \uXXXX escapes
     register_extensions(app)
     register_engine(app)
     register_blueprints(app)

@@ -8,7 +8,7 @@ and any refusal raises before anything is written (the session is rolled back).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -177,7 +177,7 @@ def _refer(session: Session, engine: Engine, user: User, data: dict[str, Any], w
     values, reasons = parse_fields(tdef.fields, data, FieldContext(session, None, today))
     if reasons:
         raise Invalid("invalid referral", reasons)
-    case = _new_case(session, wf, values, today)
+    case = _new_case(session, wf, values, today, engine.now())
     ctx = StepContext(session=session, workflow=wf, transition=tdef, case=case, user=user, rules=engine.rules,
                       today=today, data=values)
     actor, reasons = authorise(session, tdef, case, user, None)
@@ -202,7 +202,7 @@ def _refer(session: Session, engine: Engine, user: User, data: dict[str, Any], w
     return case
 
 
-def _new_case(session: Session, wf: WorkflowDef, values: dict[str, Any], today: date) -> Case:
+def _new_case(session: Session, wf: WorkflowDef, values: dict[str, Any], today: date, now: datetime) -> Case:
     workplace = session.get(Unit, values["workplace_unit"])
     if workplace.assigned_cell_id is None:
         raise Invalid("no owning cell", [Reason(
@@ -227,7 +227,8 @@ def _new_case(session: Session, wf: WorkflowDef, values: dict[str, Any], today: 
                 grassroots_unit_id=grassroots.id if grassroots else None,
                 authority_unit_id=authority.id if authority else None,
                 referring_org_id=values.get("referring_org") if values["source"] != "party_member" else None,
-                open_national_id=values["national_id"], opened_on=today, facts={})
+                open_national_id=values["national_id"], opened_on=today, facts={}, created_at=now, updated_at=now,
+                state_entered_at=now)
 
 
 def _first_stage(wf: WorkflowDef, state: str) -> str | None:

@@ -56,3 +56,9 @@ def test_the_register_outside_the_lineage_looks_missing(api, web_org):
     assert hidden.status_code == missing.status_code == 404
     assert hidden.get_json() == missing.get_json()
     assert api("other_organizer").get(f"/api/v1/units/{web_org.cell.id}/members").status_code == 404
+
+
+def test_vietnamese_text_is_sent_as_written_not_escaped(api, web_org):
+    response = api("cell_secretary").get("/api/v1/units")
+    assert "Chi bộ".encode() in response.data
+    assert b"\\u" not in response.data
