@@ -93,20 +93,15 @@ FEATURE_PACKAGES = ("casework.web", "casework.monitoring", "casework.notificatio
 
 
 def register_blueprints(app: Flask) -> None:
-    import importlib
-
     from casework.api import bp as api_bp
+    from casework.optional import import_optional
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates every request itself (session or bearer token)
     for name in FEATURE_PACKAGES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(app)
+        module = import_optional(name)
+        if module is not None:
+            module.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -48,3 +48,11 @@ def user_for_token(session: Session, token: str) -> User | None:
     if row is None or not row.user.active:
         return None
     return row.user
+
+
+def request_user(session: Session, authorization: str, signed_in: User | None) -> User | None:
+    """Who is calling a JSON endpoint: a bearer token if one is sent (an invalid one is nobody, never a
+    fallback to the cookie), else the signed-in session."""
+    if authorization.startswith("Bearer "):
+        return user_for_token(session, authorization.removeprefix("Bearer ").strip())
+    return signed_in

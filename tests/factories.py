@@ -10,8 +10,8 @@ from datetime import date
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
-
 from werkzeug.security import generate_password_hash
+
 from casework.models import PartyMember, RoleAssignment, Unit, User
 
 _current = {"session": None}
@@ -106,13 +106,15 @@ def build_org(session) -> Org:
     u["residential_cell"] = UnitFactory(kind="cell", cell_type="residential", name="Chi bộ khu phố 3",
                                         parent=u["commune"])
     u["area"] = UnitFactory(kind="residential_area", name="Khu phố 3", parent=u["residential_cell"])
-    u["far_cell"] = UnitFactory(kind="cell", cell_type="residential", name="Chi bộ thôn Đông", parent=u["other_commune"])
+    u["far_cell"] = UnitFactory(kind="cell", cell_type="residential", name="Chi bộ thôn Đông",
+                                parent=u["other_commune"])
     u["far_area"] = UnitFactory(kind="residential_area", name="Thôn Đông", parent=u["far_cell"])
     u["enterprise"] = UnitFactory(kind="enterprise", name="Công ty TNHH Hòa Phát", parent=u["grassroots"],
                                   ownership="domestic_private", industrial_zone=True, has_party_org=True,
                                   assigned_cell=u["cell"])
     u["direct_enterprise"] = UnitFactory(kind="enterprise", name="Công ty CP Minh Long", parent=u["commune"],
-                                         ownership="foreign_invested", has_party_org=True, assigned_cell=u["direct_cell"])
+                                         ownership="foreign_invested", has_party_org=True,
+                                         assigned_cell=u["direct_cell"])
     u["other_enterprise"] = UnitFactory(kind="enterprise", name="Công ty Tiên Sơn", parent=u["other_commune"],
                                         ownership="domestic_private", assigned_cell=u["other_cell"])
     u["trade_union"] = UnitFactory(kind="trade_union", name="Công đoàn Hòa Phát", parent=u["enterprise"])

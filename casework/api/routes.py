@@ -19,7 +19,7 @@ from flask_login import current_user, login_user, logout_user
 from casework.api import bp
 from casework.api.errors import error_response
 from casework.api.serializers import case_json, member_json, task_json, unit_json, workflow_json
-from casework.auth import authenticate, user_for_token
+from casework.auth import authenticate, request_user
 from casework.engine import Engine, Invalid, NotFound
 from casework.engine.reasons import Reason
 from casework.engine.scope import can_view, verification_only, visibility_clause
@@ -50,13 +50,9 @@ def json_body() -> dict[str, Any]:
 def identify_caller() -> None:
     """Bearer token first, then the signed-in session; the session endpoint itself needs neither."""
     header = request.headers.get("Authorization", "")
-    g.api_user = None
-    if header.startswith("Bearer "):
-        g.api_user = user_for_token(db.session, header.removeprefix("Bearer ").strip())
-        if g.api_user is None:
-            abort(401, "invalid or revoked token")
-    elif current_user.is_authenticated:
-        g.api_user = current_user
+    g.api_user = request_user(db.session, header, current_user if current_user.is_authenticated else None)
+    if g.api_user is None and header.startswith("Bearer "):
+        abort(401, "invalid or revoked token")
     if g.api_user is None and request.endpoint != "api.session":
         abort(401, "sign in (POST /api/v1/session) or send a bearer token")
 

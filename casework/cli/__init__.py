@@ -47,15 +47,10 @@ def register(app: Flask) -> None:
 
 def _register_optional(app: Flask) -> None:
     """Commands that live with their features register here when those modules exist."""
-    import importlib
+    from casework.optional import import_optional
 
     for module_name in ("casework.cli.demo", "casework.cli.bench", "casework.cli.generate", "casework.cli.tick",
                         "casework.cli.notifications"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        for command in module.COMMANDS:
+        module = import_optional(module_name)
+        for command in module.COMMANDS if module else ():
             app.cli.add_command(command)

@@ -1,8 +1,8 @@
 """`casework bench …`: benchmarks that print figures (never timed tests)."""
 
-import importlib
-
 import click
+
+from casework.optional import import_optional
 
 
 @click.group("bench")
@@ -12,10 +12,7 @@ def bench() -> None:
 
 # Each benchmark lives beside its feature and exposes a click command named COMMAND.
 for _name in ("casework.cli.bench_engine", "casework.cli.bench_dashboard"):
-    try:
-        bench.add_command(importlib.import_module(_name).COMMAND)
-    except ModuleNotFoundError as exc:
-        if exc.name != _name:
-            raise
+    if (_module := import_optional(_name)) is not None:
+        bench.add_command(_module.COMMAND)
 
 COMMANDS = [bench]

@@ -174,7 +174,8 @@ def business_owner_conditions_confirmed(ctx: StepContext) -> GuardResult:
         return None
     if not ctx.data.get("business_owner_conditions"):
         return Reason("business_owner_conditions",
-                      "Người vào Đảng là chủ doanh nghiệp: cần xác nhận các điều kiện đối với chủ doanh nghiệp tư nhân.",
+                      "Người vào Đảng là chủ doanh nghiệp: cần xác nhận các điều kiện "
+                      "đối với chủ doanh nghiệp tư nhân.",
                       "The candidate owns a business: the conditions for business owners must be confirmed.")
     return None
 
@@ -226,7 +227,8 @@ def certificate_valid(ctx: StepContext, as_of: str | None = None) -> GuardResult
         return Reason("certificate_expired",
                       f"Giấy chứng nhận cấp ngày {format_date_vi(issued)} đã quá {months} tháng vào ngày "
                       f"{format_date_vi(on_date)}.",
-                      f"The certificate of {issued.isoformat()} is older than {months} months on {on_date.isoformat()}.",
+                      f"The certificate of {issued.isoformat()} is older than {months} months "
+                      f"on {on_date.isoformat()}.",
                       {"issued": issued, "on": on_date})
     return None
 
@@ -329,7 +331,8 @@ def cell_vote_threshold_not_reached(ctx: StepContext) -> GuardResult:
     passed, needed = cell_vote_passes(ctx)
     if passed:
         return Reason("vote_reached_threshold",
-                      f"Đã đạt {ctx.data['votes_for']}/{needed} phiếu cần thiết: hãy ghi kết quả biểu quyết đề nghị kết nạp.",
+                      f"Đã đạt {ctx.data['votes_for']}/{needed} phiếu cần thiết: "
+                      "hãy ghi kết quả biểu quyết đề nghị kết nạp.",
                       f"{ctx.data['votes_for']} votes reach the {needed} needed: record the vote as passed.",
                       {"needed": needed})
     return None

@@ -6,6 +6,8 @@ from sqlalchemy.orm import Session as _Session
 from casework.models.base import Base, utcnow
 from casework.models.cases import Candidate, Case, Document, Event, Task, TaskStatus
 from casework.models.clock import ClockMark
+from casework.models.login_throttle import LoginThrottle
+from casework.models.monitoring import PartyOrgFounding, StateVisit, Target, WorkingDay
 from casework.models.notifications import (
     EmailMode,
     MailStatus,
@@ -13,8 +15,6 @@ from casework.models.notifications import (
     NotificationPreference,
     OutboxMail,
 )
-from casework.models.monitoring import PartyOrgFounding, StateVisit, Target, WorkingDay
-from casework.models.login_throttle import LoginThrottle
 from casework.models.org import (
     PARTY_UNIT_KINDS,
     ApiToken,

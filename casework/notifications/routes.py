@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, abort, current_app, flash, g, jsonify, redir
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from casework.auth import user_for_token
+from casework.auth import request_user
 from casework.extensions import csrf, db
 from casework.models import EmailMode, Notification, NotificationPreference, User
 from casework.notifications.inbox import mark_read, unread_count
@@ -110,12 +110,8 @@ def preferences():
 
 @api_bp.before_request
 def identify_caller() -> None:
-    header = request.headers.get("Authorization", "")
-    g.api_user = None
-    if header.startswith("Bearer "):
-        g.api_user = user_for_token(db.session, header.removeprefix("Bearer ").strip())
-    elif current_user.is_authenticated:
-        g.api_user = current_user
+    signed_in = current_user if current_user.is_authenticated else None
+    g.api_user = request_user(db.session, request.headers.get("Authorization", ""), signed_in)
     if g.api_user is None:
         abort(401)
     if request.method == "POST" and not request.is_json:
