@@ -171,6 +171,9 @@ class _Reader:
 
     def label(self, raw: Any, element: str) -> dict[str, str]:
         label = self.mapping(raw if raw is not None else {}, f"{element}.label")
+        # A comma inside an unquoted flow-style value splits it into a stray key: refuse it rather than
+        # show half a label.
+        self.only(label, {"vi", "en"}, f"{element}.label")
         missing = {"vi", "en"} - set(label)
         if missing:
             raise self.fail(f"{element}.label", f"needs both vi and en (missing {', '.join(sorted(missing))})")

@@ -28,20 +28,23 @@ def bar_chart(items: list[tuple[str, int]], labels: dict[str, str] | None = None
     return Markup("".join(parts))
 
 
-def heat_map(heat: dict[str, Any], cell: int = 34) -> Markup:
-    """Overdue tasks: a row per unit, a column per step, darker where more work is overdue."""
+def heat_map(heat: dict[str, Any], cell: int = 34, labels: dict[str, str] | None = None) -> Markup:
+    """Overdue tasks: a row per unit, a column per step, darker where more work is overdue. Drawn at its
+    natural size (shrinking on narrow screens), so a few columns do not blow up to the page width."""
+    labels = labels or {}
     states, units, cells = heat["states"], heat["units"], heat["cells"]
     if not states:
         return Markup("")
     top = max(cells.values())
     left, head = 190, 110
     width, height = left + cell * len(states) + 10, head + cell * len(units) + 10
-    parts = [f'<svg class="heatmap" role="img" viewBox="0 0 {width} {height}" width="100%" '
+    parts = [f'<svg class="heatmap" role="img" viewBox="0 0 {width} {height}" width="{width}" '
+             f'style="max-width:100%;height:auto" '
              f'xmlns="http://www.w3.org/2000/svg">']
     for j, state in enumerate(states):
         x = left + j * cell + cell / 2
         parts.append(f'<text transform="translate({x:.0f},{head - 6}) rotate(-50)" font-size="11">'
-                     f'{escape(state)}</text>')
+                     f'{escape(labels.get(state, state))}</text>')
     for i, unit in enumerate(units):
         y = head + i * cell
         parts.append(f'<text x="{left - 6}" y="{y + cell / 2 + 4:.0f}" text-anchor="end" font-size="11">'
@@ -51,7 +54,8 @@ def heat_map(heat: dict[str, Any], cell: int = 34) -> Markup:
             shade = 0.08 + 0.92 * n / top if n else 0
             parts.append(f'<rect x="{left + j * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
                          f'fill="#b3261e" fill-opacity="{shade:.2f}" stroke="#ddd"><title>'
-                         f'{escape(heat["unit_names"].get(unit, unit))} · {escape(state)}: {n}</title></rect>')
+                         f'{escape(heat["unit_names"].get(unit, unit))} · {escape(labels.get(state, state))}: {n}'
+                         '</title></rect>')
             if n:
                 parts.append(f'<text x="{left + j * cell + cell / 2 - 1:.0f}" y="{y + cell / 2 + 4:.0f}" '
                              f'text-anchor="middle" font-size="11">{n}</text>')

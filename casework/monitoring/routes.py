@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,6 +29,7 @@ from casework.monitoring import exports, queries
 from casework.monitoring.charts import bar_chart, heat_map
 from casework.monitoring.scope import Period, Scope, children
 from casework.monitoring.targets import ImportRefused, import_targets, set_target, target_progress
+from casework.web.i18n import pick
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,13 +76,21 @@ def dashboard():
     tables = exports.dashboard_tables(db.session, scope=scope, period=period, today=today)
     pipeline = queries.pipeline(db.session, scope=scope, period=period)
     heat = queries.overdue_heatmap(db.session, scope=scope, today=today)
+    state_labels = _state_labels()
     return render_template(
         "monitoring/dashboard.html", scope=scope, period=period, tables=tables, pipeline=pipeline,
-        units=children(db.session, scope), breadcrumbs=_breadcrumbs(scope),
-        pipeline_chart=bar_chart(sorted(pipeline["by_state"].items(), key=lambda kv: queries._state_order(kv[0]))),
-        heat_chart=heat_map(heat),
+        units=children(db.session, scope), breadcrumbs=_breadcrumbs(scope), state_labels=state_labels,
+        pipeline_chart=bar_chart(sorted(pipeline["by_state"].items(), key=lambda kv: queries._state_order(kv[0])),
+                                 state_labels),
+        heat_chart=heat_map(heat, labels=state_labels),
         stuck=queries.stuck_cases(db.session, scope=scope, today=today),
         progress=target_progress(db.session, scope=scope, year=period.start.year, today=today))
+
+
+def _state_labels() -> dict[str, str]:
+    """Each state's name in the page language, as the workflow definition gives it."""
+    workflow = current_app.extensions["casework_engine"].workflow("admission")
+    return {name: pick(state.label) for name, state in workflow.states.items()}
 
 
 def _breadcrumbs(scope: Scope) -> list[Unit]:

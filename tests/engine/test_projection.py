@@ -38,3 +38,15 @@ def test_a_field_shadowing_a_case_date_is_refused_at_load(tmp_path):
         load_workflow(path)
     assert caught.value.element == "transition decide_recognition (stage authority_decision) field decision_date"
     assert "shadows the case date decision_date" in caught.value.problem
+
+
+def test_a_label_split_by_an_unquoted_comma_is_refused_at_load(tmp_path):
+    text = (PROJECT_ROOT / "workflows" / "admission.yaml").read_text(encoding="utf-8")
+    broken = text.replace('label: {vi: "Thẩm tra, lấy ý kiến"', "label: {vi: Thẩm tra, lấy ý kiến")
+    assert broken != text
+    path = tmp_path / "admission.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(DefinitionError) as caught:
+        load_workflow(path)
+    assert caught.value.element == "state verification.label"
+    assert "unknown key(s): lấy ý kiến" in caught.value.problem

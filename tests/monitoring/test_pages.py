@@ -75,3 +75,11 @@ def test_the_register_of_new_party_organisations(page, web_org):
         "enterprise_id": web_org.other_enterprise.id, "founded_on": "2026-05-04", "decision_number": "99-QĐ/ĐU"})
     assert [f.decision_number for f in db.session.query(PartyOrgFounding)] == ["88-QĐ/ĐU"]
     assert "88-QĐ/ĐU" in text(client.get("/monitoring/party-organisations"))
+
+
+
+def test_the_dashboard_names_states_as_the_workflow_does(page, walker):
+    _cases(walker)
+    html = page("organizer").get("/monitoring/?year=2026").get_data(as_text=True)
+    # The verification state's label, whole (a comma once cut it short), in the stuck-case list.
+    assert "<td>Thẩm tra, lấy ý kiến</td>" in html
