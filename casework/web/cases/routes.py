@@ -72,15 +72,19 @@ def act(case_id: int, trigger: str):
         apply(session=db.session, engine=engine(), case=case, trigger=trigger, user=current_user, data=data,
               expected_version=_int(form.expected_version.data), task_id=form.task_id.data or None)
     except Conflict:
-        db.session.refresh(case)
-        flash(_("Someone else has just updated this case. Nothing was saved: here it is as it stands now."),
-              "error")
-        return render_case(case, status=409, stale=True)
+        return _stale(case)
     except Invalid as exc:
         general = attach_reasons(form, exc.reasons, {})
         return render_case(case, submitted=(trigger, form, general), status=422)
     flash(_("Saved: %(step)s.", step=pick(tdef.label)), "success")
     return redirect(_after_step(case))
+
+
+def _stale(case):
+    """Someone acted first: say so, save nothing, and show the case as it stands now."""
+    db.session.refresh(case)
+    flash(_("Someone else has just updated this case. Nothing was saved: here it is as it stands now."), "error")
+    return render_case(case, status=409, stale=True)
 
 
 def _after_step(case) -> str:
@@ -100,10 +104,7 @@ def _not_available(case, trigger: str):
         apply(session=db.session, engine=engine(), case=case, trigger=trigger, user=current_user, data={},
               expected_version=_int(request.form.get(f"{trigger}-expected_version")))
     except Conflict:
-        db.session.refresh(case)
-        flash(_("Someone else has just updated this case. Nothing was saved: here it is as it stands now."),
-              "error")
-        return render_case(case, status=409, stale=True)
+        return _stale(case)
     except Invalid as exc:
         for reason in exc.reasons:
             flash(pick(reason), "error")
