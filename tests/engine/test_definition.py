@@ -110,6 +110,16 @@ def _guard_date_unknown(raw):
     _transition(raw, "record_cell_vote")["guards"][3] = {"name": "age_within_limits", "as_of": "birthday_party"}
 
 
+def _shadowed_case_date(raw):
+    # Without the mapping, the recognition decision's date would overwrite the admission decision date.
+    del _transition(raw, "decide_recognition")["field_sets"]
+
+
+def _stray_label_key(raw):
+    # What YAML makes of `{vi: Thẩm tra, lấy ý kiến, en: …}`: the comma splits the Vietnamese label.
+    raw["states"]["verification"]["label"] = {"vi": "Thẩm tra", "lấy ý kiến": None, "en": "Verification"}
+
+
 MALFORMED: list[tuple[Callable[[dict], None], str, str]] = [
     (_unknown_state, "transition accept_referral", "unknown state nowhere"),
     (_unreachable_state, "state limbo", "unreachable"),
@@ -126,6 +136,9 @@ MALFORMED: list[tuple[Callable[[dict], None], str, str]] = [
     (_unknown_source, "transition enrol_course", "unknown state sympatiser"),
     (_leaves_terminal_state, "transition enrol_course", "leaves the terminal state declined"),
     (_guard_date_unknown, "transition record_cell_vote", "unknown date birthday_party"),
+    (_shadowed_case_date, "transition decide_recognition (stage authority_decision) field decision_date",
+     "shadows the case date decision_date"),
+    (_stray_label_key, "state verification.label", "unknown key(s): lấy ý kiến"),
 ]
 
 
