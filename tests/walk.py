@@ -60,6 +60,16 @@ class Walker:
         self.session.commit()
         return doc
 
+    def attach_dossier(self) -> None:
+        """The application (1-KNĐ) and the personal history (2-KNĐ) that request_verification needs."""
+        self.attach("1-KNĐ")
+        self.attach("2-KNĐ")
+
+    def request_verification(self, **overrides) -> Case:
+        """From the dossier: attach the forms and ask for verification (overrides: relatives, introducers…)."""
+        self.attach_dossier()
+        return self.act(self.secretary(), "request_verification", self.verification_data(**overrides))
+
     def vote(self, **overrides) -> dict[str, Any]:
         data = {"official_members": 5, "excluded_members": 0, "present": 5, "votes_for": 5, "votes_against": 0,
                 "meeting_date": self.today.isoformat()}
@@ -85,9 +95,7 @@ class Walker:
         elif state == "in_course":
             self.act(s, "pass_course", {"certificate_number": "CN-123", "certificate_date": today})
         elif state == "dossier":
-            self.attach("1-KNĐ")
-            self.attach("2-KNĐ")
-            self.act(s, "request_verification", self.verification_data())
+            self.request_verification()
         elif state == "verification":
             for task in [t for t in self.case.tasks if t.kind == "confirm_background" and t.status == TaskStatus.OPEN]:
                 user = next(name for name, u in self.org.users.items() if u.holds(task.role, task.unit_id))

@@ -121,10 +121,8 @@ def _in_verification(app, web_org) -> Walker:
     """A case whose candidate lives in Khu phố 3 and whose father lives in Thôn Đông: two committees."""
     walker = Walker(db.session, app.extensions["casework_engine"], web_org)
     walker.to("dossier")
-    walker.attach("1-KNĐ")
-    walker.attach("2-KNĐ")
     father = {"full_name": "Nguyễn Văn Tư", "relation": "father", "residence_unit": web_org.far_area.id}
-    walker.act("cell_secretary", "request_verification", walker.verification_data(relatives=[father]))
+    walker.request_verification(relatives=[father])
     return walker
 
 

@@ -11,10 +11,8 @@ from tests.walk import Walker
 def test_verification_time_goes_to_each_committee_until_its_reply(session, engine, org, clock):
     walker = Walker(session, engine, org)
     walker.to("dossier")
-    walker.attach("1-KNĐ")
-    walker.attach("2-KNĐ")
     relative = {"full_name": "Trần Văn Ba", "relation": "father", "residence_unit": org.far_area.id}
-    walker.act("cell_secretary", "request_verification", walker.verification_data(relatives=[relative]))
+    walker.request_verification(relatives=[relative])
     asked = walker.today
     tasks = {t.unit_id: t for t in walker.case.tasks if t.kind == "confirm_background"}
     clock.advance(days=7)  # Monday 16/11 → Monday 23/11: 5 working days

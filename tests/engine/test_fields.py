@@ -91,8 +91,7 @@ def test_bad_choice_and_bad_text(session, engine, org):
 def test_boolean_fields(session, engine, org):
     w = Walker(session, engine, org)
     w.to("dossier")
-    w.attach("1-KNĐ")
-    w.attach("2-KNĐ")
+    w.attach_dossier()
     refused(w, "request_verification", w.verification_data(business_owner_conditions="maybe"), "not_boolean")
     w.act("cell_secretary", "request_verification", w.verification_data(business_owner_conditions="no"))
     assert w.case.facts["business_owner_conditions"] is False
@@ -123,8 +122,7 @@ def test_duplicate_helpers(session, engine, org):
 def dossier(session, engine, org) -> Walker:
     w = Walker(session, engine, org)
     w.to("dossier")
-    w.attach("1-KNĐ")
-    w.attach("2-KNĐ")
+    w.attach_dossier()
     return w
 
 

@@ -126,8 +126,7 @@ def test_grassroots_resolution_needs_two_thirds_of_the_committee(session, engine
 ])
 def test_age_at_request_verification(session, engine, org, birth_date, allowed):
     w = at(session, engine, org, "dossier", birth_date=birth_date)
-    w.attach("1-KNĐ")
-    w.attach("2-KNĐ")
+    w.attach_dossier()
     if allowed:
         w.act("cell_secretary", "request_verification", w.verification_data())
         assert w.case.state == "verification"
@@ -138,8 +137,7 @@ def test_age_at_request_verification(session, engine, org, birth_date, allowed):
 
 def test_over_sixty_only_with_an_exception_approval(session, engine, org):
     w = at(session, engine, org, "dossier", birth_date="1960-01-01")
-    w.attach("1-KNĐ")
-    w.attach("2-KNĐ")
+    w.attach_dossier()
     preview = action(w, "cell_secretary", "request_verification")
     assert "too_old" in codes_of(preview)
     w.act("cell_secretary", "request_verification", w.verification_data(exception_approval="15-CV/TU"))
@@ -148,8 +146,7 @@ def test_over_sixty_only_with_an_exception_approval(session, engine, org):
 
 def test_a_young_candidate_is_accepted_on_the_eighteenth_birthday(session, engine, org, clock):
     w = at(session, engine, org, "dossier", birth_date="2008-11-17")
-    w.attach("1-KNĐ")
-    w.attach("2-KNĐ")
+    w.attach_dossier()
     refused(w, "cell_secretary", "request_verification", w.verification_data(), "too_young")
     clock.set_day(date(2026, 11, 17))
     w.act("cell_secretary", "request_verification", w.verification_data())
@@ -170,8 +167,7 @@ def test_age_is_checked_again_on_the_cell_meeting_date(session, engine, org, clo
 def _dossier_with_certificate(session, engine, org, issued: str) -> Walker:
     w = at(session, engine, org, "in_course")
     w.act("cell_secretary", "pass_course", {"certificate_number": "CN-1", "certificate_date": issued})
-    w.attach("1-KNĐ")
-    w.attach("2-KNĐ")
+    w.attach_dossier()
     return w
 
 
@@ -212,8 +208,7 @@ def _introducers(*members, known_since: date = date(2024, 1, 1)) -> dict:
 
 def _dossier(session, engine, org, **referral_overrides) -> Walker:
     w = at(session, engine, org, "dossier", **referral_overrides)
-    w.attach("1-KNĐ")
-    w.attach("2-KNĐ")
+    w.attach_dossier()
     return w
 
 
@@ -348,10 +343,8 @@ def _open_confirmations(w: Walker):
 
 def test_verification_waits_for_every_reply_and_refuses_concerns(session, engine, org):
     w = at(session, engine, org, "dossier")
-    w.attach("1-KNĐ")
-    w.attach("2-KNĐ")
     relatives = [{"full_name": "Trần Văn Bố", "relation": "father", "residence_unit": org.far_area.id}]
-    w.act("cell_secretary", "request_verification", w.verification_data(relatives=relatives))
+    w.request_verification(relatives=relatives)
     first, second = _open_confirmations(w)
     summary = {"opinions_summary": "Tốt."}
     refused(w, "cell_secretary", "complete_verification", summary, "verification_pending")

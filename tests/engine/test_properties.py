@@ -105,8 +105,7 @@ def _fresh_world(session, engine, clock, targets: list[str]) -> tuple[Any, list[
     walkers = []
     for target in targets:
         walker = Walker(session, engine, org)
-        walker.attach("1-KNĐ")
-        walker.attach("2-KNĐ")
+        walker.attach_dossier()
         walker.to(target)
         walkers.append(walker)
     clock.set_day(START_DAY + timedelta(days=400))  # later than anything the walks recorded

@@ -21,9 +21,7 @@ def _relative(name: str, relation: str, unit=None, abroad: bool = False) -> dict
 def _request_verification(session, engine, org, relatives: list[dict], **referral_overrides) -> Walker:
     w = Walker(session, engine, org, **referral_overrides)
     w.to("dossier")
-    w.attach("1-KNĐ")
-    w.attach("2-KNĐ")
-    w.act(w.secretary(), "request_verification", w.verification_data(relatives=relatives))
+    w.request_verification(relatives=relatives)
     return w
 
 
@@ -107,10 +105,7 @@ def test_a_residential_committee_sees_a_case_only_once_a_task_reaches_it(session
     w = Walker(session, engine, org)
     w.to("dossier")
     assert not can_view(session, org.users["residential_committee"], w.case.id)
-    w.attach("1-KNĐ")
-    w.attach("2-KNĐ")
-    w.act("cell_secretary", "request_verification",
-          w.verification_data(relatives=[_relative("Trần Thị Mẹ", "mother", org.far_area)]))
+    w.request_verification(relatives=[_relative("Trần Thị Mẹ", "mother", org.far_area)])
     assert can_view(session, org.users["residential_committee"], w.case.id)
     assert can_view(session, org.users["far_committee"], w.case.id)
 

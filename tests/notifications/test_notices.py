@@ -18,10 +18,8 @@ def test_the_holders_of_the_role_at_the_routed_unit_are_told_of_a_new_task(sessi
 def test_each_residential_committee_is_told_of_its_own_verification_request(session, engine, org):
     walker = Walker(session, engine, org)
     walker.to("dossier")
-    walker.attach("1-KNĐ")
-    walker.attach("2-KNĐ")
     relative = {"full_name": "Trần Văn Ba", "relation": "father", "residence_unit": org.far_area.id}
-    walker.act("cell_secretary", "request_verification", walker.verification_data(relatives=[relative]))
+    walker.request_verification(relatives=[relative])
     told = session.scalars(sa.select(Notification).where(Notification.task_id.in_(
         [t.id for t in walker.case.tasks if t.kind == "confirm_background"]))).all()
     assert sorted(n.user.username for n in told) == ["far_committee", "residential_committee"]
