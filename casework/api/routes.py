@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import io
 from typing import Any
 
@@ -20,6 +19,7 @@ from casework.api import bp
 from casework.api.errors import error_response
 from casework.api.serializers import case_json, member_json, task_json, unit_json, workflow_json
 from casework.auth import authenticate, request_user
+from casework.documents import DocumentRefused, make_document
 from casework.engine import Engine, Invalid, NotFound
 from casework.engine.reasons import Reason
 from casework.engine.scope import can_view, verification_only, visibility_clause
@@ -28,7 +28,6 @@ from casework.extensions import db
 from casework.models import Case, Document, PartyMember, Task, TaskStatus, Unit, User
 
 # Accepted types, each with the bytes its files start with (the declared type must match the content).
-ALLOWED_DOCUMENT_TYPES = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 DOCUMENT_FIELDS = ("form_code", "filename", "content_type", "content_base64")
 PAGE_SIZE_MAX = 200
 
@@ -187,9 +186,12 @@ def upload_document(case_id: int):
     content, reasons = _document_content(body)
     if reasons:
         return error_response(422, "the document was not accepted", reasons)
-    doc = Document(case_id=case.id, form_code=str(body["form_code"])[:20], filename=str(body["filename"])[:255],
-                   content_type=body["content_type"], size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-                   content=content, uploaded_by_id=caller().id)
+    try:
+        doc = make_document(case_id=case.id, form_code=body["form_code"], filename=body["filename"], content=content,
+                            max_bytes=current_app.config["MAX_DOCUMENT_BYTES"], user_id=caller().id,
+                            declared_type=body["content_type"])
+    except DocumentRefused as exc:
+        return error_response(422, "the document was not accepted", [exc.reason])
     db.session.add(doc)
     db.session.commit()
     return jsonify({"id": doc.id, "form_code": doc.form_code, "filename": doc.filename, "size": doc.size,
@@ -197,27 +199,16 @@ def upload_document(case_id: int):
 
 
 def _document_content(body: dict[str, Any]) -> tuple[bytes, list[Reason]]:
-    """The decoded file, or every reason it is refused (missing fields, type, encoding, size)."""
+    """The decoded file, or the reasons the request itself is unusable (missing fields, bad base64); the
+    file's own rules are casework.documents'."""
     missing = [k for k in DOCUMENT_FIELDS if not isinstance(body.get(k), str) or not body[k].strip()]
     if missing:
         return b"", [Reason("required", f"Thiếu trường {k}.", f"{k} is required.", {"field": k}) for k in missing]
-    content_type = body["content_type"]
-    if content_type not in ALLOWED_DOCUMENT_TYPES:
-        return b"", [Reason("file_type_not_allowed", "Chỉ nhận tệp PDF, JPEG hoặc PNG.",
-                            "Only PDF, JPEG or PNG files are accepted.", {"content_type": content_type})]
     try:
-        content = base64.b64decode(body["content_base64"], validate=True)
+        return base64.b64decode(body["content_base64"], validate=True), []
     except (binascii.Error, ValueError):
         return b"", [Reason("bad_base64", "Nội dung tệp (content_base64) không phải base64 hợp lệ.",
                             "content_base64 is not valid base64.")]
-    limit = current_app.config.get("MAX_DOCUMENT_BYTES") or current_app.config["MAX_CONTENT_LENGTH"]
-    if not content or len(content) > limit:
-        return b"", [Reason("file_size", f"Tệp rỗng hoặc lớn hơn {limit} byte.",
-                            f"The file is empty or larger than {limit} bytes.", {"max_bytes": limit})]
-    if not content.startswith(ALLOWED_DOCUMENT_TYPES[content_type]):
-        return b"", [Reason("file_content_mismatch", "Nội dung tệp không đúng loại đã khai báo.",
-                            "The file's content does not match its declared type.", {"content_type": content_type})]
-    return content, []
 
 
 @bp.get("/cases/<int:case_id>/documents/<int:doc_id>")

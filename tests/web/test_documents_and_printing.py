@@ -36,7 +36,7 @@ def test_a_file_that_is_not_pdf_or_image_is_refused(page, walker):
 
 
 def test_a_file_over_the_limit_is_refused(app, page, walker):
-    app.config["CASEWORK_MAX_DOCUMENT_BYTES"] = 100
+    app.config["MAX_DOCUMENT_BYTES"] = 100  # the one setting the API uses too
     case = walker().case
     shown = text(_upload(page("cell_secretary"), case.id, b"%PDF-1.4" + b"x" * 200, name="big.pdf"))
     assert "lớn hơn" in shown and db.session.query(Document).count() == 0

@@ -8,11 +8,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, send_file, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from casework.documents import DocumentRefused, make_document
 from casework.extensions import db
 from casework.models import Document
 from casework.web.access import dossier_case, register_error_pages
 from casework.web.documents.forms import UploadForm
-from casework.web.documents.storage import DEFAULT_MAX_BYTES, Rejected, make_document
+from casework.web.i18n import pick
 
 bp = Blueprint("documents", __name__, url_prefix="/cases/<int:case_id>/documents")
 register_error_pages(bp)
@@ -32,9 +33,9 @@ def upload(case_id: int):
     try:
         doc = make_document(case_id=case.id, form_code=form.form_code.data, filename=form.file.data.filename,
                             content=content, user_id=current_user.id,
-                            max_bytes=current_app.config.get("CASEWORK_MAX_DOCUMENT_BYTES", DEFAULT_MAX_BYTES))
-    except Rejected as exc:
-        flash(str(exc), "error")
+                            max_bytes=current_app.config["MAX_DOCUMENT_BYTES"])
+    except DocumentRefused as exc:
+        flash(pick(exc.reason), "error")
         return redirect(url_for("cases.show", case_id=case.id, _anchor="documents"))
     db.session.add(doc)
     db.session.commit()

@@ -1,0 +1,64 @@
+"""Attaching a file to a case: the rules every face shares (API, pages).
+
+The type is read from the content, never trusted from a name or a declared type, and the size limit is
+the one setting ``MAX_DOCUMENT_BYTES``. Refusals carry a ``Reason`` in Vietnamese and English.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from casework.engine.reasons import Reason
+from casework.models import Document
+
+# Each accepted type with the bytes its files start with.
+SIGNATURES = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+
+
+class DocumentRefused(ValueError):
+    """The file cannot be kept; ``reason`` says why."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(reason.en)
+        self.reason = reason
+
+
+def sniff(content: bytes) -> str | None:
+    """The accepted type the content really is, or None."""
+    return next((kind for kind, magic in SIGNATURES.items() if content.startswith(magic)), None)
+
+
+def _size_text(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} B"
+
+
+def _check(content: bytes, max_bytes: int, declared_type: str | None) -> str:
+    """The file's type, or the refusal: declared type not accepted, empty or too large, content not a
+    PDF/JPEG/PNG or not what was declared."""
+    if declared_type is not None and declared_type not in SIGNATURES:
+        raise DocumentRefused(Reason("file_type_not_allowed", "Chỉ nhận tệp PDF, JPEG hoặc PNG.",
+                                     "Only PDF, JPEG or PNG files are accepted.", {"content_type": declared_type}))
+    if not content:
+        raise DocumentRefused(Reason("file_empty", "Tệp rỗng.", "The file is empty."))
+    if len(content) > max_bytes:
+        limit = _size_text(max_bytes)
+        raise DocumentRefused(Reason("file_size", f"Tệp lớn hơn {limit}.", f"The file is larger than {limit}.",
+                                     {"max_bytes": max_bytes}))
+    kind = sniff(content)
+    if declared_type is not None and kind != declared_type:
+        raise DocumentRefused(Reason("file_content_mismatch", "Nội dung tệp không đúng loại đã khai báo.",
+                                     "The file's content does not match its declared type.",
+                                     {"content_type": declared_type}))
+    if kind is None:
+        raise DocumentRefused(Reason("file_type_not_allowed", "Chỉ nhận tệp PDF, JPEG hoặc PNG.",
+                                     "Only PDF, JPEG or PNG files are accepted."))
+    return kind
+
+
+def make_document(*, case_id: int, form_code: str, filename: str, content: bytes, max_bytes: int,
+                  user_id: int | None, declared_type: str | None = None) -> Document:
+    """A document ready to add to the session, or DocumentRefused; nothing is written here."""
+    kind = _check(content, max_bytes, declared_type)
+    name = (filename or "document").replace("\\", "/").rsplit("/", 1)[-1][:255] or "document"
+    return Document(case_id=case_id, form_code=form_code[:20], filename=name, content_type=kind, size=len(content),
+                    sha256=hashlib.sha256(content).hexdigest(), content=content, uploaded_by_id=user_id)
