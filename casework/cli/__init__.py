@@ -50,7 +50,7 @@ def _register_optional(app: Flask) -> None:
     from casework.optional import import_optional
 
     for module_name in ("casework.cli.demo", "casework.cli.bench", "casework.cli.generate", "casework.cli.tick",
-                        "casework.cli.notifications"):
+                        "casework.cli.notifications", "casework.cli.monitoring"):
         module = import_optional(module_name)
         for command in module.COMMANDS if module else ():
             app.cli.add_command(command)

@@ -3,6 +3,7 @@
 import time
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -22,8 +23,20 @@ def generate(cases: int, seed: int) -> None:
     with db.engine.begin() as conn:
         made = run(conn, cases=cases, seed=seed, rules=rules,
                    progress=lambda n: click.echo(f"  {n:,} cases written ({time.perf_counter() - started:.0f} s)"))
+    analyze(db.engine)
     click.echo(f"Generated {made['cases']:,} cases in {made['provinces']} province(s), {made['communes']} communes "
                f"(root unit {made['root_unit_id']}) in {time.perf_counter() - started:.1f} s.")
+
+
+def analyze(engine: sa.Engine) -> None:
+    """Fresh statistics for the planner: without them PostgreSQL plans a million new rows as if the tables
+    were empty, and a dashboard query that takes 90 ms takes 36 s."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(sa.text("ANALYZE"))
 
 
 COMMANDS = [generate]

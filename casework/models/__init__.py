@@ -7,7 +7,14 @@ from casework.models.base import Base, utcnow
 from casework.models.cases import Candidate, Case, Document, Event, Task, TaskStatus
 from casework.models.clock import ClockMark
 from casework.models.login_throttle import LoginThrottle
-from casework.models.monitoring import PartyOrgFounding, StateVisit, Target, WorkingDay
+from casework.models.monitoring import (
+    AdmissionTally,
+    PartyOrgFounding,
+    StateVisit,
+    StayTally,
+    Target,
+    WorkingDay,
+)
 from casework.models.notifications import (
     EmailMode,
     MailStatus,
@@ -68,6 +75,8 @@ __all__ = [
     "PartyOrgFounding",
     "Role",
     "StateVisit",
+    "StayTally",
+    "AdmissionTally",
     "Target",
     "WorkingDay",
     "RoleAssignment",

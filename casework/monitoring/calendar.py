@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from casework.engine.calendar import is_working_day
 from casework.models import WorkingDay
+from casework.models.monitoring import sql_local_day
 
 # A fixed origin keeps ordinals stable whatever range has been filled so far.
 ORIGIN = date(2000, 1, 1)
@@ -53,6 +54,4 @@ def ordinal(session: Session, day: date) -> int:
 
 def local_day(session: Session, column):
     """The Vietnamese calendar day of a UTC timestamp column (UTC+7 all year, no daylight saving)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return sa.cast(sa.func.timezone("Asia/Ho_Chi_Minh", column), sa.Date)
-    return sa.func.date(column, "+7 hours")
+    return sql_local_day(session.get_bind().dialect.name, column)

@@ -4,28 +4,28 @@ For every case still before the decision, the chance it reaches admission is the
 observed onward rates for each remaining step (how often a stay in that state ended by moving forward
 rather than being declined, rejected or withdrawn; loops back such as a failed course do not count either
 way); it counts for this year if the median durations of the remaining steps fit before 31 December.
-Rates come from stays that ended in the last twelve months; a unit with too few of them for a state
-borrows the scope's rate, so a small commune is not forecast from two cases.
+Rates and durations come from stays that ended this year or last (whole years, so the stay tallies answer
+for a whole country); a unit with too few of them for a state borrows the scope's rate, so a small commune
+is not forecast from two cases.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from casework.models import Case, StateVisit, Unit
-from casework.monitoring.queries import MAIN_LINE, PRE_ADMISSION, TERMINAL, _durations, _start, admissions_by_unit
+from casework.models import Case, Unit
+from casework.monitoring.queries import MAIN_LINE, PRE_ADMISSION, TERMINAL, admissions_by_unit, stay_counts
 from casework.monitoring.scope import Period, Scope, child_key, children
-from casework.monitoring.stats import report_query
+from casework.monitoring.stats import quantile_of_counts, report_query
 from casework.monitoring.targets import targets_for
 
 MIN_OBSERVATIONS = 10
-LOOKBACK_DAYS = 365
 
 
 @dataclass
@@ -49,9 +49,9 @@ class UnitForecast:
 @report_query
 def forecast(session: Session, *, scope: Scope, year: int, today: date) -> list[UnitForecast]:
     """One forecast per child unit of the scope (and the scope's own cells under '')."""
-    lookback = Period(today - timedelta(days=LOOKBACK_DAYS), today)
-    medians = {state: stats["p50"] for state, stats in _durations(session, scope, lookback).items()}
-    rates = _onward_counts(session, scope, lookback)
+    lookback = Period(date(today.year - 1, 1, 1), date(today.year, 12, 31))
+    medians = _medians(stay_counts(session, scope, lookback, by=("state", "days")))
+    rates = _onward_counts(stay_counts(session, scope, lookback, by=("child", "state", "next_state")))
     open_cases = _open_by_unit(session, scope)
     admitted = admissions_by_unit(session, scope=scope, year_from=year, year_to=year)
     targets = {t.unit_id: t.admissions for t in targets_for(session, scope, year) if t.year_from == t.year_to}
@@ -89,23 +89,22 @@ def _rate(state: str, key: str, rates: dict) -> float:
     return forward / (forward + out) if forward + out else 1.0
 
 
-def _onward_counts(session: Session, scope: Scope, lookback: Period) -> dict[str, dict[str, tuple[int, int]]]:
+def _medians(stays: Counter) -> dict[str, float | None]:
+    per_state: dict[str, Counter] = defaultdict(Counter)
+    for (state, days), n in stays.items():
+        per_state[state][days] += n
+    return {state: quantile_of_counts(counts, 0.5) for state, counts in per_state.items()}
+
+
+def _onward_counts(stays: Counter) -> dict[str, dict[str, tuple[int, int]]]:
     """``{child: {state: (moved forward, left the procedure)}}`` and the scope's totals under '*'."""
-    cell = aliased(Unit)
-    child = child_key(session, cell.path, scope).label("child")
-    stmt = (sa.select(child, StateVisit.state, StateVisit.next_state, sa.func.count().label("n"))
-            .select_from(StateVisit).join(cell, cell.id == StateVisit.owning_cell_id)
-            .where(StateVisit.left_at >= _start(lookback.start), StateVisit.left_at < _start(lookback.end
-                                                                                            + timedelta(days=1)),
-                   StateVisit.state.in_(PRE_ADMISSION), cell.path.startswith(scope.path, autoescape=True))
-            .group_by(child, StateVisit.state, StateVisit.next_state))
     tallies: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for row in session.execute(stmt):
-        slot = _direction(row.state, row.next_state)
+    for (child, state, next_state), n in stays.items():
+        slot = _direction(state, next_state) if state in PRE_ADMISSION else None
         if slot is None:
             continue
-        for key in (row.child, "*"):
-            tallies[key][row.state][slot] += row.n
+        for key in (child, "*"):
+            tallies[key][state][slot] += n
     return {key: {s: tuple(v) for s, v in per.items()} for key, per in tallies.items()}
 
 

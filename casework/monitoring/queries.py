@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from casework.engine import LOCAL_TZ
-from casework.models import Candidate, Case, StateVisit, Task, Unit
+from casework.models import AdmissionTally, Candidate, Case, StateVisit, StayTally, Task, Unit
+from casework.models.monitoring import sql_whole_days
 from casework.monitoring.calendar import ensure_calendar, local_day, ordinal
 from casework.monitoring.calendar import table as calendar_table
 from casework.monitoring.scope import Period, Scope, child_key, children
-from casework.monitoring.stats import grouped_quantiles, report_query
+from casework.monitoring.stats import grouped_quantiles, report_query, summarise_counts
 
 # The admission workflow's main line, up to the decision; the forecast walks it.
 MAIN_LINE = ("referred", "sympathiser", "in_course", "dossier", "verification", "cell_review", "grassroots_review",
@@ -92,11 +93,41 @@ def step_durations(session: Session, *, scope: Scope, period: Period) -> dict[st
     return out
 
 
-@report_query
 def _durations(session: Session, scope: Scope, period: Period) -> dict[str, dict[str, Any]]:
-    where = [_within(StateVisit.left_at, period), StateVisit.owning_cell_id.in_(scope.units())]
-    rows = grouped_quantiles(session, [StateVisit.state], StateVisit.days, where, StateVisit)
-    return {key[0]: value for key, value in rows.items()}
+    """``{state: {"n", "p50", "p90"}}`` in whole days, over the stays that ended in the period."""
+    per_state: dict[str, Counter] = defaultdict(Counter)
+    for (state, days), n in stay_counts(session, scope, period, by=("state", "days")).items():
+        per_state[state][days] += n
+    return {state: summarise_counts(counts) for state, counts in per_state.items()}
+
+
+@report_query
+def stay_counts(session: Session, scope: Scope, period: Period, *, by: tuple[str, ...]) -> Counter:
+    """Stays that ended in the period, counted in the database by ``by`` (among ``child``, ``state``,
+    ``next_state`` and ``days``, the whole days spent): ``{(values in the order of by): count}``.
+
+    For a whole tree and whole years the stay tallies answer (a few thousand rows however many cases);
+    below the top units, or for another span, the stays themselves, which are then few.
+    """
+    years = period.years()
+    if scope.root and years is not None:
+        t = StayTally
+        dims = {"child": sa.case((t.top_unit_id == scope.unit_id, ""),
+                                 else_=sa.cast(t.top_unit_id, sa.String)),
+                "state": t.state, "next_state": t.next_state, "days": t.days}
+        count = sa.func.sum(t.n)
+        select_from, where = t, [t.year.in_(list(years)), t.top_unit_id.in_(scope.units())]
+    else:
+        cell = aliased(Unit)
+        dims = {"child": child_key(session, cell.path, scope), "state": StateVisit.state,
+                "next_state": StateVisit.next_state,
+                "days": sql_whole_days(session.get_bind().dialect.name, StateVisit.days)}
+        count = sa.func.count()
+        select_from = sa.join(StateVisit, cell, cell.id == StateVisit.owning_cell_id)
+        where = [_within(StateVisit.left_at, period), cell.path.startswith(scope.path, autoescape=True)]
+    keys = [dims[name].label(name) for name in by]
+    stmt = sa.select(*keys, count.label("n")).select_from(select_from).where(*where).group_by(*keys)
+    return Counter({tuple(row[:-1]): int(row.n) for row in session.execute(stmt)})
 
 
 def _state_order(state: str) -> tuple[int, str]:
@@ -206,20 +237,20 @@ def union_referrals(session: Session, *, scope: Scope, year: int) -> list[dict[s
     """Each trade union and youth union organisation in the scope: referrals made in the year and members
     admitted in the year (decision dated that year), against the 'at least one a year' target."""
     period = Period.year(year)
-    orgs = session.execute(sa.select(Unit.id, Unit.name, Unit.kind).where(
-        Unit.kind.in_(("trade_union", "youth_union")), Unit.path.startswith(scope.path, autoescape=True))).all()
-    in_scope = Case.referring_org_id.in_(sa.select(Unit.id).where(
-        Unit.kind.in_(("trade_union", "youth_union")), Unit.path.startswith(scope.path, autoescape=True)))
+    unions = (Unit.kind.in_(("trade_union", "youth_union")), Unit.path.startswith(scope.path, autoescape=True))
+    orgs = session.execute(sa.select(Unit.id, Unit.name, Unit.kind).where(*unions)).all()
+    org_ids = sa.select(Unit.id).where(*unions)
+    in_scope = Case.referring_org_id.in_(org_ids)
     referred = dict(session.execute(
         sa.select(Case.referring_org_id, sa.func.count()).where(in_scope, Case.referral_date.between(
             period.start, period.end)).group_by(Case.referring_org_id)).all())
     admitted = dict(session.execute(
-        sa.select(Case.referring_org_id, sa.func.count()).join(StateVisit, StateVisit.case_id == Case.id)
-        .where(in_scope, StateVisit.state == "admitted", _within(StateVisit.entered_at, period))
-        .group_by(Case.referring_org_id)).all())
+        sa.select(AdmissionTally.referring_org_id, sa.func.sum(AdmissionTally.n))
+        .where(AdmissionTally.year == year, AdmissionTally.referring_org_id.in_(org_ids))
+        .group_by(AdmissionTally.referring_org_id)).all())
     out = []
     for org in orgs:
-        referred_n, admitted_n = referred.get(org.id, 0), admitted.get(org.id, 0)
+        referred_n, admitted_n = referred.get(org.id, 0), int(admitted.get(org.id, 0))
         out.append({"unit_id": org.id, "name": org.name, "kind": org.kind, "referred": referred_n,
                     "admitted": admitted_n, "met": admitted_n >= 1})
     out.sort(key=lambda r: (r["met"], r["admitted"], r["referred"], r["name"]))
@@ -232,24 +263,20 @@ def union_referrals(session: Session, *, scope: Scope, year: int) -> list[dict[s
 
 @report_query
 def admissions_by_unit(session: Session, *, scope: Scope, year_from: int, year_to: int) -> dict[int, dict]:
-    """Admissions (the decision taken, read from the history: entering ``admitted``) in the years, counted for
-    every unit of the scope above the owning cell: ``{unit_id: {year: {"admissions", "business_owners"}}}``.
-    One GROUP BY by cell and year, then each cell's counts are added to its ancestors through its path."""
-    year = sa.extract("year", local_day(session, StateVisit.entered_at))
-    cell = aliased(Unit)
-    stmt = (sa.select(cell.path, year.label("year"), sa.func.count().label("n"),
-                      sa.func.sum(sa.case((Candidate.is_business_owner, 1), else_=0)).label("owners"))
-            .select_from(StateVisit).join(Case, Case.id == StateVisit.case_id)
-            .join(cell, cell.id == StateVisit.owning_cell_id).join(Candidate, Candidate.id == Case.candidate_id)
-            .where(StateVisit.state == "admitted",
-                   _within(StateVisit.entered_at, Period(date(year_from, 1, 1), date(year_to, 12, 31))),
-                   cell.path.startswith(scope.path, autoescape=True))
-            .group_by(cell.path, year))
+    """Admissions (entering ``admitted``: the decision taken) in the years, counted for every unit of the scope
+    above the owning cell: ``{unit_id: {year: {"admissions", "business_owners"}}}``. Read from the admission
+    tallies grouped by cell and year, then each cell's counts are added to its ancestors through its path."""
+    t, cell = AdmissionTally, aliased(Unit)
+    stmt = (sa.select(cell.path, t.year, sa.func.sum(t.n).label("n"),
+                      sa.func.sum(sa.case((t.business_owner, t.n), else_=0)).label("owners"))
+            .join(cell, cell.id == t.owning_cell_id)
+            .where(t.year.between(year_from, year_to), cell.path.startswith(scope.path, autoescape=True))
+            .group_by(cell.path, t.year))
     out: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: {"admissions": 0, "business_owners": 0}))
     for row in session.execute(stmt):
         for unit_id in _ids_in_path(row.path):
             bucket = out[unit_id][int(row.year)]
-            bucket["admissions"] += row.n
+            bucket["admissions"] += int(row.n)
             bucket["business_owners"] += int(row.owners or 0)
     return out
 

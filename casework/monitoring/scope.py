@@ -27,10 +27,20 @@ class Period:
         return cls(date(year, 1, 1), date(year, 12, 31))
 
     def previous(self) -> Period:
-        """The span of the same length just before this one, for 'how did it change'."""
+        """The span of the same length just before this one, for 'how did it change' (the year before, for a
+        calendar year)."""
+        if self.years() is not None:
+            count = self.end.year - self.start.year + 1
+            return Period(date(self.start.year - count, 1, 1), date(self.start.year - 1, 12, 31))
         length = self.end - self.start
         end = self.start - timedelta(days=1)
         return Period(end - length, end)
+
+    def years(self) -> range | None:
+        """The calendar years the period is made of, or None when it starts or ends inside a year."""
+        if (self.start.month, self.start.day, self.end.month, self.end.day) != (1, 1, 12, 31):
+            return None
+        return range(self.start.year, self.end.year + 1)
 
     @property
     def days(self) -> int:
@@ -44,13 +54,15 @@ class Scope:
     unit_id: int
     path: str
     name: str
+    # A root of the tree: the stay tallies, kept per unit just below a root, answer for it.
+    root: bool = False
 
     @classmethod
     def of(cls, session: Session, unit_id: int) -> Scope:
         unit = session.get(Unit, unit_id)
         if unit is None:
             raise LookupError(f"no unit {unit_id}")
-        return cls(unit.id, unit.path, unit.name)
+        return cls(unit.id, unit.path, unit.name, root=unit.parent_id is None)
 
     def contains(self, unit: Unit) -> bool:
         return unit.path.startswith(self.path)

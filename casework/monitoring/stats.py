@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +26,31 @@ def quantile(values: Sequence[float], p: float) -> float | None:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def quantile_of_counts(counts: Mapping[float, int], p: float) -> float | None:
+    """``quantile`` over values given with how many times each occurs (a histogram), without expanding it."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    position = p * (total - 1)
+    low = int(position)
+    ordered = sorted(counts.items())
+    below, above = _value_at(ordered, low), _value_at(ordered, min(low + 1, total - 1))
+    return below + (above - below) * (position - low)
+
+
+def _value_at(ordered: list[tuple[float, int]], rank: int) -> float:
+    seen = 0
+    for value, n in ordered:
+        seen += n
+        if rank < seen:
+            return value
+    raise IndexError(rank)
+
+
+def summarise_counts(counts: Mapping[float, int]) -> dict[str, Any]:
+    return {"n": sum(counts.values()), "p50": quantile_of_counts(counts, 0.5), "p90": quantile_of_counts(counts, 0.9)}
 
 
 def tune_for_reports(session: Session) -> None:

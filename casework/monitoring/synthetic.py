@@ -10,8 +10,6 @@ elsewhere) because a million cases through the engine one step at a time would t
 from __future__ import annotations
 
 import bisect
-import csv
-import io
 import json
 import math
 import random
@@ -36,6 +34,7 @@ from casework.models import (
     User,
 )
 from casework.models.monitoring import visit_days
+from casework.monitoring import summaries
 
 CASES_PER_PROVINCE = 50_000
 COMMUNES_PER_PROVINCE = 25
@@ -557,26 +556,21 @@ def flush(conn: sa.Connection, buf: Buffer) -> None:
 
 
 def _copy(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    """COPY through psycopg's own (compiled) adapters; only JSON columns are turned into text here."""
     columns = [c.name for c in table.columns]
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    for row in rows:
-        writer.writerow([_pg_value(row.get(c)) for c in columns])
+    as_json = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
     cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
-        copy.write(text.getvalue())
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([_json_text(row.get(c)) if c in as_json else row.get(c) for c in columns])
 
 
-def _pg_value(value: Any) -> Any:
+def _json_text(value: Any) -> str | None:
     if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
+        return None
+    if not value:  # most data and flags are empty: skip the encoder
+        return "{}" if isinstance(value, dict) else "[]"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def reset_sequences(conn: sa.Connection) -> None:
@@ -612,6 +606,7 @@ def generate(conn: sa.Connection, *, cases: int, seed: int = 1, today: date | No
                 progress(n + 1)
     flush(conn, buf)
     reset_sequences(conn)
+    summaries.rebuild(conn)
     return {"root_unit_id": root["id"], "communes": len(communes), "provinces": provinces, "cases": cases}
 
 

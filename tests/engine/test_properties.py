@@ -4,7 +4,8 @@ engine's invariants hold:
 - a state is only ever reached by a transition the definition allows;
 - replaying the history gives the case as stored;
 - a closed (terminal) case has no open task;
-- a refused step wrote nothing (events, version, tasks and state unchanged).
+- a refused step wrote nothing (events, version, tasks and state unchanged);
+- the monitoring tallies equal the same counts taken from the history.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from casework.engine import EngineError
 from casework.engine.projection import replay, snapshot
 from casework.models import Case, Event, TaskStatus
+from casework.monitoring import summaries
 from tests.conftest import START_DAY, truncate_all
 from tests.engine.support import stored
 from tests.factories import build_org
@@ -164,6 +166,7 @@ def test_random_steps_keep_the_invariants(session, engine, clock, data):
             assert refusal.reasons and all(r.vi and r.en for r in refusal.reasons)
             assert stored(session, walker.case.id) == before
         _check_case(session, wf, walker.case.id)
+    assert summaries.check(session.connection()) == []
 
 
 def _draw_step(data, walker: Walker, wf, member_ids: list[int], unit_ids: list[int]):

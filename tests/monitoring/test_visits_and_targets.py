@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from casework.models import Event, PartyOrgFounding, StateVisit, Target
-from casework.monitoring import queries
+from casework.models import AdmissionTally, Event, PartyOrgFounding, StateVisit, StayTally, Target
+from casework.monitoring import queries, summaries
 from casework.monitoring.scope import Period, Scope
 from casework.monitoring.targets import ImportRefused, import_targets, set_target, target_progress
 from casework.monitoring.visits import rebuild_visits, visits_from_events
@@ -38,6 +38,9 @@ def test_steps_taken_through_the_engine_keep_visits_equal_to_the_history(session
     assert kept[0][-1] == pytest.approx(3.0)
     rebuild_visits(session)
     assert _visits(session) == kept
+    assert summaries.check(session.connection()) == []
+    durations = queries.step_durations(session, scope=Scope.of(session, org.province.id), period=Period.year(2026))
+    assert durations["referred"]["now"] == {"n": 1, "p50": 3, "p90": 3}
 
 
 def test_an_engine_case_shows_on_the_dashboard(session, engine, org):
@@ -71,6 +74,29 @@ def test_target_progress_counts_admissions_owners_and_new_organisations(session,
     (progress,) = target_progress(session, scope=scope, year=2026, today=date(2026, 11, 16))
     assert progress.achieved == {"admissions": 2, "business_owners": 1, "new_party_orgs": 1}
     assert progress.done and progress.done_in == 2026
+    assert summaries.check(session.connection()) == []
+
+
+def test_a_corrected_business_owner_moves_their_admission_in_the_tallies(session, engine, org, clock):
+    candidate = _admit(session, engine, org, clock).case.candidate
+    owners = sa.select(sa.func.sum(AdmissionTally.n)).where(AdmissionTally.business_owner.is_(True))
+    assert session.scalar(owners) is None
+    candidate.is_business_owner = True
+    session.commit()
+    assert session.scalar(owners) == 1
+    candidate.is_business_owner = False
+    session.commit()
+    assert session.scalar(owners) == 0
+    assert summaries.check(session.connection()) == []
+
+
+def test_a_tampered_tally_is_found_and_a_rebuild_repairs_it(session, engine, org, clock):
+    _admit(session, engine, org, clock)
+    session.execute(sa.update(StayTally).where(StayTally.state == "referred").values(n=StayTally.n + 1))
+    (found,) = summaries.check(session.connection())
+    assert (found.table, found.kept, found.history) == ("stay_tallies", 2, 1)
+    summaries.rebuild(session.connection())
+    assert summaries.check(session.connection()) == []
 
 
 def test_a_span_target_met_early_counts_as_done(session, engine, org, clock):
