@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 
 from casework.extensions import db
 from casework.models import PartyOrgFounding, Unit
-from casework.monitoring import exports, queries
+from casework.monitoring import exports, labels, queries
 from casework.monitoring.charts import bar_chart, heat_map
 from casework.monitoring.scope import Period, Scope, children
 from casework.monitoring.targets import ImportRefused, import_targets, set_target, target_progress
@@ -80,6 +80,7 @@ def dashboard():
     return render_template(
         "monitoring/dashboard.html", scope=scope, period=period, tables=tables, pipeline=pipeline,
         units=children(db.session, scope), breadcrumbs=_breadcrumbs(scope), state_labels=state_labels,
+        columns=labels.COLUMNS, values=labels.value_labels(state_labels),
         pipeline_chart=bar_chart(sorted(pipeline["by_state"].items(), key=lambda kv: queries._state_order(kv[0])),
                                  state_labels),
         heat_chart=heat_map(heat, labels=state_labels),

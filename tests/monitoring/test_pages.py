@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -83,3 +84,16 @@ def test_the_dashboard_names_states_as_the_workflow_does(page, walker):
     html = page("organizer").get("/monitoring/?year=2026").get_data(as_text=True)
     # The verification state's label, whole (a comma once cut it short), in the stuck-case list.
     assert "<td>Thẩm tra, lấy ý kiến</td>" in html
+
+
+def test_the_dashboard_tables_speak_the_page_language_and_downloads_keep_identifiers(page, walker):
+    _cases(walker)
+    organizer = page("organizer")
+    html = organizer.get("/monitoring/?year=2026").get_data(as_text=True)
+    headers = re.findall(r'<th scope="col">([^<]*)</th>', html)
+    assert headers and not [h for h in headers if re.fullmatch(r"[a-z0-9_]+", h)], headers
+    assert "Thẩm tra, lấy ý kiến" in headers  # the pipeline's state column, by the workflow's label
+    assert {"Đơn vị", "Trung vị (ngày)", "Chi ủy nơi cư trú"} <= set(headers)
+    assert "verification" not in text(organizer.get("/monitoring/?year=2026"))
+    download = organizer.get("/monitoring/export/pipeline.csv?year=2026").get_data(as_text=True)
+    assert download.splitlines()[0].startswith("unit,") and ",verification," in download.splitlines()[0]

@@ -1,0 +1,40 @@
+"""What the dashboard's tables are called on screen: their column identifiers (which the CSV and XLSX
+downloads keep, so spreadsheets and scripts can rely on them) and the coded values in their cells."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from casework.web.admin.forms import VALUE_LABELS as ADMIN_LABELS
+from casework.web.stepforms import CHOICE_LABELS
+
+COLUMNS = {
+    "unit": _l("Unit"), "total": _l("Total"), "state": _l("Step"), "stays": _l("Cases"),
+    "median_days": _l("Median (days)"), "p90_days": _l("90th percentile (days)"),
+    "previous_stays": _l("Cases, previous year"), "previous_median_days": _l("Median, previous year"),
+    "previous_p90_days": _l("90th percentile, previous year"), "median_change_days": _l("Change in median (days)"),
+    "committee": _l("Residential committee"), "replies": _l("Replies"),
+    "median_working_days": _l("Median (working days)"), "p90_working_days": _l("90th percentile (working days)"),
+    "awaiting": _l("Awaiting a reply"), "overdue": _l("Overdue"),
+    "oldest_wait_working_days": _l("Oldest wait (working days)"),
+    "case_id": _l("Case"), "url": _l("Link"), "candidate": _l("Candidate"), "cell": _l("Cell"),
+    "since": _l("Since"), "days": _l("Days"),
+    "year_from": _l("From"), "year_to": _l("To"), "admissions_target": _l("Admissions target"),
+    "admissions": _l("Admissions"), "business_owners_target": _l("Business owners target"),
+    "business_owners": _l("Business owners"), "new_party_orgs_target": _l("New party organisations target"),
+    "new_party_orgs": _l("New party organisations"), "done_in": _l("Done in"),
+    "organisation": _l("Organisation"), "kind": _l("Kind"), "referred": _l("Referred"),
+    "admitted": _l("Admitted"), "met_one_a_year": _l("At least one this year"),
+    "in_pipeline": _l("In the pipeline"), "expected_more": _l("Expected more"),
+    "expected_by_year_end": _l("Expected by year end"), "target": _l("Target"), "on_track": _l("On track"),
+}
+
+
+def value_labels(state_labels: dict[str, str]) -> dict[Any, Any]:
+    """Coded cell values (states, referral sources, ownership, yes/no) in the page language."""
+    return {**state_labels, **{k: CHOICE_LABELS[k] for k in ("trade_union", "youth_union", "women_union",
+                                                             "party_member")},
+            "domestic_private": ADMIN_LABELS["domestic_private"], "foreign_invested": ADMIN_LABELS["foreign_invested"],
+            "unknown": _l("Unknown")}
