@@ -11,22 +11,6 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 
-def _views(session, scope, period, today):
-    """Every dashboard view, as the page calls it (name, function)."""
-    from casework.monitoring import forecast, queries, targets
-
-    return [
-        ("pipeline", lambda: queries.pipeline(session, scope=scope, period=period)),
-        ("step durations", lambda: queries.step_durations(session, scope=scope, period=period)),
-        ("overdue heat map", lambda: queries.overdue_heatmap(session, scope=scope, today=today)),
-        ("slow committees", lambda: queries.slow_committees(session, scope=scope, period=period, today=today)),
-        ("stuck cases", lambda: queries.stuck_cases(session, scope=scope, today=today)),
-        ("union referrals", lambda: queries.union_referrals(session, scope=scope, year=period.start.year)),
-        ("targets", lambda: targets.target_progress(session, scope=scope, year=period.start.year, today=today)),
-        ("forecast", lambda: forecast.forecast(session, scope=scope, year=period.start.year, today=today)),
-    ]
-
-
 @click.command("dashboard")
 @click.option("--unit", "unit_id", type=int, default=None, help="Scope unit (default: the root of the tree).")
 @click.option("--year", type=int, default=None, help="Year shown (default: this year).")
@@ -36,6 +20,7 @@ def dashboard(unit_id: int | None, year: int | None, repeat: int) -> None:
     """Time every dashboard view for one scope (the whole tree by default) and print the median of the runs."""
     from casework.extensions import db
     from casework.models import Case, Event, Unit
+    from casework.monitoring import exports
     from casework.monitoring.scope import Period, Scope
 
     session = db.session
@@ -48,7 +33,12 @@ def dashboard(unit_id: int | None, year: int | None, repeat: int) -> None:
     events = session.scalar(sa.select(sa.func.count()).select_from(Event))
     click.echo(f"{db.engine.dialect.name}: {cases:,} cases, {events:,} events; scope {scope.name} "
                f"(unit {scope.unit_id}), {period.start.year}; median of {repeat} runs")
-    for name, view in _views(session, scope, period, today):
+    report = exports.Report(session, scope, period, today)
+    views = [(name.replace("_", " "), lambda name=name: exports.dashboard_figures(report, [name]))
+             for name in exports.FIGURES]
+    # The page itself: every figure once, then the tables drawn from them.
+    views.append(("whole dashboard", lambda: exports.dashboard_tables(report)))
+    for name, view in views:
         timings, cpu = [], []
         for _ in range(repeat):
             started, started_cpu = time.perf_counter(), time.process_time()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -28,23 +29,47 @@ Table = tuple[list[str], list[list[Any]]]
 # Dashboard tables
 
 
-def dashboard_tables(session: Session, *, scope: Scope, period: Period, today: date) -> dict[str, Table]:
-    """Every table the dashboard shows, as (header, rows): the one source for pages and exports."""
-    return {
-        "pipeline": _pipeline_table(session, scope, period),
-        "step_durations": _durations_table(session, scope, period),
-        "overdue": _overdue_table(session, scope, today),
-        "slow_committees": _committees_table(session, scope, period, today),
-        "stuck_cases": _stuck_table(session, scope, today),
-        "targets": _targets_table(session, scope, period.start.year, today),
-        "unions": _unions_table(session, scope, period.start.year),
-        "forecast": _forecast_table(session, scope, period.start.year, today),
-    }
+@dataclass(frozen=True)
+class Report:
+    """What the dashboard is asked for: whose figures, which year, as of which day."""
+
+    session: Session
+    scope: Scope
+    period: Period
+    today: date
+
+    @property
+    def year(self) -> int:
+        return self.period.start.year
 
 
-def _pipeline_table(session, scope, period) -> Table:
-    data = queries.pipeline(session, scope=scope, period=period)
-    names = {k: u.name for k, u in children(session, scope).items()}
+# Each dashboard figure: the query that computes it, and how it becomes a table (header, rows).
+FIGURES: dict[str, Callable[[Report], Any]] = {
+    "pipeline": lambda r: queries.pipeline(r.session, scope=r.scope, period=r.period),
+    "step_durations": lambda r: queries.step_durations(r.session, scope=r.scope, period=r.period),
+    "overdue": lambda r: queries.overdue_heatmap(r.session, scope=r.scope, today=r.today),
+    "slow_committees": lambda r: queries.slow_committees(r.session, scope=r.scope, period=r.period, today=r.today),
+    "stuck_cases": lambda r: queries.stuck_cases(r.session, scope=r.scope, today=r.today),
+    "targets": lambda r: targets.target_progress(r.session, scope=r.scope, year=r.year, today=r.today),
+    "unions": lambda r: queries.union_referrals(r.session, scope=r.scope, year=r.year),
+    "forecast": lambda r: forecast_module.forecast(r.session, scope=r.scope, year=r.year, today=r.today),
+}
+
+
+def dashboard_figures(report: Report, names: Iterable[str] = FIGURES) -> dict[str, Any]:
+    """The named figures (all by default), each query run once."""
+    return {name: FIGURES[name](report) for name in names}
+
+
+def dashboard_tables(report: Report, figures: dict[str, Any] | None = None) -> dict[str, Table]:
+    """The figures as tables (header, rows): the one source for pages and downloads. Only the figures given
+    (all of them, computed here, by default)."""
+    figures = dashboard_figures(report) if figures is None else figures
+    names = {k: u.name for k, u in children(report.session, report.scope).items()}
+    return {name: TABLES[name](result, names) for name, result in figures.items()}
+
+
+def _pipeline_table(data, names) -> Table:
     states = sorted(data["by_state"], key=queries._state_order)
     rows = [[names.get(key, key), *[counts.get(s, 0) for s in states], sum(counts.values())]
             for key, counts in sorted(data["by_unit"].items(), key=lambda kv: names.get(kv[0], kv[0]))]
@@ -52,9 +77,9 @@ def _pipeline_table(session, scope, period) -> Table:
     return ["unit", *states, "total"], rows
 
 
-def _durations_table(session, scope, period) -> Table:
+def _durations_table(durations, _names) -> Table:
     rows = []
-    for state, figures in queries.step_durations(session, scope=scope, period=period).items():
+    for state, figures in durations.items():
         now, before = figures["now"] or {}, figures["before"] or {}
         rows.append([state, now.get("n", 0), _round(now.get("p50")), _round(now.get("p90")),
                      before.get("n", 0), _round(before.get("p50")), _round(before.get("p90")),
@@ -63,29 +88,28 @@ def _durations_table(session, scope, period) -> Table:
             "previous_p90_days", "median_change_days"], rows
 
 
-def _overdue_table(session, scope, today) -> Table:
-    heat = queries.overdue_heatmap(session, scope=scope, today=today)
+def _overdue_table(heat, _names) -> Table:
     rows = [[heat["unit_names"].get(u, u), *[heat["cells"].get((s, u), 0) for s in heat["states"]]]
             for u in heat["units"]]
     return ["unit", *heat["states"]], rows
 
 
-def _committees_table(session, scope, period, today) -> Table:
+def _committees_table(committees, _names) -> Table:
     rows = [[r["name"], r["replies"], _round(r["p50"]), _round(r["p90"]), r["open"], r["overdue"], r["oldest"]]
-            for r in queries.slow_committees(session, scope=scope, period=period, today=today)]
+            for r in committees]
     return ["committee", "replies", "median_working_days", "p90_working_days", "awaiting", "overdue",
             "oldest_wait_working_days"], rows
 
 
-def _stuck_table(session, scope, today) -> Table:
+def _stuck_table(stuck, _names) -> Table:
     rows = [[r["case_id"], r["url"], r["candidate"], r["cell"], r["state"], r["since"].isoformat(), r["days"],
-             r["overdue"]] for r in queries.stuck_cases(session, scope=scope, today=today)]
+             r["overdue"]] for r in stuck]
     return ["case_id", "url", "candidate", "cell", "state", "since", "days", "overdue"], rows
 
 
-def _targets_table(session, scope, year, today) -> Table:
+def _targets_table(progress, _names) -> Table:
     rows = []
-    for p in targets.target_progress(session, scope=scope, year=year, today=today):
+    for p in progress:
         t = p.target
         rows.append([p.unit_name, t.year_from, t.year_to, t.admissions, p.achieved["admissions"], t.business_owners,
                      p.achieved["business_owners"], t.new_party_orgs, p.achieved["new_party_orgs"], p.done_in])
@@ -93,16 +117,20 @@ def _targets_table(session, scope, year, today) -> Table:
             "business_owners", "new_party_orgs_target", "new_party_orgs", "done_in"], rows
 
 
-def _unions_table(session, scope, year) -> Table:
-    rows = [[r["name"], r["kind"], r["referred"], r["admitted"], r["met"]]
-            for r in queries.union_referrals(session, scope=scope, year=year)]
+def _unions_table(unions, _names) -> Table:
+    rows = [[r["name"], r["kind"], r["referred"], r["admitted"], r["met"]] for r in unions]
     return ["organisation", "kind", "referred", "admitted", "met_one_a_year"], rows
 
 
-def _forecast_table(session, scope, year, today) -> Table:
+def _forecast_table(forecasts, _names) -> Table:
     rows = [[f.name, f.admitted, f.in_pipeline, f.expected_more, round(f.expected, 1), f.target, f.on_track]
-            for f in forecast_module.forecast(session, scope=scope, year=year, today=today)]
+            for f in forecasts]
     return ["unit", "admitted", "in_pipeline", "expected_more", "expected_by_year_end", "target", "on_track"], rows
+
+
+TABLES = {"pipeline": _pipeline_table, "step_durations": _durations_table, "overdue": _overdue_table,
+          "slow_committees": _committees_table, "stuck_cases": _stuck_table, "targets": _targets_table,
+          "unions": _unions_table, "forecast": _forecast_table}
 
 
 def _round(value) -> float | None:

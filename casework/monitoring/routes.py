@@ -72,10 +72,11 @@ def _period() -> Period:
 @bp.get("/")
 @login_required
 def dashboard():
-    scope, period, today = _scope(), _period(), _today()
-    tables = exports.dashboard_tables(db.session, scope=scope, period=period, today=today)
-    pipeline = queries.pipeline(db.session, scope=scope, period=period)
-    heat = queries.overdue_heatmap(db.session, scope=scope, today=today)
+    scope, period = _scope(), _period()
+    report = exports.Report(db.session, scope, period, _today())
+    figures = exports.dashboard_figures(report)
+    tables = exports.dashboard_tables(report, figures)
+    pipeline, heat = figures["pipeline"], figures["overdue"]
     state_labels = _state_labels()
     return render_template(
         "monitoring/dashboard.html", scope=scope, period=period, tables=tables, pipeline=pipeline,
@@ -83,9 +84,7 @@ def dashboard():
         columns=labels.COLUMNS, values=labels.value_labels(state_labels),
         pipeline_chart=bar_chart(sorted(pipeline["by_state"].items(), key=lambda kv: queries._state_order(kv[0])),
                                  state_labels),
-        heat_chart=heat_map(heat, labels=state_labels),
-        stuck=queries.stuck_cases(db.session, scope=scope, today=today),
-        progress=target_progress(db.session, scope=scope, year=period.start.year, today=today))
+        heat_chart=heat_map(heat, labels=state_labels), stuck=figures["stuck_cases"], progress=figures["targets"])
 
 
 def _state_labels() -> dict[str, str]:
@@ -106,9 +105,10 @@ def _breadcrumbs(scope: Scope) -> list[Unit]:
 @login_required
 def export_table(name: str, fmt: str):
     scope, period = _scope(), _period()
-    tables = exports.dashboard_tables(db.session, scope=scope, period=period, today=_today())
-    if name not in tables or fmt not in ("csv", "xlsx"):
+    if name not in exports.FIGURES or fmt not in ("csv", "xlsx"):
         abort(404)
+    report = exports.Report(db.session, scope, period, _today())
+    tables = exports.dashboard_tables(report, exports.dashboard_figures(report, [name]))
     filename = f"{name}-{scope.unit_id}-{period.start.year}.{fmt}"
     if fmt == "csv":
         return _download(exports.table_csv(tables[name]), "text/csv; charset=utf-8", filename)

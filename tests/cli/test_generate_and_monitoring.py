@@ -11,8 +11,8 @@ from click.testing import CliRunner
 import config
 from casework.cli import main
 
-VIEWS = ["pipeline", "step durations", "overdue heat map", "slow committees", "stuck cases", "union referrals",
-         "targets", "forecast"]
+VIEWS = ["pipeline", "step durations", "overdue", "slow committees", "stuck cases", "targets", "unions", "forecast",
+         "whole dashboard"]
 
 
 def test_a_generated_province_is_benchmarked_and_its_tallies_checked(tmp_path, monkeypatch):

@@ -21,7 +21,7 @@ def _csv_rows(text: str) -> list[list[str]]:
 
 def test_every_dashboard_table_exports_as_csv_and_xlsx(gsession, province):
     scope = Scope.of(gsession, province["root_unit_id"])
-    tables = exports.dashboard_tables(gsession, scope=scope, period=Period.year(YEAR), today=TODAY)
+    tables = exports.dashboard_tables(exports.Report(gsession, scope, Period.year(YEAR), TODAY))
     assert set(tables) == {"pipeline", "step_durations", "overdue", "slow_committees", "stuck_cases", "targets",
                            "unions", "forecast"}
     for name, table in tables.items():
@@ -74,5 +74,5 @@ def test_a_communes_exports_never_hold_another_communes_cases(gsession, history)
     xes = "".join(exports.events_xes(gsession, scope=scope))
     assert theirs and not {int(r[0]) for r in events} & theirs
     assert not any(f'<string key="concept:name" value="{cid}"/>' in xes for cid in theirs)
-    stuck = exports.dashboard_tables(gsession, scope=scope, period=Period.year(YEAR), today=TODAY)["stuck_cases"]
+    stuck = exports.dashboard_tables(exports.Report(gsession, scope, Period.year(YEAR), TODAY))["stuck_cases"]
     assert not {row[0] for row in stuck[1]} & theirs
