@@ -7,14 +7,7 @@ from casework.models.base import Base, utcnow
 from casework.models.cases import Candidate, Case, Document, Event, Task, TaskStatus
 from casework.models.clock import ClockMark
 from casework.models.login_throttle import LoginThrottle
-from casework.models.monitoring import (
-    AdmissionTally,
-    PartyOrgFounding,
-    StateVisit,
-    StayTally,
-    Target,
-    WorkingDay,
-)
+from casework.models.monitoring import PartyOrgFounding, StateVisit, Target, WorkingDay
 from casework.models.notifications import (
     EmailMode,
     MailStatus,
@@ -35,6 +28,7 @@ from casework.models.org import (
     UnitKind,
     User,
 )
+from casework.models.tallies import AdmissionTally, PipelineTally, ReferralTally, StayTally
 
 
 class HistoryIsAppendOnly(RuntimeError):
@@ -77,6 +71,8 @@ __all__ = [
     "StateVisit",
     "StayTally",
     "AdmissionTally",
+    "PipelineTally",
+    "ReferralTally",
     "Target",
     "WorkingDay",
     "RoleAssignment",

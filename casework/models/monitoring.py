@@ -1,21 +1,20 @@
 """What the organizing department monitors beyond the cases themselves: how long each case stayed in each
 state (derived from the history as it is written), targets per unit and year, and the register of party
-organisations founded in enterprises.
+organisations founded in enterprises. The tallies the dashboard reads at national scale are in ``tallies``.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from casework.models.base import Base, utcnow
-from casework.models.cases import Candidate, Case, Event
+from casework.models import tallies
+from casework.models.base import Base, naive_utc, utcnow
+from casework.models.cases import Event
 from casework.models.org import Unit
 
 
@@ -49,46 +48,6 @@ class StateVisit(Base):
     next_state: Mapped[str | None] = mapped_column(sa.String(40))
     # Calendar days, fractional; set when the visit ends.
     days: Mapped[float | None]
-
-
-class StayTally(Base):
-    """How many stays in ``state`` that ended in ``year`` (Vietnamese calendar) moved on to ``next_state`` after
-    ``days`` whole days, per top unit (the owning cell's ancestor just below a root of the tree).
-
-    A histogram of ``state_visits``: the national dashboard reads a few thousand of these rows instead of
-    pairing millions of stays, and a median from it is exact because durations are counted in whole days.
-    Kept in the same flush as the visit it counts; ``casework.monitoring.summaries`` rebuilds it from the
-    visits and checks the two agree.
-    """
-
-    __tablename__ = "stay_tallies"
-    __table_args__ = (sa.UniqueConstraint("year", "top_unit_id", "state", "next_state", "days",
-                                          name="uq_stay_tallies_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    top_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
-    state: Mapped[str] = mapped_column(sa.String(40))
-    next_state: Mapped[str] = mapped_column(sa.String(40))
-    year: Mapped[int]
-    days: Mapped[int]
-    n: Mapped[int]
-
-
-class AdmissionTally(Base):
-    """Admissions (entering ``admitted``) per owning cell, referring organisation (0: none), year and whether
-    the candidate owns a business: what targets, forecasts and the unions' table count."""
-
-    __tablename__ = "admission_tallies"
-    __table_args__ = (sa.UniqueConstraint("year", "owning_cell_id", "referring_org_id", "business_owner",
-                                          name="uq_admission_tallies_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owning_cell_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
-    # No foreign key: 0 stands for "referred by no organisation" so the unique key can match it.
-    referring_org_id: Mapped[int]
-    year: Mapped[int]
-    business_owner: Mapped[bool]
-    n: Mapped[int]
 
 
 class Target(Base):
@@ -138,50 +97,7 @@ class WorkingDay(Base):
 
 def visit_days(entered_at: datetime, left_at: datetime) -> float:
     """Calendar days between two instants; naive values (SQLite) are UTC like every stored time."""
-    return round((_naive_utc(left_at) - _naive_utc(entered_at)).total_seconds() / 86400, 4)
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
-
-
-# The state whose entry is an admission (the decision taken); the tallies count entries into it.
-ADMITTED = "admitted"
-# Vietnam keeps UTC+7 all year; the same zone as the engine's LOCAL_TZ (not imported: the engine imports models).
-_LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def local_year(moment: datetime) -> int:
-    return _naive_utc(moment).replace(tzinfo=UTC).astimezone(_LOCAL).year
-
-
-def whole_days(days: float) -> int:
-    """Completed days of a stay: what the tallies count and every duration figure is computed from."""
-    return math.floor(days)
-
-
-def sql_local_day(dialect: str, column):
-    """``local_year``'s day in SQL: the Vietnamese calendar day of a UTC timestamp column."""
-    if dialect == "postgresql":
-        return sa.cast(sa.func.timezone("Asia/Ho_Chi_Minh", column), sa.Date)
-    return sa.func.date(column, "+7 hours")
-
-
-def sql_local_year(dialect: str, column):
-    return sa.cast(sa.extract("year", sql_local_day(dialect, column)), sa.Integer)
-
-
-def sql_whole_days(dialect: str, column):
-    """``whole_days`` in SQL (durations are never negative, so SQLite's truncating cast is the floor)."""
-    if dialect == "postgresql":
-        return sa.cast(sa.func.floor(column), sa.Integer)
-    return sa.cast(column, sa.Integer)
-
-
-def top_unit_id(path: str) -> int:
-    """The unit just below the root on a materialised path ('/1/7/30/' → 7); a root's own id for a root."""
-    parts = [int(p) for p in path.strip("/").split("/")]
-    return parts[1] if len(parts) > 1 else parts[0]
+    return round((naive_utc(left_at) - naive_utc(entered_at)).total_seconds() / 86400, 4)
 
 
 @sa_event.listens_for(Session, "after_flush")
@@ -189,7 +105,7 @@ def _record_visits(session: Session, flush_context) -> None:
     """Each state-changing event closes the case's open visit and opens the next, and the tallies count what
     ended or was admitted, all in the same transaction as the event."""
     entering = [obj for obj in session.new if isinstance(obj, Event) and obj.from_state != obj.to_state]
-    _recount_business_owners(session, {e.id for e in entering})
+    tallies.recount_business_owners(session, {e.id for e in entering})
     if not entering:
         return
     conn = session.connection()
@@ -204,67 +120,15 @@ def _record_visits(session: Session, flush_context) -> None:
             days = visit_days(open_visit.entered_at, event.occurred_at)
             conn.execute(table.update().where(table.c.id == open_visit.id).values(
                 left_seq=event.seq, left_at=event.occurred_at, next_state=event.to_state, days=days))
-            stays[(case.owning_cell_id, open_visit.state, event.to_state, local_year(event.occurred_at),
-                   whole_days(days))] += 1
+            stays[(case.owning_cell_id, open_visit.state, event.to_state,
+                   tallies.local_year(event.occurred_at), tallies.whole_days(days))] += 1
         conn.execute(table.insert().values(case_id=event.case_id, owning_cell_id=case.owning_cell_id,
                                            state=event.to_state, entered_seq=event.seq,
                                            entered_at=event.occurred_at))
-        if event.to_state == ADMITTED:
-            admissions[(local_year(event.occurred_at), case.owning_cell_id, case.referring_org_id or 0,
+        if event.to_state == tallies.ADMITTED:
+            admissions[(tallies.local_year(event.occurred_at), case.owning_cell_id, case.referring_org_id or 0,
                         bool(case.candidate.is_business_owner))] += 1
-    _count_stays(conn, stays)
-    _count_admissions(conn, admissions)
+    tallies.count_stays(conn, stays)
+    tallies.count_admissions(conn, admissions)
 
 
-def _recount_business_owners(session: Session, counted_now: set[int]) -> None:
-    """A candidate whose business ownership was corrected moves their admissions to the matching tally rows
-    (admissions counted in this same flush already used the new value)."""
-    changed = [c for c in session.dirty if isinstance(c, Candidate)
-               and sa.inspect(c).attrs.is_business_owner.history.has_changes()]
-    for candidate in changed:
-        conn = session.connection()
-        year = sql_local_year(conn.dialect.name, Event.occurred_at)
-        rows = conn.execute(
-            sa.select(year.label("year"), Case.owning_cell_id, Case.referring_org_id, sa.func.count().label("n"))
-            .select_from(Event).join(Case, Case.id == Event.case_id)
-            .where(Case.candidate_id == candidate.id, Event.to_state == ADMITTED, Event.from_state != ADMITTED,
-                   Event.id.not_in(counted_now))
-            .group_by(year, Case.owning_cell_id, Case.referring_org_id)).all()
-        now = bool(candidate.is_business_owner)
-        for row in rows:
-            key = {"year": int(row.year), "owning_cell_id": row.owning_cell_id,
-                   "referring_org_id": row.referring_org_id or 0}
-            _add(conn, AdmissionTally.__table__, {**key, "business_owner": not now}, -row.n)
-            _add(conn, AdmissionTally.__table__, {**key, "business_owner": now}, row.n)
-
-
-def _count_stays(conn: sa.Connection, stays: Counter) -> None:
-    if not stays:
-        return
-    units = Unit.__table__
-    paths = dict(conn.execute(sa.select(units.c.id, units.c.path).where(
-        units.c.id.in_({cell for cell, *_ in stays}))).all())
-    tallies: Counter = Counter()
-    for (cell, state, next_state, year, days), n in stays.items():
-        tallies[(year, top_unit_id(paths[cell]), state, next_state, days)] += n
-    for (year, top, state, next_state, days), n in sorted(tallies.items()):
-        _add(conn, StayTally.__table__, {"year": year, "top_unit_id": top, "state": state,
-                                        "next_state": next_state, "days": days}, n)
-
-
-def _count_admissions(conn: sa.Connection, admissions: Counter) -> None:
-    for (year, cell, org, owner), n in sorted(admissions.items()):
-        _add(conn, AdmissionTally.__table__, {"year": year, "owning_cell_id": cell, "referring_org_id": org,
-                                              "business_owner": owner}, n)
-
-
-def _add(conn: sa.Connection, table: sa.Table, key: dict, n: int) -> None:
-    """Add ``n`` to the tally row with this key, creating it if needed, in one atomic statement (two web
-    processes counting into the same row wait for each other instead of losing a count). Keys are added in
-    sorted order so two flushes never take the same rows in opposite order."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).values(**key, n=n)
-    conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_={"n": table.c.n + stmt.excluded.n}))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from casework.engine.calendar import is_working_day
 from casework.models import WorkingDay
-from casework.models.monitoring import sql_local_day
+from casework.models.tallies import sql_local_day
 
 # A fixed origin keeps ordinals stable whatever range has been filled so far.
 ORIGIN = date(2000, 1, 1)

@@ -15,8 +15,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from casework.engine import LOCAL_TZ
-from casework.models import AdmissionTally, Candidate, Case, StateVisit, StayTally, Task, Unit
-from casework.models.monitoring import sql_whole_days
+from casework.models import (
+    AdmissionTally,
+    Candidate,
+    Case,
+    PipelineTally,
+    ReferralTally,
+    StateVisit,
+    StayTally,
+    Task,
+    Unit,
+)
+from casework.models.tallies import sql_whole_days
 from casework.monitoring.calendar import ensure_calendar, local_day, ordinal
 from casework.monitoring.calendar import table as calendar_table
 from casework.monitoring.scope import Period, Scope, child_key, children
@@ -53,18 +63,9 @@ def _active_in(period: Period) -> sa.ColumnElement[bool]:
 def pipeline(session: Session, *, scope: Scope, period: Period) -> dict[str, Any]:
     """Cases active in the period by current state, per child unit, per source, per enterprise ownership,
     and business owners separately: one GROUP BY over every dimension, rolled up here."""
-    cell, workplace = aliased(Unit), aliased(Unit)
-    child = child_key(session, cell.path, scope).label("child")
-    stmt = (sa.select(child, Case.state, Case.source, workplace.ownership, Candidate.is_business_owner,
-                      sa.func.count().label("n"))
-            .select_from(Case).join(cell, cell.id == Case.owning_cell_id)
-            .join(Candidate, Candidate.id == Case.candidate_id)
-            .join(workplace, workplace.id == Candidate.workplace_unit_id)
-            .where(cell.path.startswith(scope.path, autoescape=True), _active_in(period))
-            .group_by(child, Case.state, Case.source, workplace.ownership, Candidate.is_business_owner))
     out: dict[str, Any] = {key: Counter() for key in ("by_state", "by_source", "by_ownership", "business_owners")}
     by_unit: dict[str, Counter] = defaultdict(Counter)
-    for row in session.execute(stmt):
+    for row in session.execute(_pipeline_counts(session, scope, period)):
         out["by_state"][row.state] += row.n
         out["by_source"][row.source] += row.n
         out["by_ownership"][row.ownership or "unknown"] += row.n
@@ -74,6 +75,32 @@ def pipeline(session: Session, *, scope: Scope, period: Period) -> dict[str, Any
     out["by_unit"] = dict(by_unit)
     out["total"] = sum(out["by_state"].values())
     return out
+
+
+def _pipeline_counts(session: Session, scope: Scope, period: Period) -> sa.Select:
+    """(child, state, source, ownership, is_business_owner, n): from the pipeline tallies for a whole tree and
+    whole years, else from the cases."""
+    years = period.years()
+    if scope.root and years is not None:
+        t = PipelineTally
+        child = sa.case((t.top_unit_id == scope.unit_id, ""), else_=sa.cast(t.top_unit_id, sa.String))
+        keys = [child, t.state, t.source, t.ownership, t.business_owner]
+        return (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_COLUMNS, strict=True)],
+                          sa.func.sum(t.n).label("n"))
+                .where(t.opened_year <= years[-1], t.closed_year >= years[0], t.top_unit_id.in_(scope.units()))
+                .group_by(*keys).having(sa.func.sum(t.n) != 0))  # a count moved away leaves a row at zero
+    cell, workplace = aliased(Unit), aliased(Unit)
+    keys = [child_key(session, cell.path, scope), Case.state, Case.source, workplace.ownership,
+            Candidate.is_business_owner]
+    return (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_COLUMNS, strict=True)], sa.func.count().label("n"))
+            .select_from(Case).join(cell, cell.id == Case.owning_cell_id)
+            .join(Candidate, Candidate.id == Case.candidate_id)
+            .join(workplace, workplace.id == Candidate.workplace_unit_id)
+            .where(cell.path.startswith(scope.path, autoescape=True), _active_in(period))
+            .group_by(*keys))
+
+
+PIPELINE_COLUMNS = ("child", "state", "source", "ownership", "is_business_owner")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -236,21 +263,20 @@ def _as_utc(moment: datetime) -> datetime:
 def union_referrals(session: Session, *, scope: Scope, year: int) -> list[dict[str, Any]]:
     """Each trade union and youth union organisation in the scope: referrals made in the year and members
     admitted in the year (decision dated that year), against the 'at least one a year' target."""
-    period = Period.year(year)
     unions = (Unit.kind.in_(("trade_union", "youth_union")), Unit.path.startswith(scope.path, autoescape=True))
     orgs = session.execute(sa.select(Unit.id, Unit.name, Unit.kind).where(*unions)).all()
     org_ids = sa.select(Unit.id).where(*unions)
-    in_scope = Case.referring_org_id.in_(org_ids)
     referred = dict(session.execute(
-        sa.select(Case.referring_org_id, sa.func.count()).where(in_scope, Case.referral_date.between(
-            period.start, period.end)).group_by(Case.referring_org_id)).all())
+        sa.select(ReferralTally.referring_org_id, sa.func.sum(ReferralTally.n))
+        .where(ReferralTally.year == year, ReferralTally.referring_org_id.in_(org_ids))
+        .group_by(ReferralTally.referring_org_id)).all())
     admitted = dict(session.execute(
         sa.select(AdmissionTally.referring_org_id, sa.func.sum(AdmissionTally.n))
         .where(AdmissionTally.year == year, AdmissionTally.referring_org_id.in_(org_ids))
         .group_by(AdmissionTally.referring_org_id)).all())
     out = []
     for org in orgs:
-        referred_n, admitted_n = referred.get(org.id, 0), int(admitted.get(org.id, 0))
+        referred_n, admitted_n = int(referred.get(org.id, 0)), int(admitted.get(org.id, 0))
         out.append({"unit_id": org.id, "name": org.name, "kind": org.kind, "referred": referred_n,
                     "admitted": admitted_n, "met": admitted_n >= 1})
     out.sort(key=lambda r: (r["met"], r["admitted"], r["referred"], r["name"]))

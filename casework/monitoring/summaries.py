@@ -1,9 +1,8 @@
-"""The tallies (``stay_tallies``, ``admission_tallies``): what they must equal, rebuilt and checked from the
-history, and read by the dashboard.
+"""What each tally (``casework.models.tallies``) must equal, as a grouped query over the history.
 
-The engine's flush keeps them (``casework.models.monitoring``); this module states the same figures as
-grouped queries over the history, so that a migration or the generator can fill them in one statement, and
-``casework monitoring check`` can prove a database's tallies agree with its history.
+The engine's flushes keep the tallies; these queries state the same counts independently, so that a
+migration or the generator can fill them in one statement and ``casework monitoring check`` can prove a
+database's tallies agree with its history.
 """
 
 from __future__ import annotations
@@ -12,9 +11,28 @@ from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
-from casework.models import AdmissionTally, Candidate, Case, Event, StateVisit, StayTally, Unit
-from casework.models.monitoring import ADMITTED, sql_local_year, sql_whole_days, top_unit_id
+from casework.models import (
+    AdmissionTally,
+    Candidate,
+    Case,
+    Event,
+    PipelineTally,
+    ReferralTally,
+    StateVisit,
+    StayTally,
+    Unit,
+)
+from casework.models.tallies import (
+    ADMITTED,
+    OPEN_YEAR,
+    PIPELINE_KEY,
+    REFERRAL_KEY,
+    sql_local_year,
+    sql_whole_days,
+    top_unit_id,
+)
 
 # --------------------------------------------------------------------------------------------------
 # What the tallies must hold, from the history
@@ -55,12 +73,42 @@ def expected_admissions(conn: sa.Connection) -> sa.Select:
             .group_by(year, Case.owning_cell_id, org, Candidate.is_business_owner))
 
 
-def rebuild(conn: sa.Connection) -> dict[str, int]:
-    """Replace both tallies with what the history says (after a bulk load, a restore or a repair)."""
+def expected_pipeline(conn: sa.Connection, tops: sa.Table) -> sa.Select:
+    """Cases by what they are now (``casework.models.tallies.pipeline_key`` says the same in Python)."""
+    workplace = aliased(Unit)
+    keys = [tops.c.top_id, Case.state, Case.source, sa.func.coalesce(workplace.ownership, ""),
+            Candidate.is_business_owner, _year(Case.opened_on),
+            sa.func.coalesce(_year(Case.closed_on), OPEN_YEAR)]
+    return (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_KEY, strict=True)], sa.func.count().label("n"))
+            .select_from(Case).join(tops, tops.c.unit_id == Case.owning_cell_id)
+            .join(Candidate, Candidate.id == Case.candidate_id)
+            .join(workplace, workplace.id == Candidate.workplace_unit_id).group_by(*keys))
+
+
+def expected_referrals(conn: sa.Connection) -> sa.Select:
+    keys = [sa.func.coalesce(Case.referring_org_id, 0), _year(Case.referral_date)]
+    return (sa.select(*[k.label(n) for k, n in zip(keys, REFERRAL_KEY, strict=True)], sa.func.count().label("n"))
+            .where(Case.referral_date.is_not(None)).group_by(*keys))
+
+
+def _year(date_column):
+    return sa.cast(sa.extract("year", date_column), sa.Integer)
+
+
+def _definitions(conn: sa.Connection, tops: sa.Table) -> list[tuple[type, sa.Select]]:
+    return [(StayTally, expected_stays(conn, tops)), (AdmissionTally, expected_admissions(conn)),
+            (PipelineTally, expected_pipeline(conn, tops)), (ReferralTally, expected_referrals(conn))]
+
+
+def rebuild(conn: sa.Connection, only: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Replace every tally (or the ``only`` tables named) with what the history says: after a bulk load, a
+    restore or a repair, and in the migration that creates it."""
     tops = _tops_table(conn)
     out = {}
-    for model, select in ((StayTally, expected_stays(conn, tops)), (AdmissionTally, expected_admissions(conn))):
+    for model, select in _definitions(conn, tops):
         table = model.__table__
+        if only is not None and table.name not in only:
+            continue
         conn.execute(table.delete())
         columns = [c.name for c in select.selected_columns]
         conn.execute(table.insert().from_select(columns, select))
@@ -81,7 +129,7 @@ def check(conn: sa.Connection) -> list[Disagreement]:
     """Every key where a tally differs from the history (an empty list: they agree)."""
     tops = _tops_table(conn)
     found = []
-    for model, select in ((StayTally, expected_stays(conn, tops)), (AdmissionTally, expected_admissions(conn))):
+    for model, select in _definitions(conn, tops):
         table = model.__table__
         keys = [c.name for c in select.selected_columns if c.name != "n"]
         expected = _counts(conn.execute(select), keys)

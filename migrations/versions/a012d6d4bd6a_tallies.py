@@ -43,7 +43,7 @@ def upgrade():
     )
     # An existing history is counted once, by the same queries `casework monitoring check` compares with.
     from casework.monitoring.summaries import rebuild
-    rebuild(op.get_bind())
+    rebuild(op.get_bind(), only=('stay_tallies', 'admission_tallies'))
 
 
 def downgrade():

@@ -24,12 +24,16 @@ def child_of(history, scope_unit_id, cell_id) -> str:
     return str(unit.id)
 
 
-def test_pipeline_counts_cases_by_state_unit_source_and_ownership(gsession, history, province):
-    root = province["root_unit_id"]
+@pytest.mark.parametrize("where", ["root", "commune"])
+def test_pipeline_counts_cases_by_state_unit_source_and_ownership(gsession, history, province, where):
+    """At the root the pipeline tallies answer, in a commune the cases themselves."""
+    root = province["root_unit_id"] if where == "root" else communes(history)[0].id
     scope = Scope.of(gsession, root)
     data = queries.pipeline(gsession, scope=scope, period=PERIOD)
     assert data["by_state"] == count_by_state(history, PERIOD.start, PERIOD.end, root)
-    active = [cid for cid in history.events if _active(history, cid)]
+    active = [cid for cid in history.events
+              if _active(history, cid) and history.under(root, history.cases[cid].owning_cell_id)]
+    assert active
     assert data["by_source"] == Counter(history.cases[c].source for c in active)
     assert data["by_ownership"] == Counter(history.cases[c].candidate.workplace_unit.ownership for c in active)
     owners = Counter(history.changes(c)[-1].to_state for c in active if history.cases[c].candidate.is_business_owner)

@@ -138,3 +138,15 @@ def test_an_xlsx_allocation_table_imports_every_line(session, org):
     assert import_targets(session, scope=Scope.of(session, org.province.id), filename="phan_bo.xlsx",
                           content=out.getvalue()) == 2
     assert sorted(session.scalars(sa.select(Target.admissions))) == [2, 5]
+
+
+def test_a_corrected_enterprise_ownership_moves_its_cases_in_the_pipeline_tallies(session, engine, org):
+    Walker(session, engine, org).to("dossier")
+    scope, year = Scope.of(session, org.province.id), Period.year(2026)
+    assert scope.root  # the tallies answer for the whole tree
+    assert queries.pipeline(session, scope=scope, period=year)["by_ownership"] == {"domestic_private": 1}
+    org.enterprise.ownership = "foreign_invested"
+    session.commit()
+    assert queries.pipeline(session, scope=scope, period=year)["by_ownership"] == {"foreign_invested": 1}
+    assert queries.pipeline(session, scope=scope, period=year)["by_state"] == {"dossier": 1}
+    assert summaries.check(session.connection()) == []

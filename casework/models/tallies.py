@@ -1,0 +1,269 @@
+"""Tallies: counts kept beside the history, in the flush that changes it, so the national dashboard reads a
+few thousand rows instead of scanning millions. Each has a definition as a grouped query over the history
+(``casework.monitoring.summaries``), which rebuilds it and checks it agrees.
+
+- ``StayTally``: stays per top unit, state, next state, year and whole days (durations, conversion rates);
+- ``AdmissionTally``: admissions per cell, referring organisation, year and business ownership (targets);
+- ``PipelineTally``: cases per top unit, state, source, ownership, business ownership and the years they
+  opened and closed (the pipeline);
+- ``ReferralTally``: referrals per referring organisation and year (the unions' table).
+
+A top unit is the owning cell's ancestor just below a root of the tree: a province in a national tree, a
+commune in a provincial one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+
+from casework.models.base import Base, naive_utc
+from casework.models.cases import Candidate, Case, Event
+from casework.models.org import Unit
+
+
+class StayTally(Base):
+    """How many stays in ``state`` that ended in ``year`` (Vietnamese calendar) moved on to ``next_state`` after
+    ``days`` whole days, per top unit (the owning cell's ancestor just below a root of the tree).
+
+    A histogram of ``state_visits``: the national dashboard reads a few thousand of these rows instead of
+    pairing millions of stays, and a median from it is exact because durations are counted in whole days.
+    Kept in the same flush as the visit it counts; ``casework.monitoring.summaries`` rebuilds it from the
+    visits and checks the two agree.
+    """
+
+    __tablename__ = "stay_tallies"
+    __table_args__ = (sa.UniqueConstraint("year", "top_unit_id", "state", "next_state", "days",
+                                          name="uq_stay_tallies_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    top_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    state: Mapped[str] = mapped_column(sa.String(40))
+    next_state: Mapped[str] = mapped_column(sa.String(40))
+    year: Mapped[int]
+    days: Mapped[int]
+    n: Mapped[int]
+
+
+class AdmissionTally(Base):
+    """Admissions (entering ``admitted``) per owning cell, referring organisation (0: none), year and whether
+    the candidate owns a business: what targets, forecasts and the unions' table count."""
+
+    __tablename__ = "admission_tallies"
+    __table_args__ = (sa.UniqueConstraint("year", "owning_cell_id", "referring_org_id", "business_owner",
+                                          name="uq_admission_tallies_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owning_cell_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    # No foreign key: 0 stands for "referred by no organisation" so the unique key can match it.
+    referring_org_id: Mapped[int]
+    year: Mapped[int]
+    business_owner: Mapped[bool]
+    n: Mapped[int]
+
+
+class PipelineTally(Base):
+    """Cases per top unit, current state, source, workplace ownership ('' unknown), business ownership and the
+    years the case opened and closed (``OPEN_YEAR`` while open): the pipeline of any span of whole years."""
+
+    __tablename__ = "pipeline_tallies"
+    __table_args__ = (sa.UniqueConstraint("top_unit_id", "state", "source", "ownership", "business_owner",
+                                          "opened_year", "closed_year", name="uq_pipeline_tallies_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    top_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    state: Mapped[str] = mapped_column(sa.String(40))
+    source: Mapped[str] = mapped_column(sa.String(20))
+    ownership: Mapped[str] = mapped_column(sa.String(32))
+    business_owner: Mapped[bool]
+    opened_year: Mapped[int]
+    closed_year: Mapped[int]
+    n: Mapped[int]
+
+
+class ReferralTally(Base):
+    """Referrals per referring organisation (0: none) and year of the referral date."""
+
+    __tablename__ = "referral_tallies"
+    __table_args__ = (sa.UniqueConstraint("referring_org_id", "year", name="uq_referral_tallies_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referring_org_id: Mapped[int]
+    year: Mapped[int]
+    n: Mapped[int]
+
+
+OPEN_YEAR = 9999
+PIPELINE_KEY = ("top_unit_id", "state", "source", "ownership", "business_owner", "opened_year", "closed_year")
+REFERRAL_KEY = ("referring_org_id", "year")
+
+
+# The state whose entry is an admission (the decision taken); the tallies count entries into it.
+ADMITTED = "admitted"
+# Vietnam keeps UTC+7 all year; the same zone as the engine's LOCAL_TZ (not imported: the engine imports models).
+_LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local_year(moment: datetime) -> int:
+    return naive_utc(moment).replace(tzinfo=UTC).astimezone(_LOCAL).year
+
+
+def whole_days(days: float) -> int:
+    """Completed days of a stay: what the tallies count and every duration figure is computed from."""
+    return math.floor(days)
+
+
+def sql_local_day(dialect: str, column):
+    """``local_year``'s day in SQL: the Vietnamese calendar day of a UTC timestamp column."""
+    if dialect == "postgresql":
+        return sa.cast(sa.func.timezone("Asia/Ho_Chi_Minh", column), sa.Date)
+    return sa.func.date(column, "+7 hours")
+
+
+def sql_local_year(dialect: str, column):
+    return sa.cast(sa.extract("year", sql_local_day(dialect, column)), sa.Integer)
+
+
+def sql_whole_days(dialect: str, column):
+    """``whole_days`` in SQL (durations are never negative, so SQLite's truncating cast is the floor)."""
+    if dialect == "postgresql":
+        return sa.cast(sa.func.floor(column), sa.Integer)
+    return sa.cast(column, sa.Integer)
+
+
+def top_unit_id(path: str) -> int:
+    """The unit just below the root on a materialised path ('/1/7/30/' → 7); a root's own id for a root."""
+    parts = [int(p) for p in path.strip("/").split("/")]
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def recount_business_owners(session: Session, counted_now: set[int]) -> None:
+    """A candidate whose business ownership was corrected moves their admissions to the matching tally rows
+    (admissions counted in this same flush already used the new value)."""
+    changed = [c for c in session.dirty if isinstance(c, Candidate)
+               and sa.inspect(c).attrs.is_business_owner.history.has_changes()]
+    for candidate in changed:
+        conn = session.connection()
+        year = sql_local_year(conn.dialect.name, Event.occurred_at)
+        rows = conn.execute(
+            sa.select(year.label("year"), Case.owning_cell_id, Case.referring_org_id, sa.func.count().label("n"))
+            .select_from(Event).join(Case, Case.id == Event.case_id)
+            .where(Case.candidate_id == candidate.id, Event.to_state == ADMITTED, Event.from_state != ADMITTED,
+                   Event.id.not_in(counted_now))
+            .group_by(year, Case.owning_cell_id, Case.referring_org_id)).all()
+        now = bool(candidate.is_business_owner)
+        for row in rows:
+            key = {"year": int(row.year), "owning_cell_id": row.owning_cell_id,
+                   "referring_org_id": row.referring_org_id or 0}
+            _add(conn, AdmissionTally.__table__, {**key, "business_owner": not now}, -row.n)
+            _add(conn, AdmissionTally.__table__, {**key, "business_owner": now}, row.n)
+
+
+def count_stays(conn: sa.Connection, stays: Counter) -> None:
+    if not stays:
+        return
+    units = Unit.__table__
+    paths = dict(conn.execute(sa.select(units.c.id, units.c.path).where(
+        units.c.id.in_({cell for cell, *_ in stays}))).all())
+    tallies: Counter = Counter()
+    for (cell, state, next_state, year, days), n in stays.items():
+        tallies[(year, top_unit_id(paths[cell]), state, next_state, days)] += n
+    for (year, top, state, next_state, days), n in sorted(tallies.items()):
+        _add(conn, StayTally.__table__, {"year": year, "top_unit_id": top, "state": state,
+                                        "next_state": next_state, "days": days}, n)
+
+
+def count_admissions(conn: sa.Connection, admissions: Counter) -> None:
+    for (year, cell, org, owner), n in sorted(admissions.items()):
+        _add(conn, AdmissionTally.__table__, {"year": year, "owning_cell_id": cell, "referring_org_id": org,
+                                              "business_owner": owner}, n)
+
+
+def _add(conn: sa.Connection, table: sa.Table, key: dict, n: int) -> None:
+    """Add ``n`` to the tally row with this key, creating it if needed, in one atomic statement (two web
+    processes counting into the same row wait for each other instead of losing a count). Keys are added in
+    sorted order so two flushes never take the same rows in opposite order."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table).values(**key, n=n)
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_={"n": table.c.n + stmt.excluded.n}))
+
+
+# --------------------------------------------------------------------------------------------------
+# Tallies keyed by what a case is now: each flush reads the keys of the cases it touches before and after,
+# and moves their counts. The keys come from one query, so whatever changes a key (a step, a closed case, a
+# corrected register, an enterprise's ownership, a cell moved) moves the count.
+
+
+def case_keys(conn: sa.Connection, case_ids: set[int]) -> dict[int, tuple[tuple, tuple]]:
+    """``{case id: (pipeline key, referral key)}`` as the database holds them now."""
+    if not case_ids:
+        return {}
+    cell, workplace = aliased(Unit), aliased(Unit)
+    rows = conn.execute(
+        sa.select(Case.id, cell.path, Case.state, Case.source, workplace.ownership, Candidate.is_business_owner,
+                  Case.opened_on, Case.closed_on, Case.referring_org_id, Case.referral_date)
+        .join(cell, cell.id == Case.owning_cell_id).join(Candidate, Candidate.id == Case.candidate_id)
+        .join(workplace, workplace.id == Candidate.workplace_unit_id).where(Case.id.in_(case_ids)))
+    return {row.id: (pipeline_key(row), referral_key(row)) for row in rows}
+
+
+def pipeline_key(row: Any) -> tuple:
+    return (top_unit_id(row.path), row.state, row.source, row.ownership or "", bool(row.is_business_owner),
+            row.opened_on.year, row.closed_on.year if row.closed_on else OPEN_YEAR)
+
+
+def referral_key(row: Any) -> tuple | None:
+    return (row.referring_org_id or 0, row.referral_date.year) if row.referral_date else None
+
+
+def _touched_cases(session: Session) -> set[int]:
+    """Saved cases whose keys this flush may change: the cases themselves, and the cases of candidates,
+    workplaces and cells being changed."""
+    ids = {c.id for c in session.dirty if isinstance(c, Case) and c.id is not None}
+    candidates = [c.id for c in session.dirty if isinstance(c, Candidate) and c.id is not None]
+    units = [u.id for u in session.dirty if isinstance(u, Unit) and u.id is not None]
+    if candidates or units:
+        workplace_of = sa.select(Candidate.id).where(Candidate.workplace_unit_id.in_(units))
+        ids |= set(session.connection().scalars(sa.select(Case.id).where(sa.or_(
+            Case.candidate_id.in_(candidates), Case.owning_cell_id.in_(units), Case.candidate_id.in_(workplace_of)))))
+    return ids
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _keys_before(session: Session, flush_context, instances) -> None:
+    touched = _touched_cases(session)
+    session.info["casework_case_keys"] = case_keys(session.connection(), touched) if touched else {}
+
+
+@sa_event.listens_for(Session, "after_flush")
+def _move_counts(session: Session, flush_context) -> None:
+    before = session.info.pop("casework_case_keys", {})
+    new = {c.id for c in session.new if isinstance(c, Case)}
+    if not before and not new:
+        return
+    conn = session.connection()
+    after = case_keys(conn, set(before) | new)
+    pipeline, referrals = Counter(), Counter()
+    for case_id in set(before) | new:
+        old_keys, new_keys = before.get(case_id, (None, None)), after.get(case_id, (None, None))
+        for counter, old, now in ((pipeline, old_keys[0], new_keys[0]), (referrals, old_keys[1], new_keys[1])):
+            if old != now:
+                if old is not None:
+                    counter[old] -= 1
+                if now is not None:
+                    counter[now] += 1
+    for table, names, counter in ((PipelineTally.__table__, PIPELINE_KEY, pipeline),
+                                  (ReferralTally.__table__, REFERRAL_KEY, referrals)):
+        for key, n in sorted(counter.items()):
+            if n:
+                _add(conn, table, dict(zip(names, key, strict=True)), n)
