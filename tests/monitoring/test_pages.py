@@ -97,3 +97,14 @@ def test_the_dashboard_tables_speak_the_page_language_and_downloads_keep_identif
     assert "verification" not in text(organizer.get("/monitoring/?year=2026"))
     download = organizer.get("/monitoring/export/pipeline.csv?year=2026").get_data(as_text=True)
     assert download.splitlines()[0].startswith("unit,") and ",verification," in download.splitlines()[0]
+
+
+def test_a_long_table_shows_its_first_rows_and_says_the_downloads_hold_all(app):
+    from casework.monitoring.scope import Period, Scope
+
+    rows = [[f"Công đoàn {i}"] for i in range(60)]
+    with app.test_request_context():
+        macro = app.jinja_env.get_template("monitoring/_table.html").module.table
+        html = str(macro("unions", "Unions", (["organisation"], rows), Scope(1, "/1/", "Tỉnh"), Period.year(2026)))
+    assert "<td>Công đoàn 49</td>" in html and "Công đoàn 50" not in html
+    assert "50/60" in html or "50 of 60" in html
