@@ -28,7 +28,7 @@ from casework.models.org import (
     UnitKind,
     User,
 )
-from casework.models.tallies import AdmissionTally, PipelineTally, ReferralTally, StayTally
+from casework.models.tallies import AdmissionTally, PipelineTally, ReferralTally, ReplyTally, StayTally
 
 
 class HistoryIsAppendOnly(RuntimeError):
@@ -73,6 +73,7 @@ __all__ = [
     "AdmissionTally",
     "PipelineTally",
     "ReferralTally",
+    "ReplyTally",
     "Target",
     "WorkingDay",
     "RoleAssignment",

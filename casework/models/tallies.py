@@ -6,7 +6,8 @@ few thousand rows instead of scanning millions. Each has a definition as a group
 - ``AdmissionTally``: admissions per cell, referring organisation, year and business ownership (targets);
 - ``PipelineTally``: cases per top unit, state, source, ownership, business ownership and the years they
   opened and closed (the pipeline);
-- ``ReferralTally``: referrals per referring organisation and year (the unions' table).
+- ``ReferralTally``: referrals per referring organisation and year (the unions' table);
+- ``ReplyTally``: background-check replies per top unit, committee, year and working days taken.
 
 A top unit is the owning cell's ancestor just below a root of the tree: a province in a national tree, a
 commune in a provincial one.
@@ -25,7 +26,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from casework.models.base import Base, naive_utc
-from casework.models.cases import Candidate, Case, Event
+from casework.models.cases import Candidate, Case, Event, Task
 from casework.models.org import Unit
 
 
@@ -100,6 +101,24 @@ class ReferralTally(Base):
     n: Mapped[int]
 
 
+class ReplyTally(Base):
+    """Background-check replies per top unit (of the case), residential committee, year of the reply and
+    working days from the request to the reply: the slowest committees of a whole tree."""
+
+    __tablename__ = "reply_tallies"
+    __table_args__ = (sa.UniqueConstraint("year", "top_unit_id", "committee_unit_id", "working_days",
+                                          name="uq_reply_tallies_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    top_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    committee_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    year: Mapped[int]
+    working_days: Mapped[int]
+    n: Mapped[int]
+
+
+# The task kind whose completion is a residential committee's reply.
+REPLY = "confirm_background"
 OPEN_YEAR = 9999
 PIPELINE_KEY = ("top_unit_id", "state", "source", "ownership", "business_owner", "opened_year", "closed_year")
 REFERRAL_KEY = ("referring_org_id", "year")
@@ -136,6 +155,10 @@ def sql_whole_days(dialect: str, column):
     if dialect == "postgresql":
         return sa.cast(sa.func.floor(column), sa.Integer)
     return sa.cast(column, sa.Integer)
+
+
+def local_date(moment: datetime):
+    return naive_utc(moment).replace(tzinfo=UTC).astimezone(_LOCAL).date()
 
 
 def top_unit_id(path: str) -> int:
@@ -267,3 +290,27 @@ def _move_counts(session: Session, flush_context) -> None:
         for key, n in sorted(counter.items()):
             if n:
                 _add(conn, table, dict(zip(names, key, strict=True)), n)
+
+
+# --------------------------------------------------------------------------------------------------
+# Replies: counted when the committee's task is done.
+
+
+@sa_event.listens_for(Session, "after_flush")
+def _count_replies(session: Session, flush_context) -> None:
+    replied = [t for t in list(session.new) + list(session.dirty) if isinstance(t, Task) and t.kind == REPLY
+               and t.status == "done" and "done" in sa.inspect(t).attrs.status.history.added]
+    if not replied:
+        return
+    from casework.engine.calendar import working_days_between  # the engine imports the models
+
+    conn = session.connection()
+    paths = dict(conn.execute(sa.select(Case.id, Unit.path).join(Unit, Unit.id == Case.owning_cell_id)
+                              .where(Case.id.in_({t.case_id for t in replied}))).all())
+    counts: Counter = Counter()
+    for task in replied:
+        days = working_days_between(local_date(task.created_at), local_date(task.completed_at))
+        counts[(local_year(task.completed_at), top_unit_id(paths[task.case_id]), task.unit_id, days)] += 1
+    for (year, top, committee, days), n in sorted(counts.items()):
+        _add(conn, ReplyTally.__table__, {"year": year, "top_unit_id": top, "committee_unit_id": committee,
+                                          "working_days": days}, n)

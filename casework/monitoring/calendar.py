@@ -36,16 +36,27 @@ def ordinals(until: date) -> dict[date, int]:
 
 def ensure_calendar(session: Session, until: date) -> None:
     """Make sure every day up to ``until`` (and a year beyond, for due dates) is in the table."""
-    last = session.scalar(sa.select(sa.func.max(table.c.day)))
-    wanted = until + timedelta(days=366)
-    if last is not None and last >= wanted:
+    if not _missing(session.connection(), until):
         return
-    rows = [{"day": d, "ordinal": n} for d, n in ordinals(wanted).items() if last is None or d > last]
     try:
-        session.execute(table.insert(), rows)
+        fill_calendar(session.connection(), until)
         session.commit()
     except IntegrityError:  # another process filled it at the same moment
         session.rollback()
+
+
+def fill_calendar(conn: sa.Connection, until: date) -> None:
+    """Add the days the table lacks up to a year after ``until``, within the caller's transaction."""
+    last = conn.scalar(sa.select(sa.func.max(table.c.day)))
+    wanted = until + timedelta(days=366)
+    if last is None or last < wanted:
+        conn.execute(table.insert(), [{"day": d, "ordinal": n} for d, n in ordinals(wanted).items()
+                                      if last is None or d > last])
+
+
+def _missing(conn: sa.Connection, until: date) -> bool:
+    last = conn.scalar(sa.select(sa.func.max(table.c.day)))
+    return last is None or last < until + timedelta(days=366)
 
 
 def ordinal(session: Session, day: date) -> int:

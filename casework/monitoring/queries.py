@@ -21,6 +21,7 @@ from casework.models import (
     Case,
     PipelineTally,
     ReferralTally,
+    ReplyTally,
     StateVisit,
     StayTally,
     Task,
@@ -207,6 +208,9 @@ def slow_committees(session: Session, *, scope: Scope, period: Period, today: da
 
 
 def _replies(session, scope, period) -> dict[int, dict[str, Any]]:
+    years = period.years()
+    if scope.root and years is not None:
+        return _replies_tallied(session, scope, years)
     asked, answered = calendar_table.alias(), calendar_table.alias()
     value = (answered.c.ordinal - asked.c.ordinal)
     select_from = (sa.join(Task, Case, Case.id == Task.case_id)
@@ -216,6 +220,18 @@ def _replies(session, scope, period) -> dict[int, dict[str, Any]]:
              _within(Task.completed_at, period)]
     rows = grouped_quantiles(session, [Task.unit_id], value, where, select_from)
     return {key[0]: value for key, value in rows.items()}
+
+
+def _replies_tallied(session, scope, years: range) -> dict[int, dict[str, Any]]:
+    """The same figures from the reply tallies, for a whole tree."""
+    t = ReplyTally
+    stmt = (sa.select(t.committee_unit_id, t.working_days, sa.func.sum(t.n).label("n"))
+            .where(t.year.in_(list(years)), t.top_unit_id.in_(scope.units()))
+            .group_by(t.committee_unit_id, t.working_days))
+    per_committee: dict[int, Counter] = defaultdict(Counter)
+    for row in session.execute(stmt):
+        per_committee[row.committee_unit_id][row.working_days] += int(row.n)
+    return {unit: summarise_counts(counts) for unit, counts in per_committee.items()}
 
 
 def _waiting(session, scope, today: date) -> dict[int, dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -20,8 +21,10 @@ from casework.models import (
     Event,
     PipelineTally,
     ReferralTally,
+    ReplyTally,
     StateVisit,
     StayTally,
+    Task,
     Unit,
 )
 from casework.models.tallies import (
@@ -29,6 +32,9 @@ from casework.models.tallies import (
     OPEN_YEAR,
     PIPELINE_KEY,
     REFERRAL_KEY,
+    REPLY,
+    local_date,
+    sql_local_day,
     sql_local_year,
     sql_whole_days,
     top_unit_id,
@@ -91,13 +97,35 @@ def expected_referrals(conn: sa.Connection) -> sa.Select:
             .where(Case.referral_date.is_not(None)).group_by(*keys))
 
 
+def expected_replies(conn: sa.Connection, tops: sa.Table) -> sa.Select:
+    """Replies in working days through the calendar table (the same count as the engine's calendar)."""
+    from casework.monitoring.calendar import fill_calendar
+    from casework.monitoring.calendar import table as calendar
+
+    last = conn.scalar(sa.select(sa.func.max(Task.completed_at)))
+    fill_calendar(conn, max(date.today(), local_date(last) if last else date.today()))
+    dialect = conn.dialect.name
+    asked, answered = calendar.alias(), calendar.alias()
+    keys = [sql_local_year(dialect, Task.completed_at), tops.c.top_id, Task.unit_id,
+            answered.c.ordinal - asked.c.ordinal]
+    return (sa.select(*[k.label(n) for k, n in zip(keys, REPLY_KEY, strict=True)], sa.func.count().label("n"))
+            .select_from(Task).join(Case, Case.id == Task.case_id).join(tops, tops.c.unit_id == Case.owning_cell_id)
+            .join(asked, asked.c.day == sql_local_day(dialect, Task.created_at))
+            .join(answered, answered.c.day == sql_local_day(dialect, Task.completed_at))
+            .where(Task.kind == REPLY, Task.status == "done").group_by(*keys))
+
+
+REPLY_KEY = ("year", "top_unit_id", "committee_unit_id", "working_days")
+
+
 def _year(date_column):
     return sa.cast(sa.extract("year", date_column), sa.Integer)
 
 
 def _definitions(conn: sa.Connection, tops: sa.Table) -> list[tuple[type, sa.Select]]:
     return [(StayTally, expected_stays(conn, tops)), (AdmissionTally, expected_admissions(conn)),
-            (PipelineTally, expected_pipeline(conn, tops)), (ReferralTally, expected_referrals(conn))]
+            (PipelineTally, expected_pipeline(conn, tops)), (ReferralTally, expected_referrals(conn)),
+            (ReplyTally, expected_replies(conn, tops))]
 
 
 def rebuild(conn: sa.Connection, only: tuple[str, ...] | None = None) -> dict[str, int]:
