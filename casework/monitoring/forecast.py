@@ -19,7 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from casework.models import Case, Unit
+from casework.models import Case, PipelineTally, Unit
+from casework.models.tallies import OPEN_YEAR
 from casework.monitoring.queries import MAIN_LINE, PRE_ADMISSION, TERMINAL, admissions_by_unit, stay_counts
 from casework.monitoring.scope import Period, Scope, child_key, children
 from casework.monitoring.stats import quantile_of_counts, report_query
@@ -117,16 +118,24 @@ def _direction(state: str, next_state: str | None) -> int | None:
 
 
 def _open_by_unit(session: Session, scope: Scope) -> dict[str, Counter]:
-    cell = aliased(Unit)
-    child = child_key(session, cell.path, scope).label("child")
-    stmt = (sa.select(child, Case.state, sa.func.count().label("n"))
-            .select_from(Case).join(cell, cell.id == Case.owning_cell_id)
-            .where(Case.closed_on.is_(None), Case.state.in_(PRE_ADMISSION),
-                   cell.path.startswith(scope.path, autoescape=True))
-            .group_by(child, Case.state))
+    """Open cases before the decision, by child unit and state (from the pipeline tallies for a whole tree)."""
+    if scope.root:
+        t = PipelineTally
+        child = sa.case((t.top_unit_id == scope.unit_id, ""), else_=sa.cast(t.top_unit_id, sa.String)).label("child")
+        stmt = (sa.select(child, t.state, sa.func.sum(t.n).label("n"))
+                .where(t.closed_year == OPEN_YEAR, t.state.in_(PRE_ADMISSION), t.top_unit_id.in_(scope.units()))
+                .group_by(child, t.state).having(sa.func.sum(t.n) != 0))
+    else:
+        cell = aliased(Unit)
+        child = child_key(session, cell.path, scope).label("child")
+        stmt = (sa.select(child, Case.state, sa.func.count().label("n"))
+                .select_from(Case).join(cell, cell.id == Case.owning_cell_id)
+                .where(Case.closed_on.is_(None), Case.state.in_(PRE_ADMISSION),
+                       cell.path.startswith(scope.path, autoescape=True))
+                .group_by(child, Case.state))
     out: dict[str, Counter] = defaultdict(Counter)
     for row in session.execute(stmt):
-        out[row.child][row.state] += row.n
+        out[row.child][row.state] += int(row.n)
     return out
 
 

@@ -156,12 +156,14 @@ def test_admissions_by_unit_add_up_through_the_tree(gsession, history, province)
         assert got == dict(expected[commune.id])
 
 
-def test_forecast_counts_each_units_pipeline_and_never_expects_less_than_done(gsession, history, province):
-    root = province["root_unit_id"]
+@pytest.mark.parametrize("where", ["root", "commune"])
+def test_forecast_counts_each_units_pipeline_and_never_expects_less_than_done(gsession, history, province, where):
+    root = province["root_unit_id"] if where == "root" else communes(history)[0].id
     rows = forecast.forecast(gsession, scope=Scope.of(gsession, root), year=YEAR, today=TODAY)
     in_pipeline = Counter()
     for cid in history.events:
-        if history.changes(cid)[-1].to_state in queries.PRE_ADMISSION:
+        if history.changes(cid)[-1].to_state in queries.PRE_ADMISSION and history.under(
+                root, history.cases[cid].owning_cell_id):
             in_pipeline[child_of(history, root, history.cases[cid].owning_cell_id)] += 1
     assert {f.unit_id: f.in_pipeline for f in rows if f.in_pipeline} == dict(in_pipeline)
     assert all(f.admitted <= f.expected <= f.admitted + f.in_pipeline for f in rows)
