@@ -151,10 +151,16 @@ def sql_local_year(dialect: str, column):
 
 
 def sql_whole_days(dialect: str, column):
-    """``whole_days`` in SQL (durations are never negative, so SQLite's truncating cast is the floor)."""
+    """``whole_days`` in SQL."""
+    return sql_floor(dialect, column)
+
+
+def sql_floor(dialect: str, expression):
+    """The integer floor of a non-negative number (PostgreSQL's cast rounds, so floor first; SQLite's cast
+    truncates, which for non-negative numbers is the floor)."""
     if dialect == "postgresql":
-        return sa.cast(sa.func.floor(column), sa.Integer)
-    return sa.cast(column, sa.Integer)
+        return sa.cast(sa.func.floor(expression), sa.Integer)
+    return sa.cast(expression, sa.Integer)
 
 
 def local_date(moment: datetime):

@@ -31,7 +31,7 @@ from casework.models.tallies import sql_whole_days
 from casework.monitoring.calendar import ensure_calendar, local_day, ordinal
 from casework.monitoring.calendar import table as calendar_table
 from casework.monitoring.scope import Period, Scope, child_key, children
-from casework.monitoring.stats import grouped_quantiles, report_query, summarise_counts
+from casework.monitoring.stats import grouped_quantiles, histogram_quantiles, report_query, summarise_counts
 
 # The admission workflow's main line, up to the decision; the forecast walks it.
 MAIN_LINE = ("referred", "sympathiser", "in_course", "dossier", "verification", "cell_review", "grassroots_review",
@@ -170,12 +170,16 @@ def _state_order(state: str) -> tuple[int, str]:
 @report_query
 def overdue_heatmap(session: Session, *, scope: Scope, today: date) -> dict[str, Any]:
     """Open tasks past their due date, counted by state (step) and by the scope's child unit."""
-    cell = aliased(Unit)
-    child = child_key(session, cell.path, scope).label("child")
-    stmt = (sa.select(Task.state, child, sa.func.count().label("n"))
-            .select_from(Task).join(Case, Case.id == Task.case_id).join(cell, cell.id == Case.owning_cell_id)
-            .where(Task.status == "open", Task.due_date < today, cell.path.startswith(scope.path, autoescape=True))
-            .group_by(Task.state, child))
+    # The cell's path is looked up per overdue task (a correlated subquery): there are few of them, and a join
+    # would have the planner hash every case in the country.
+    path = (sa.select(Unit.path).join(Case, Case.owning_cell_id == Unit.id).where(Case.id == Task.case_id)
+            .correlate(Task).scalar_subquery())
+    # OFFSET 0 keeps the subquery whole, so the lookup runs once per task rather than again for the filter.
+    overdue = (sa.select(Task.state, path.label("path"))
+               .where(Task.status == "open", Task.due_date < today).offset(0).subquery())
+    child = child_key(session, overdue.c.path, scope).label("child")
+    stmt = (sa.select(overdue.c.state, child, sa.func.count().label("n"))
+            .where(overdue.c.path.startswith(scope.path, autoescape=True)).group_by(overdue.c.state, child))
     cells: dict[tuple[str, str], int] = {}
     for row in session.execute(stmt):
         cells[(row.state, row.child)] = row.n
@@ -225,13 +229,11 @@ def _replies(session, scope, period) -> dict[int, dict[str, Any]]:
 def _replies_tallied(session, scope, years: range) -> dict[int, dict[str, Any]]:
     """The same figures from the reply tallies, for a whole tree."""
     t = ReplyTally
-    stmt = (sa.select(t.committee_unit_id, t.working_days, sa.func.sum(t.n).label("n"))
-            .where(t.year.in_(list(years)), t.top_unit_id.in_(scope.units()))
-            .group_by(t.committee_unit_id, t.working_days))
-    per_committee: dict[int, Counter] = defaultdict(Counter)
-    for row in session.execute(stmt):
-        per_committee[row.committee_unit_id][row.working_days] += int(row.n)
-    return {unit: summarise_counts(counts) for unit, counts in per_committee.items()}
+    histogram = (sa.select(t.committee_unit_id, t.working_days.label("value"), sa.func.sum(t.n).label("n"))
+                 .where(t.year.in_(list(years)), t.top_unit_id.in_(scope.units()))
+                 .group_by(t.committee_unit_id, t.working_days).subquery())
+    return {key[0]: figures for key, figures in
+            histogram_quantiles(session, histogram, ["committee_unit_id"]).items()}
 
 
 def _waiting(session, scope, today: date) -> dict[int, dict[str, Any]]:

@@ -14,6 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from casework.models.tallies import sql_floor
+
 QUANTILES = (0.5, 0.9)
 
 
@@ -51,6 +53,37 @@ def _value_at(ordered: list[tuple[float, int]], rank: int) -> float:
 
 def summarise_counts(counts: Mapping[float, int]) -> dict[str, Any]:
     return {"n": sum(counts.values()), "p50": quantile_of_counts(counts, 0.5), "p90": quantile_of_counts(counts, 0.9)}
+
+
+def histogram_quantiles(session: Session, histogram: sa.Subquery, keys: list[str], value: str = "value",
+                        count: str = "n") -> dict[tuple, dict[str, Any]]:
+    """``{key tuple: {"n", "p50", "p90"}}`` from a histogram (rows of keys, a value and how many times it
+    occurs), computed in the database: a running count per group finds the values at the two ranks around
+    each quantile, then ``quantile`` interpolates between them the same way. For thousands of groups this
+    returns one row each instead of every (group, value) pair."""
+    groups = [histogram.c[k] for k in keys]
+    v, c = histogram.c[value], histogram.c[count]
+    running = sa.select(*groups, v.label("v"),
+                        sa.func.sum(c).over(partition_by=groups, order_by=v).label("upto"),
+                        sa.func.sum(c).over(partition_by=groups).label("total")).subquery()
+    columns = [running.c[k] for k in keys]
+    lowest = functools.partial(sa.func.min(running.c.v).filter)
+    picks = []
+    for p in QUANTILES:
+        rank = sql_floor(session.get_bind().dialect.name, p * (running.c.total - 1))  # the rank below
+        above = sa.case((rank + 1 < running.c.total, rank + 1), else_=rank)
+        picks += [lowest(running.c.upto > rank), lowest(running.c.upto > above)]
+    stmt = sa.select(*columns, sa.func.max(running.c.total).label("n"), *picks).group_by(*columns)
+    out = {}
+    for row in session.execute(stmt):
+        key, total, ranks = tuple(row[: len(keys)]), int(row[len(keys)]), row[len(keys) + 1:]
+        figures = {"n": total}
+        for i, p in enumerate(QUANTILES):
+            low, high = float(ranks[2 * i]), float(ranks[2 * i + 1])
+            position = p * (total - 1)
+            figures[f"p{int(p * 100)}"] = low + (high - low) * (position - int(position))
+        out[key] = figures
+    return out
 
 
 def tune_for_reports(session: Session) -> None:
