@@ -148,8 +148,8 @@ class Task(Base):
         # twenty times more of them than there are and would otherwise fetch every open task's row.
         sa.Index("ix_tasks_open_due", "due_date", postgresql_include=["case_id", "state"],
                  postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'")),
-        sa.Index("ix_tasks_open_kind", "kind", "unit_id", postgresql_where=sa.text("status = 'open'"),
-                 sqlite_where=sa.text("status = 'open'")),
+        sa.Index("ix_tasks_open_kind", "kind", "unit_id", postgresql_include=["case_id", "created_at", "due_date"],
+                 postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

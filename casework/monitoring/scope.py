@@ -54,15 +54,19 @@ class Scope:
     unit_id: int
     path: str
     name: str
-    # A root of the tree: the stay tallies, kept per unit just below a root, answer for it.
+    # A root of the tree: the tallies, kept per unit just below a root, answer for it.
     root: bool = False
+    # The only root: every case is in scope, so queries need no filter at all.
+    everything: bool = False
 
     @classmethod
     def of(cls, session: Session, unit_id: int) -> Scope:
         unit = session.get(Unit, unit_id)
         if unit is None:
             raise LookupError(f"no unit {unit_id}")
-        return cls(unit.id, unit.path, unit.name, root=unit.parent_id is None)
+        root = unit.parent_id is None
+        only_root = root and session.scalar(sa.select(sa.func.count()).where(Unit.parent_id.is_(None))) == 1
+        return cls(unit.id, unit.path, unit.name, root=root, everything=only_root)
 
     def contains(self, unit: Unit) -> bool:
         return unit.path.startswith(self.path)
@@ -73,6 +77,8 @@ class Scope:
 
     def case_filter(self) -> sa.ColumnElement[bool]:
         """Cases whose owning cell is in the subtree."""
+        if self.everything:
+            return sa.true()
         return Case.owning_cell_id.in_(self.units())
 
 

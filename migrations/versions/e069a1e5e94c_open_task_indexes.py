@@ -19,7 +19,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index('ix_tasks_open_due', ['due_date'], unique=False, postgresql_include=['case_id', 'state'], postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
-        batch_op.create_index('ix_tasks_open_kind', ['kind', 'unit_id'], unique=False, postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
+        batch_op.create_index('ix_tasks_open_kind', ['kind', 'unit_id'], unique=False, postgresql_include=['case_id', 'created_at', 'due_date'], postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
 
 
 
