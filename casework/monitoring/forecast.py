@@ -54,10 +54,11 @@ def forecast(session: Session, *, scope: Scope, year: int, today: date) -> list[
     medians = _medians(stay_counts(session, scope, lookback, by=("state", "days")))
     rates = _onward_counts(stay_counts(session, scope, lookback, by=("child", "state", "next_state")))
     open_cases = _open_by_unit(session, scope)
-    admitted = admissions_by_unit(session, scope=scope, year_from=year, year_to=year)
+    units = children(session, scope)
+    admitted = admissions_by_unit(session, scope=scope, year_from=year, year_to=year,
+                                  units={u.id for u in units.values()})
     targets = {t.unit_id: t.admissions for t in targets_for(session, scope, year) if t.year_from == t.year_to}
     days_left = max(0, (date(year, 12, 31) - today).days) if today.year <= year else 0
-    units = children(session, scope)
     out = []
     for key, unit in units.items():
         unit_id = unit.id

@@ -8,6 +8,7 @@ scope's child they lie under (``child_key``), which is what the drill-down shows
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -305,10 +306,13 @@ def union_referrals(session: Session, *, scope: Scope, year: int) -> list[dict[s
 
 
 @report_query
-def admissions_by_unit(session: Session, *, scope: Scope, year_from: int, year_to: int) -> dict[int, dict]:
+def admissions_by_unit(session: Session, *, scope: Scope, year_from: int, year_to: int,
+                       units: Collection[int] | None = None) -> dict[int, dict]:
     """Admissions (entering ``admitted``: the decision taken) in the years, counted for every unit of the scope
-    above the owning cell: ``{unit_id: {year: {"admissions", "business_owners"}}}``. Read from the admission
-    tallies grouped by cell and year, then each cell's counts are added to its ancestors through its path."""
+    above the owning cell (or only for ``units``): ``{unit_id: {year: {"admissions", "business_owners"}}}``.
+    Read from the admission tallies grouped by cell and year, then each cell's counts are added to its
+    ancestors through its path."""
+    wanted = None if units is None else set(units)
     t, cell = AdmissionTally, aliased(Unit)
     stmt = (sa.select(cell.path, t.year, sa.func.sum(t.n).label("n"),
                       sa.func.sum(sa.case((t.business_owner, t.n), else_=0)).label("owners"))
@@ -316,11 +320,12 @@ def admissions_by_unit(session: Session, *, scope: Scope, year_from: int, year_t
             .where(t.year.between(year_from, year_to), cell.path.startswith(scope.path, autoescape=True))
             .group_by(cell.path, t.year))
     out: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: {"admissions": 0, "business_owners": 0}))
-    for row in session.execute(stmt):
-        for unit_id in _ids_in_path(row.path):
-            bucket = out[unit_id][int(row.year)]
-            bucket["admissions"] += int(row.n)
-            bucket["business_owners"] += int(row.owners or 0)
+    for path, year, n, owners in session.connection().execute(stmt).all():
+        for unit_id in _ids_in_path(path):
+            if wanted is None or unit_id in wanted:
+                bucket = out[unit_id][int(year)]
+                bucket["admissions"] += int(n)
+                bucket["business_owners"] += int(owners or 0)
     return out
 
 

@@ -155,7 +155,8 @@ def target_progress(session: Session, *, scope: Scope, year: int, today: date) -
         return []
     first = min(t.year_from for t in targets)
     last = min(year, today.year)
-    admissions = admissions_by_unit(session, scope=scope, year_from=first, year_to=last)
+    admissions = admissions_by_unit(session, scope=scope, year_from=first, year_to=last,
+                                    units={t.unit_id for t in targets})
     foundings = foundings_by_unit(session, scope=scope, year_from=first, year_to=last)
     names = dict(session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_([t.unit_id for t in targets]))).all())
     return [_progress(t, names[t.unit_id], admissions.get(t.unit_id, {}), foundings.get(t.unit_id, {}), last)
