@@ -34,6 +34,8 @@ class StateVisit(Base):
         sa.Index("ix_state_visits_left", "left_at", "state",
                  postgresql_include=["days", "owning_cell_id", "next_state"]),
         sa.Index("ix_state_visits_entered", "state", "entered_at"),
+        # A drill-down's stays: its cells, then the period.
+        sa.Index("ix_state_visits_cell_left", "owning_cell_id", "left_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -153,7 +153,9 @@ def stay_counts(session: Session, scope: Scope, period: Period, *, by: tuple[str
                 "days": sql_whole_days(session.get_bind().dialect.name, StateVisit.days)}
         count = sa.func.count()
         select_from = sa.join(StateVisit, cell, cell.id == StateVisit.owning_cell_id)
-        where = [_within(StateVisit.left_at, period), cell.path.startswith(scope.path, autoescape=True)]
+        # Through the scope's cells (a short list) and the (cell, left) index: a drill-down reads its own stays
+        # rather than every stay of the period.
+        where = [_within(StateVisit.left_at, period), StateVisit.owning_cell_id.in_(scope.units())]
     keys = [dims[name].label(name) for name in by]
     stmt = sa.select(*keys, count.label("n")).select_from(select_from).where(*where).group_by(*keys)
     return Counter({tuple(row[:-1]): int(row.n) for row in session.execute(stmt)})
