@@ -6,16 +6,17 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-BAR_HEIGHT, GAP, LABEL_WIDTH, WIDTH = 22, 6, 170, 560
+BAR_HEIGHT, GAP, LABEL_WIDTH, WIDTH = 20, 6, 240, 640
 
 
 def bar_chart(items: list[tuple[str, int]], labels: dict[str, str] | None = None) -> Markup:
-    """Horizontal bars, one per (label, value), scaled to the largest value."""
+    """Horizontal bars, one per (label, value), scaled to the largest value. Drawn at its natural size
+    (shrinking on narrow screens): stretched to a wide page, its text grew to twice the page's."""
     labels = labels or {}
     top = max((v for _, v in items), default=0) or 1
     height = len(items) * (BAR_HEIGHT + GAP) + GAP
-    parts = [f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" '
-             f'xmlns="http://www.w3.org/2000/svg">']
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
+             f'style="max-width:100%;height:auto" xmlns="http://www.w3.org/2000/svg">']
     for i, (key, value) in enumerate(items):
         y = GAP + i * (BAR_HEIGHT + GAP)
         length = (WIDTH - LABEL_WIDTH - 60) * value / top
@@ -37,7 +38,8 @@ def heat_map(heat: dict[str, Any], cell: int = 34, labels: dict[str, str] | None
         return Markup("")
     top = max(cells.values())
     left, head = 190, 110
-    width, height = left + cell * len(states) + 10, head + cell * len(units) + 10
+    # Room on the right for the last column's slanted name, which runs past its column.
+    width, height = left + cell * len(states) + head, head + cell * len(units) + 10
     parts = [f'<svg class="heatmap" role="img" viewBox="0 0 {width} {height}" width="{width}" '
              f'style="max-width:100%;height:auto" '
              f'xmlns="http://www.w3.org/2000/svg">']
