@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session, aliased
 from casework.models import Case, Event, Unit
 from casework.monitoring import forecast as forecast_module
 from casework.monitoring import queries, targets
+from casework.monitoring.calendar import ensure_calendar
 from casework.monitoring.scope import Period, Scope, children
+from casework.monitoring.together import run_together
 
 Table = tuple[list[str], list[list[Any]]]
 
@@ -57,8 +59,10 @@ FIGURES: dict[str, Callable[[Report], Any]] = {
 
 
 def dashboard_figures(report: Report, names: Iterable[str] = FIGURES) -> dict[str, Any]:
-    """The named figures (all by default), each query run once."""
-    return {name: FIGURES[name](report) for name in names}
+    """The named figures (all by default), each query run once, at the same time where the database allows."""
+    ensure_calendar(report.session, max(report.today, report.period.end))  # the one write, done first
+    jobs = {name: (lambda session, name=name: FIGURES[name](replace(report, session=session))) for name in names}
+    return run_together(report.session, jobs)
 
 
 def dashboard_tables(report: Report, figures: dict[str, Any] | None = None) -> dict[str, Table]:

@@ -124,7 +124,7 @@ def _open_by_unit(session: Session, scope: Scope) -> dict[str, Counter]:
         t = PipelineTally
         child = sa.case((t.top_unit_id == scope.unit_id, ""), else_=sa.cast(t.top_unit_id, sa.String)).label("child")
         stmt = (sa.select(child, t.state, sa.func.sum(t.n).label("n"))
-                .where(t.closed_year == OPEN_YEAR, t.state.in_(PRE_ADMISSION), t.top_unit_id.in_(scope.units()))
+                .where(t.closed_year == OPEN_YEAR, t.state.in_(PRE_ADMISSION), scope.tallied(t.top_unit_id))
                 .group_by(child, t.state).having(sa.func.sum(t.n) != 0))
     else:
         cell = aliased(Unit)
@@ -132,7 +132,7 @@ def _open_by_unit(session: Session, scope: Scope) -> dict[str, Counter]:
         stmt = (sa.select(child, Case.state, sa.func.count().label("n"))
                 .select_from(Case).join(cell, cell.id == Case.owning_cell_id)
                 .where(Case.closed_on.is_(None), Case.state.in_(PRE_ADMISSION),
-                       cell.path.startswith(scope.path, autoescape=True))
+                       Case.owning_cell_id.in_(scope.units()))
                 .group_by(child, Case.state))
     out: dict[str, Counter] = defaultdict(Counter)
     for row in session.execute(stmt):

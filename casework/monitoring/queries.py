@@ -89,7 +89,7 @@ def _pipeline_counts(session: Session, scope: Scope, period: Period) -> sa.Selec
         keys = [child, t.state, t.source, t.ownership, t.business_owner]
         return (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_COLUMNS, strict=True)],
                           sa.func.sum(t.n).label("n"))
-                .where(t.opened_year <= years[-1], t.closed_year >= years[0], t.top_unit_id.in_(scope.units()))
+                .where(t.opened_year <= years[-1], t.closed_year >= years[0], scope.tallied(t.top_unit_id))
                 .group_by(*keys).having(sa.func.sum(t.n) != 0))  # a count moved away leaves a row at zero
     cell, workplace = aliased(Unit), aliased(Unit)
     keys = [child_key(session, cell.path, scope), Case.state, Case.source, workplace.ownership,
@@ -98,7 +98,7 @@ def _pipeline_counts(session: Session, scope: Scope, period: Period) -> sa.Selec
             .select_from(Case).join(cell, cell.id == Case.owning_cell_id)
             .join(Candidate, Candidate.id == Case.candidate_id)
             .join(workplace, workplace.id == Candidate.workplace_unit_id)
-            .where(cell.path.startswith(scope.path, autoescape=True), _active_in(period))
+            .where(Case.owning_cell_id.in_(scope.units()), _active_in(period))
             .group_by(*keys))
 
 
@@ -139,13 +139,13 @@ def stay_counts(session: Session, scope: Scope, period: Period, *, by: tuple[str
     below the top units, or for another span, the stays themselves, which are then few.
     """
     years = period.years()
-    if scope.root and years is not None:
+    if years is not None and (scope.root or (scope.top and "child" not in by)):
         t = StayTally
         dims = {"child": sa.case((t.top_unit_id == scope.unit_id, ""),
                                  else_=sa.cast(t.top_unit_id, sa.String)),
                 "state": t.state, "next_state": t.next_state, "days": t.days}
         count = sa.func.sum(t.n)
-        select_from, where = t, [t.year.in_(list(years)), t.top_unit_id.in_(scope.units())]
+        select_from, where = t, [t.year.in_(list(years)), scope.tallied(t.top_unit_id)]
     else:
         cell = aliased(Unit)
         dims = {"child": child_key(session, cell.path, scope), "state": StateVisit.state,
@@ -216,7 +216,7 @@ def slow_committees(session: Session, *, scope: Scope, period: Period, today: da
 
 def _replies(session, scope, period) -> dict[int, dict[str, Any]]:
     years = period.years()
-    if scope.root and years is not None:
+    if years is not None and (scope.root or scope.top):
         return _replies_tallied(session, scope, years)
     asked, answered = calendar_table.alias(), calendar_table.alias()
     value = (answered.c.ordinal - asked.c.ordinal)
@@ -233,7 +233,7 @@ def _replies_tallied(session, scope, years: range) -> dict[int, dict[str, Any]]:
     """The same figures from the reply tallies, for a whole tree."""
     t = ReplyTally
     histogram = (sa.select(t.committee_unit_id, t.working_days.label("value"), sa.func.sum(t.n).label("n"))
-                 .where(t.year.in_(list(years)), t.top_unit_id.in_(scope.units()))
+                 .where(t.year.in_(list(years)), scope.tallied(t.top_unit_id))
                  .group_by(t.committee_unit_id, t.working_days).subquery())
     return {key[0]: figures for key, figures in
             histogram_quantiles(session, histogram, ["committee_unit_id"]).items()}

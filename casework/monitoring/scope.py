@@ -58,6 +58,8 @@ class Scope:
     root: bool = False
     # The only root: every case is in scope, so queries need no filter at all.
     everything: bool = False
+    # A top unit (just below a root): the tallies answer for it too, where no finer breakdown is needed.
+    top: bool = False
 
     @classmethod
     def of(cls, session: Session, unit_id: int) -> Scope:
@@ -66,7 +68,8 @@ class Scope:
             raise LookupError(f"no unit {unit_id}")
         root = unit.parent_id is None
         only_root = root and session.scalar(sa.select(sa.func.count()).where(Unit.parent_id.is_(None))) == 1
-        return cls(unit.id, unit.path, unit.name, root=root, everything=only_root)
+        top = not root and unit.parent.parent_id is None
+        return cls(unit.id, unit.path, unit.name, root=root, everything=only_root, top=top)
 
     def contains(self, unit: Unit) -> bool:
         return unit.path.startswith(self.path)
@@ -74,6 +77,12 @@ class Scope:
     def units(self) -> sa.Select:
         """Ids of the units in the subtree (the unit table is small; the prefix filter is cheap)."""
         return sa.select(Unit.id).where(Unit.path.startswith(self.path, autoescape=True))
+
+    def tallied(self, top_unit_column) -> sa.ColumnElement[bool]:
+        """The tally rows of this scope (a root or a top unit), by their top unit."""
+        if self.everything:
+            return sa.true()
+        return top_unit_column == self.unit_id if self.top else top_unit_column.in_(self.units())
 
     def case_filter(self) -> sa.ColumnElement[bool]:
         """Cases whose owning cell is in the subtree."""
