@@ -71,15 +71,19 @@ class AdmissionTally(Base):
 
 
 class PipelineTally(Base):
-    """Cases per top unit, current state, source, workplace ownership ('' unknown), business ownership and the
-    years the case opened and closed (``OPEN_YEAR`` while open): the pipeline of any span of whole years."""
+    """Cases per top unit and the unit below it (``sub_unit_id``: a province's communes, so a province's own
+    dashboard can break its pipeline down too), current state, source, workplace ownership ('' unknown),
+    business ownership and the years the case opened and closed (``OPEN_YEAR`` while open): the pipeline of
+    any span of whole years."""
 
     __tablename__ = "pipeline_tallies"
-    __table_args__ = (sa.UniqueConstraint("top_unit_id", "state", "source", "ownership", "business_owner",
-                                          "opened_year", "closed_year", name="uq_pipeline_tallies_key"),)
+    __table_args__ = (sa.UniqueConstraint("top_unit_id", "sub_unit_id", "state", "source", "ownership",
+                                          "business_owner", "opened_year", "closed_year",
+                                          name="uq_pipeline_tallies_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     top_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    sub_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
     state: Mapped[str] = mapped_column(sa.String(40))
     source: Mapped[str] = mapped_column(sa.String(20))
     ownership: Mapped[str] = mapped_column(sa.String(32))
@@ -120,7 +124,8 @@ class ReplyTally(Base):
 # The task kind whose completion is a residential committee's reply.
 REPLY = "confirm_background"
 OPEN_YEAR = 9999
-PIPELINE_KEY = ("top_unit_id", "state", "source", "ownership", "business_owner", "opened_year", "closed_year")
+PIPELINE_KEY = ("top_unit_id", "sub_unit_id", "state", "source", "ownership", "business_owner", "opened_year",
+                "closed_year")
 REFERRAL_KEY = ("referring_org_id", "year")
 
 
@@ -171,6 +176,12 @@ def top_unit_id(path: str) -> int:
     """The unit just below the root on a materialised path ('/1/7/30/' → 7); a root's own id for a root."""
     parts = [int(p) for p in path.strip("/").split("/")]
     return parts[1] if len(parts) > 1 else parts[0]
+
+
+def sub_unit_id(path: str) -> int:
+    """The unit just below the top unit ('/1/7/30/44/' → 30), or the deepest unit of a shorter path."""
+    parts = [int(p) for p in path.strip("/").split("/")]
+    return parts[min(2, len(parts) - 1)]
 
 
 def recount_business_owners(session: Session, counted_now: set[int]) -> None:
@@ -247,8 +258,8 @@ def case_keys(conn: sa.Connection, case_ids: set[int]) -> dict[int, tuple[tuple,
 
 
 def pipeline_key(row: Any) -> tuple:
-    return (top_unit_id(row.path), row.state, row.source, row.ownership or "", bool(row.is_business_owner),
-            row.opened_on.year, row.closed_on.year if row.closed_on else OPEN_YEAR)
+    return (top_unit_id(row.path), sub_unit_id(row.path), row.state, row.source, row.ownership or "",
+            bool(row.is_business_owner), row.opened_on.year, row.closed_on.year if row.closed_on else OPEN_YEAR)
 
 
 def referral_key(row: Any) -> tuple | None:

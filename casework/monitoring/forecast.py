@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session, aliased
 
 from casework.models import Case, PipelineTally, Unit
 from casework.models.tallies import OPEN_YEAR
-from casework.monitoring.queries import MAIN_LINE, PRE_ADMISSION, TERMINAL, admissions_by_unit, stay_counts
+from casework.monitoring.queries import (
+    MAIN_LINE,
+    PRE_ADMISSION,
+    TERMINAL,
+    admissions_by_unit,
+    stay_counts,
+    tallied_child,
+)
 from casework.monitoring.scope import Period, Scope, child_key, children
 from casework.monitoring.stats import quantile_of_counts, report_query
 from casework.monitoring.targets import targets_for
@@ -120,9 +127,9 @@ def _direction(state: str, next_state: str | None) -> int | None:
 
 def _open_by_unit(session: Session, scope: Scope) -> dict[str, Counter]:
     """Open cases before the decision, by child unit and state (from the pipeline tallies for a whole tree)."""
-    if scope.root:
+    if scope.root or scope.top:
         t = PipelineTally
-        child = sa.case((t.top_unit_id == scope.unit_id, ""), else_=sa.cast(t.top_unit_id, sa.String)).label("child")
+        child = tallied_child(scope, t).label("child")
         stmt = (sa.select(child, t.state, sa.func.sum(t.n).label("n"))
                 .where(t.closed_year == OPEN_YEAR, t.state.in_(PRE_ADMISSION), scope.tallied(t.top_unit_id))
                 .group_by(child, t.state).having(sa.func.sum(t.n) != 0))

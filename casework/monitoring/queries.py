@@ -83,9 +83,9 @@ def _pipeline_counts(session: Session, scope: Scope, period: Period) -> sa.Selec
     """(child, state, source, ownership, is_business_owner, n): from the pipeline tallies for a whole tree and
     whole years, else from the cases."""
     years = period.years()
-    if scope.root and years is not None:
+    if years is not None and (scope.root or scope.top):
         t = PipelineTally
-        child = sa.case((t.top_unit_id == scope.unit_id, ""), else_=sa.cast(t.top_unit_id, sa.String))
+        child = tallied_child(scope, t)
         keys = [child, t.state, t.source, t.ownership, t.business_owner]
         return (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_COLUMNS, strict=True)],
                           sa.func.sum(t.n).label("n"))
@@ -103,6 +103,13 @@ def _pipeline_counts(session: Session, scope: Scope, period: Period) -> sa.Selec
 
 
 PIPELINE_COLUMNS = ("child", "state", "source", "ownership", "is_business_owner")
+
+
+def tallied_child(scope: Scope, tally) -> sa.ColumnElement[str]:
+    """The scope's child a pipeline tally row belongs to, keyed like ``child_key``: its top unit for a root,
+    its sub unit for a top unit ('' when that is the scope itself)."""
+    unit = tally.top_unit_id if scope.root else tally.sub_unit_id
+    return sa.case((unit == scope.unit_id, ""), else_=sa.cast(unit, sa.String))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from casework.models.tallies import (
     sql_local_day,
     sql_local_year,
     sql_whole_days,
+    sub_unit_id,
     top_unit_id,
 )
 
@@ -45,12 +46,12 @@ from casework.models.tallies import (
 
 
 def _tops_table(conn: sa.Connection) -> sa.Table:
-    """A temporary table mapping every unit to its top unit, so the grouping happens in SQL."""
+    """A temporary table mapping every unit to its top and sub unit, so the grouping happens in SQL."""
     tops = sa.Table("tmp_unit_tops", sa.MetaData(), sa.Column("unit_id", sa.Integer, primary_key=True),
-                    sa.Column("top_id", sa.Integer), prefixes=["TEMPORARY"])
+                    sa.Column("top_id", sa.Integer), sa.Column("sub_id", sa.Integer), prefixes=["TEMPORARY"])
     tops.drop(conn, checkfirst=True)
     tops.create(conn)
-    rows = [{"unit_id": uid, "top_id": top_unit_id(path)}
+    rows = [{"unit_id": uid, "top_id": top_unit_id(path), "sub_id": sub_unit_id(path)}
             for uid, path in conn.execute(sa.select(Unit.id, Unit.path))]
     if rows:
         conn.execute(tops.insert(), rows)
@@ -82,7 +83,7 @@ def expected_admissions(conn: sa.Connection) -> sa.Select:
 def expected_pipeline(conn: sa.Connection, tops: sa.Table) -> sa.Select:
     """Cases by what they are now (``casework.models.tallies.pipeline_key`` says the same in Python)."""
     workplace = aliased(Unit)
-    keys = [tops.c.top_id, Case.state, Case.source, sa.func.coalesce(workplace.ownership, ""),
+    keys = [tops.c.top_id, tops.c.sub_id, Case.state, Case.source, sa.func.coalesce(workplace.ownership, ""),
             Candidate.is_business_owner, _year(Case.opened_on),
             sa.func.coalesce(_year(Case.closed_on), OPEN_YEAR)]
     return (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_KEY, strict=True)], sa.func.count().label("n"))

@@ -1,4 +1,4 @@
-"""pipeline and referral tallies: cases per top unit, state, source, ownership, business ownership and the
+"""pipeline and referral tallies: cases per top and sub unit, state, source, ownership, business ownership and the
 years they opened and closed; referrals per organisation and year (issue 4: the dashboard at national scale)
 
 Revision ID: 34ab9e8525da
@@ -29,6 +29,7 @@ def upgrade():
     op.create_table('pipeline_tallies',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('top_unit_id', sa.Integer(), nullable=False),
+    sa.Column('sub_unit_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=40), nullable=False),
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('ownership', sa.String(length=32), nullable=False),
@@ -36,9 +37,10 @@ def upgrade():
     sa.Column('opened_year', sa.Integer(), nullable=False),
     sa.Column('closed_year', sa.Integer(), nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['sub_unit_id'], ['units.id'], name=op.f('fk_pipeline_tallies_sub_unit_id_units')),
     sa.ForeignKeyConstraint(['top_unit_id'], ['units.id'], name=op.f('fk_pipeline_tallies_top_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pipeline_tallies')),
-    sa.UniqueConstraint('top_unit_id', 'state', 'source', 'ownership', 'business_owner', 'opened_year', 'closed_year', name='uq_pipeline_tallies_key')
+    sa.UniqueConstraint('top_unit_id', 'sub_unit_id', 'state', 'source', 'ownership', 'business_owner', 'opened_year', 'closed_year', name='uq_pipeline_tallies_key')
     )
     from casework.monitoring.summaries import rebuild
     rebuild(op.get_bind(), only=('pipeline_tallies', 'referral_tallies'))

@@ -14,6 +14,18 @@ from casework.monitoring.scope import Period, Scope
 from tests.monitoring.conftest import TERMINAL, TODAY, YEAR, communes, count_by_state, local_day, quantiles
 
 PERIOD = Period.year(YEAR)
+# The whole tree and a top unit (a commune of the generated province) read the tallies where they can; a
+# grassroots committee below it reads the cases, stays and tasks themselves.
+SCOPES = ["root", "commune", "grassroots"]
+
+
+def scope_unit(history, province, where: str) -> int:
+    """The unit of that level with the most cases, so that every figure has something to count."""
+    if where == "root":
+        return province["root_unit_id"]
+    kind = "commune_committee" if where == "commune" else "grassroots_committee"
+    units = [u for u in history.units.values() if u.kind == kind]
+    return max(units, key=lambda u: sum(history.under(u.id, c.owning_cell_id) for c in history.cases.values())).id
 
 
 def child_of(history, scope_unit_id, cell_id) -> str:
@@ -24,10 +36,10 @@ def child_of(history, scope_unit_id, cell_id) -> str:
     return str(unit.id)
 
 
-@pytest.mark.parametrize("where", ["root", "commune"])
+@pytest.mark.parametrize("where", SCOPES)
 def test_pipeline_counts_cases_by_state_unit_source_and_ownership(gsession, history, province, where):
     """At the root the pipeline tallies answer, in a commune the cases themselves."""
-    root = province["root_unit_id"] if where == "root" else communes(history)[0].id
+    root = scope_unit(history, province, where)
     scope = Scope.of(gsession, root)
     data = queries.pipeline(gsession, scope=scope, period=PERIOD)
     assert data["by_state"] == count_by_state(history, PERIOD.start, PERIOD.end, root)
@@ -51,11 +63,11 @@ def _active(history, case_id) -> bool:
         not closing or local_day(closing[0].occurred_at) >= PERIOD.start)
 
 
-@pytest.mark.parametrize("where", ["root", "commune"])
+@pytest.mark.parametrize("where", SCOPES)
 def test_step_durations_match_paired_events_in_this_and_the_previous_period(gsession, history, province, where):
     """At the root the stay tallies answer, in a commune the stays themselves: the same figures either way,
     in whole days."""
-    unit_id = province["root_unit_id"] if where == "root" else communes(history)[0].id
+    unit_id = scope_unit(history, province, where)
     scope = Scope.of(gsession, unit_id)
     figures = queries.step_durations(gsession, scope=scope, period=PERIOD)
     for period, key in ((PERIOD, "now"), (PERIOD.previous(), "before")):
@@ -86,23 +98,24 @@ def test_overdue_heat_map_counts_open_tasks_past_due_by_step_and_unit(gsession, 
     assert expected, "the generated province has overdue work"
 
 
-@pytest.mark.parametrize("where", ["root", "commune"])
-def test_slow_committees_reply_times_in_working_days(gsession, history, province, where):
-    """At the root the reply tallies answer, in a commune the tasks themselves."""
-    unit_id = province["root_unit_id"] if where == "root" else communes(history)[0].id
-    scope = Scope.of(gsession, unit_id)
-    rows = queries.slow_committees(gsession, scope=scope, period=PERIOD, today=TODAY, limit=1000)
+@pytest.mark.parametrize("where", SCOPES)
+@pytest.mark.parametrize("year", [YEAR, YEAR - 1])
+def test_slow_committees_reply_times_in_working_days(gsession, history, province, where, year):
+    """The root and a commune read the reply tallies, a grassroots committee the tasks themselves."""
+    unit_id = scope_unit(history, province, where)
+    scope, period = Scope.of(gsession, unit_id), Period.year(year)
+    rows = queries.slow_committees(gsession, scope=scope, period=period, today=TODAY, limit=1000)
     replies = defaultdict(list)
     waiting = Counter()
     for task in history.tasks:
         if task.kind != "confirm_background" or not history.under(unit_id, history.cases[task.case_id].owning_cell_id):
             continue
-        if task.status == "done" and PERIOD.start <= local_day(task.completed_at) <= PERIOD.end:
+        if task.status == "done" and period.start <= local_day(task.completed_at) <= period.end:
             replies[task.unit_id].append(working_days_between(local_day(task.created_at), local_day(task.completed_at)))
         elif task.status == "open":
             waiting[task.unit_id] += 1
     got = {r["unit_id"]: r for r in rows}
-    assert replies and set(got) == set(replies) | set(waiting)
+    assert set(got) == set(replies) | set(waiting)
     for unit_id, values in replies.items():
         p50, p90 = quantiles(values)
         assert (got[unit_id]["replies"], got[unit_id]["p50"], got[unit_id]["p90"]) == (
@@ -110,6 +123,15 @@ def test_slow_committees_reply_times_in_working_days(gsession, history, province
     assert all(got[u]["open"] == n for u, n in waiting.items())
     medians = [r["p50"] or 0 for r in rows]
     assert medians == sorted(medians, reverse=True)
+
+
+def test_every_scope_has_replies_to_compare_in_one_of_the_years(history, province):
+    """The reply-time test above is not vacuous at any level."""
+    for where in SCOPES:
+        unit_id = scope_unit(history, province, where)
+        assert any(t.kind == "confirm_background" and t.status == "done" and local_day(t.completed_at).year in (
+            YEAR, YEAR - 1) and history.under(unit_id, history.cases[t.case_id].owning_cell_id)
+            for t in history.tasks), where
 
 
 def test_stuck_cases_are_the_longest_waiting_open_cases_linked_to_their_page(gsession, history, province):
@@ -156,9 +178,9 @@ def test_admissions_by_unit_add_up_through_the_tree(gsession, history, province)
         assert got == dict(expected[commune.id])
 
 
-@pytest.mark.parametrize("where", ["root", "commune"])
+@pytest.mark.parametrize("where", SCOPES)
 def test_forecast_counts_each_units_pipeline_and_never_expects_less_than_done(gsession, history, province, where):
-    root = province["root_unit_id"] if where == "root" else communes(history)[0].id
+    root = scope_unit(history, province, where)
     rows = forecast.forecast(gsession, scope=Scope.of(gsession, root), year=YEAR, today=TODAY)
     in_pipeline = Counter()
     for cid in history.events:
