@@ -66,14 +66,18 @@ def histogram_quantiles(session: Session, histogram: sa.Subquery, keys: list[str
     running = sa.select(*groups, v.label("v"),
                         sa.func.sum(c).over(partition_by=groups, order_by=v).label("upto"),
                         sa.func.sum(c).over(partition_by=groups).label("total")).subquery()
-    columns = [running.c[k] for k in keys]
-    lowest = functools.partial(sa.func.min(running.c.v).filter)
-    picks = []
+    # The ranks around each quantile, computed once per row (in floating point, as ``quantile`` does).
+    ranks = []
     for p in QUANTILES:
-        rank = sql_floor(session.get_bind().dialect.name, p * (running.c.total - 1))  # the rank below
-        above = sa.case((rank + 1 < running.c.total, rank + 1), else_=rank)
-        picks += [lowest(running.c.upto > rank), lowest(running.c.upto > above)]
-    stmt = sa.select(*columns, sa.func.max(running.c.total).label("n"), *picks).group_by(*columns)
+        below = sql_floor(session.get_bind().dialect.name,
+                          sa.literal(p, sa.Float) * (sa.cast(running.c.total, sa.Float) - 1))
+        ranks += [below.label(f"below{p}"),
+                  sa.case((below + 1 < running.c.total, below + 1), else_=below).label(f"above{p}")]
+    ranked = sa.select(running, *ranks).subquery()
+    columns = [ranked.c[k] for k in keys]
+    picks = [sa.func.min(ranked.c.v).filter(ranked.c.upto > ranked.c[f"{side}{p}"])
+             for p in QUANTILES for side in ("below", "above")]
+    stmt = sa.select(*columns, sa.func.max(ranked.c.total).label("n"), *picks).group_by(*columns)
     out = {}
     for row in session.execute(stmt):
         key, total, ranks = tuple(row[: len(keys)]), int(row[len(keys)]), row[len(keys) + 1:]

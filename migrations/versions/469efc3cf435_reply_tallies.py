@@ -30,6 +30,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reply_tallies')),
     sa.UniqueConstraint('year', 'top_unit_id', 'committee_unit_id', 'working_days', name='uq_reply_tallies_key')
     )
+    with op.batch_alter_table('reply_tallies', schema=None) as batch_op:
+        batch_op.create_index('ix_reply_tallies_committee', ['year', 'committee_unit_id', 'working_days'],
+                              unique=False, postgresql_include=['n', 'top_unit_id'])
     from casework.monitoring.summaries import rebuild
     rebuild(op.get_bind(), only=('reply_tallies',))
 
