@@ -25,7 +25,7 @@ from casework.monitoring.queries import (
     MAIN_LINE,
     PRE_ADMISSION,
     TERMINAL,
-    admissions_by_unit,
+    admitted_by_child,
     stay_counts,
     tallied_child,
 )
@@ -62,8 +62,7 @@ def forecast(session: Session, *, scope: Scope, year: int, today: date) -> list[
     rates = _onward_counts(stay_counts(session, scope, lookback, by=("child", "state", "next_state")))
     open_cases = _open_by_unit(session, scope)
     units = children(session, scope)
-    admitted = admissions_by_unit(session, scope=scope, year_from=year, year_to=year,
-                                  units={u.id for u in units.values()})
+    admitted = admitted_by_child(session, scope=scope, year=year)
     targets = {t.unit_id: t.admissions for t in targets_for(session, scope, year) if t.year_from == t.year_to}
     days_left = max(0, (date(year, 12, 31) - today).days) if today.year <= year else 0
     out = []
@@ -73,7 +72,7 @@ def forecast(session: Session, *, scope: Scope, year: int, today: date) -> list[
         more = sum(n * _chance(state, key, rates, medians, days_left) for state, n in counts.items())
         if key == "" and key not in open_cases:
             continue  # the scope unit itself owns cases only when it is a cell
-        done = admitted.get(unit_id, {}).get(year, {}).get("admissions", 0)
+        done = admitted.get(key, 0)
         out.append(UnitForecast(key, unit.name, done, round(more, 1), targets.get(unit_id), sum(counts.values())))
     return [f for f in out if f.in_pipeline or f.admitted or f.target]
 

@@ -339,6 +339,16 @@ def admissions_by_unit(session: Session, *, scope: Scope, year_from: int, year_t
 
 
 @report_query
+def admitted_by_child(session: Session, *, scope: Scope, year: int) -> Counter:
+    """Admissions in the year per child of the scope (keyed like ``child_key``), summed in the database."""
+    t, cell = AdmissionTally, aliased(Unit)
+    child = child_key(session, cell.path, scope).label("child")
+    stmt = (sa.select(child, sa.func.sum(t.n)).join(cell, cell.id == t.owning_cell_id)
+            .where(t.year == year, cell.path.startswith(scope.path, autoescape=True)).group_by(child))
+    return Counter({key: int(n) for key, n in session.execute(stmt)})
+
+
+@report_query
 def foundings_by_unit(session: Session, *, scope: Scope, year_from: int, year_to: int) -> dict[int, Counter]:
     """New party organisations in enterprises, by year, counted for every ancestor of the enterprise."""
     from casework.models import PartyOrgFounding

@@ -189,6 +189,12 @@ def test_forecast_counts_each_units_pipeline_and_never_expects_less_than_done(gs
             in_pipeline[child_of(history, root, history.cases[cid].owning_cell_id)] += 1
     assert {f.unit_id: f.in_pipeline for f in rows if f.in_pipeline} == dict(in_pipeline)
     assert all(f.admitted <= f.expected <= f.admitted + f.in_pipeline for f in rows)
+    admitted = Counter()
+    for cid in history.events:
+        day = history.admitted_on(cid)
+        if day and day.year == YEAR and history.under(root, history.cases[cid].owning_cell_id):
+            admitted[child_of(history, root, history.cases[cid].owning_cell_id)] += 1
+    assert {f.unit_id: f.admitted for f in rows if f.admitted} == dict(admitted)
 
 
 def test_forecast_only_counts_cases_that_can_finish_by_year_end(gsession, history, province):
