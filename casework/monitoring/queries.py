@@ -1,8 +1,11 @@
-"""The dashboard's figures, computed in the database from the case projection and the state visits.
+"""The dashboard's figures, computed in the database from the tallies, the case projection, the state visits
+and the tasks.
 
 Plain functions over a session (no Flask), each taking the organizer's ``Scope`` and a ``Period``; every
-one is a single grouped query (or two) so that it stays fast at national scale. Units are grouped by the
-scope's child they lie under (``child_key``), which is what the drill-down shows.
+one is a single grouped query (or two) so that it stays fast at national scale. A whole tree, or a top unit,
+over whole years reads the tallies (``casework.models.tallies``) where its breakdown allows; anything
+narrower reads the history itself, which is then small. Units are grouped by the scope's child they lie
+under (``child_key``), which is what the drill-down shows.
 """
 
 from __future__ import annotations
