@@ -129,7 +129,7 @@ def _record_visits(session: Session, flush_context) -> None:
                                            entered_at=event.occurred_at))
         if event.to_state == tallies.ADMITTED:
             admissions[(tallies.local_year(event.occurred_at), case.owning_cell_id, case.referring_org_id or 0,
-                        bool(case.candidate.is_business_owner))] += 1
+                        tallies.business_owner_now(conn, case.candidate_id))] += 1
     tallies.count_stays(conn, stays)
     tallies.count_admissions(conn, admissions)
 

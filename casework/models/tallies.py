@@ -189,6 +189,12 @@ def sub_unit_id(path: str) -> int:
     return parts[min(2, len(parts) - 1)]
 
 
+def business_owner_now(conn: sa.Connection, candidate_id: int) -> bool:
+    """Read from the database at the flush, not from the session: a correction committed meanwhile by
+    someone else is then counted where it belongs."""
+    return bool(conn.scalar(sa.select(Candidate.is_business_owner).where(Candidate.id == candidate_id)))
+
+
 def recount_business_owners(session: Session, counted_now: set[int]) -> None:
     """A candidate whose business ownership was corrected moves their admissions to the matching tally rows
     (admissions counted in this same flush already used the new value)."""
@@ -258,10 +264,18 @@ def _upsert(dialect: str, table_name: str) -> sa.Insert:
 # corrected register, an enterprise's ownership, a cell moved) moves the count.
 
 
-def case_keys(conn: sa.Connection, case_ids: set[int]) -> dict[int, tuple[tuple, tuple]]:
-    """``{case id: (pipeline key, referral key)}`` as the database holds them now."""
+def case_keys(conn: sa.Connection, case_ids: set[int], *, lock: bool = False) -> dict[int, tuple[tuple, tuple]]:
+    """``{case id: (pipeline key, referral key)}`` as the database holds them now.
+
+    With ``lock`` (the reading before a flush) the cases' rows are locked first, for the rest of the
+    transaction (PostgreSQL), and the keys read afterwards by a statement of their own. A concurrent change
+    to the same keys, say a step on a case while its enterprise's ownership is corrected, then waits and
+    reads what the other left, instead of both moving a count from the same old key. (Read in the locking
+    statement itself, the enterprise would still show the value from before the wait.)"""
     if not case_ids:
         return {}
+    if lock:
+        conn.execute(_lock_query(), {"ids": list(case_ids)})
     rows = conn.execute(_keys_query(), {"ids": list(case_ids)})
     return {row.id: (pipeline_key(row), referral_key(row)) for row in rows}
 
@@ -275,6 +289,11 @@ def _keys_query() -> sa.Select:
             .join(cell, cell.id == Case.owning_cell_id).join(Candidate, Candidate.id == Case.candidate_id)
             .join(workplace, workplace.id == Candidate.workplace_unit_id)
             .where(Case.id.in_(sa.bindparam("ids", expanding=True))))
+
+
+@functools.cache
+def _lock_query() -> sa.Select:
+    return sa.select(Case.id).where(Case.id.in_(sa.bindparam("ids", expanding=True))).with_for_update()
 
 
 def pipeline_key(row: Any) -> tuple:
@@ -317,7 +336,7 @@ def _touched_cases(session: Session) -> set[int]:
 @sa_event.listens_for(Session, "before_flush")
 def _keys_before(session: Session, flush_context, instances) -> None:
     touched = _touched_cases(session)
-    session.info["casework_case_keys"] = case_keys(session.connection(), touched) if touched else {}
+    session.info["casework_case_keys"] = case_keys(session.connection(), touched, lock=True) if touched else {}
 
 
 @sa_event.listens_for(Session, "after_flush")

@@ -93,3 +93,52 @@ def test_two_referrals_of_one_person_open_one_case(session, db_engine, engine, o
     assert _count(session, Case, Case.open_national_id == national_id) == 1
     assert _count(session, Candidate, Candidate.national_id == national_id) == 1
     assert _count(session, Event) == 1
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_step_racing_an_ownership_correction_keeps_the_tallies_true(session, db_engine, engine, org, round_):
+    """One person accepts a referral while another corrects the enterprise's ownership: whichever commits
+    first, the pipeline tallies end equal to the history (the keys are read under a row lock)."""
+    from casework.models import Unit
+    from casework.monitoring import summaries
+
+    case_id = Walker(session, engine, org).case.id
+    secretary_id, helper, enterprise_id = org.users["cell_secretary"].id, org.members["cell"][0].id, org.enterprise.id
+
+    def act(own: Session, barrier: threading.Barrier):
+        case, user = own.get(Case, case_id), own.get(User, secretary_id)
+        _ = case.tasks, case.candidate
+        own.commit()
+        barrier.wait()
+        if threading.current_thread().name.endswith("0"):
+            own.get(Unit, enterprise_id).ownership = "foreign_invested"
+            own.commit()
+            return "corrected"
+        return apply(session=own, engine=engine, case=case, trigger="accept_referral", user=user,
+                     data={"helper_ids": [helper], "resolution_date": "2026-11-16"}, expected_version=1)
+
+    results = _race_named(db_engine, act)
+    assert "corrected" in results and any(isinstance(r, Case) for r in results), results
+    assert summaries.check(session.connection()) == []
+    session.rollback()
+
+
+def _race_named(db_engine, attempt: Callable[[Session, threading.Barrier], object]) -> list[object]:
+    """``_race`` with two threads named ...-0 and ...-1, so each knows its part."""
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def run() -> None:
+        with Session(db_engine, expire_on_commit=False) as own:
+            try:
+                results.append(attempt(own, barrier))
+            except Exception as exc:  # noqa: BLE001 - the test inspects whatever happened
+                results.append(exc)
+
+    threads = [threading.Thread(target=run, name=f"runner-{i}") for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(results) == 2, "a runner hung"
+    return results
