@@ -108,3 +108,13 @@ def test_a_long_table_shows_its_first_rows_and_says_the_downloads_hold_all(app):
         html = str(macro("unions", "Unions", (["organisation"], rows), Scope(1, "/1/", "Tỉnh"), Period.year(2026)))
     assert "<td>Công đoàn 49</td>" in html and "Công đoàn 50" not in html
     assert "50/60" in html or "50 of 60" in html
+
+
+def test_the_page_lists_its_sections_and_every_link_lands_on_one(page, walker):
+    _cases(walker)
+    html = page("organizer").get("/monitoring/?year=2026").get_data(as_text=True)
+    nav = html[html.index('<nav class="on-this-page"'):html.index("</nav>", html.index('<nav class="on-this-page"'))]
+    targets = re.findall(r'href="#([^"]+)"', nav)
+    assert targets[:3] == ["stuck", "heatmap", "slow_committees"]  # what an organizer looks for first
+    assert all(f'id="{t}"' in html for t in targets), [t for t in targets if f'id="{t}"' not in html]
+    assert "Hồ sơ tồn đọng" in nav and "Cấp ủy trả lời chậm" in nav
