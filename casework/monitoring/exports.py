@@ -99,9 +99,9 @@ def _overdue_table(heat, _names) -> Table:
 
 
 def _committees_table(committees, _names) -> Table:
-    rows = [[r["name"], r["replies"], _round(r["p50"]), _round(r["p90"]), r["open"], r["overdue"], r["oldest"]]
-            for r in committees]
-    return ["committee", "replies", "median_working_days", "p90_working_days", "awaiting", "overdue",
+    rows = [[r["name"], r["part_of"], r["replies"], _round(r["p50"]), _round(r["p90"]), r["open"], r["overdue"],
+             r["oldest"]] for r in committees]
+    return ["committee", "part_of", "replies", "median_working_days", "p90_working_days", "awaiting", "overdue",
             "oldest_wait_working_days"], rows
 
 

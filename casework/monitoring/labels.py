@@ -15,7 +15,7 @@ COLUMNS = {
     "median_days": _l("Median (days)"), "p90_days": _l("90th percentile (days)"),
     "previous_stays": _l("Cases, previous year"), "previous_median_days": _l("Median, previous year"),
     "previous_p90_days": _l("90th percentile, previous year"), "median_change_days": _l("Change in median (days)"),
-    "committee": _l("Residential committee"), "replies": _l("Replies"),
+    "committee": _l("Residential committee"), "part_of": _l("Part of"), "replies": _l("Replies"),
     "median_working_days": _l("Median (working days)"), "p90_working_days": _l("90th percentile (working days)"),
     "awaiting": _l("Awaiting a reply"), "overdue": _l("Overdue"),
     "oldest_wait_working_days": _l("Oldest wait (working days)"),

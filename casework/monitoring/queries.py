@@ -213,12 +213,17 @@ def slow_committees(session: Session, *, scope: Scope, period: Period, today: da
     ensure_calendar(session, max(today, period.end))
     replied = _replies(session, scope, period)
     waiting = _waiting(session, scope, today)
-    names = dict(session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(set(replied) | set(waiting)))).all())
+    # With the unit each committee belongs to: nationally many residential cells share a name.
+    parent = aliased(Unit)
+    names = {row.id: (row.name, row.part_of or "") for row in session.execute(
+        sa.select(Unit.id, Unit.name, parent.name.label("part_of")).outerjoin(parent, parent.id == Unit.parent_id)
+        .where(Unit.id.in_(set(replied) | set(waiting))))}
     rows = []
     for unit_id in set(replied) | set(waiting):
         stats = replied.get(unit_id, {"n": 0, "p50": None, "p90": None})
         pending = waiting.get(unit_id, {"open": 0, "overdue": 0, "oldest": None})
-        rows.append({"unit_id": unit_id, "name": names.get(unit_id, "?"), "replies": stats["n"],
+        name, part_of = names.get(unit_id, ("?", ""))
+        rows.append({"unit_id": unit_id, "name": name, "part_of": part_of, "replies": stats["n"],
                      "p50": stats["p50"], "p90": stats["p90"], **pending})
     rows.sort(key=lambda r: (-(r["p50"] or 0), -(r["oldest"] or 0), r["name"]))
     return rows[:limit]

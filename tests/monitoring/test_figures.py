@@ -121,6 +121,7 @@ def test_slow_committees_reply_times_in_working_days(gsession, history, province
         assert (got[unit_id]["replies"], got[unit_id]["p50"], got[unit_id]["p90"]) == (
             len(values), pytest.approx(p50), pytest.approx(p90))
     assert all(got[u]["open"] == n for u, n in waiting.items())
+    assert all(r["part_of"] == history.units[history.units[r["unit_id"]].parent_id].name for r in rows)
     medians = [r["p50"] or 0 for r in rows]
     assert medians == sorted(medians, reverse=True)
 
