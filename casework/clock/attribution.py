@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from casework.engine import LOCAL_TZ
 from casework.engine.calendar import working_days_between
+from casework.localtime import local_date
 from casework.models import Case, Task, TaskStatus
 
 if TYPE_CHECKING:
@@ -54,10 +54,6 @@ class WaitingInterval:
         return self.unit_id, self.role, self.step
 
 
-def local_day(moment: datetime) -> date:
-    """The Vietnamese calendar day of a stored timestamp (SQLite hands back naive UTC)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(LOCAL_TZ).date()
 
 
 def waiting_intervals(session: Session, case_ids: Iterable[int] | None = None, *,
@@ -91,8 +87,8 @@ def waiting_intervals(session: Session, case_ids: Iterable[int] | None = None, *
 
 
 def _span(task: Task, until: date) -> tuple[date, date | None, date]:
-    started = local_day(task.created_at)
-    ended = local_day(task.completed_at) if task.status != TaskStatus.OPEN and task.completed_at else None
+    started = local_date(task.created_at)
+    ended = local_date(task.completed_at) if task.status != TaskStatus.OPEN and task.completed_at else None
     stop = min(ended, until) if ended is not None else until
     return started, ended, max(stop, started)
 

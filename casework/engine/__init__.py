@@ -10,14 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from casework.engine.definition import WorkflowDef, load_workflows
 from casework.engine.errors import Conflict, DefinitionError, EngineError, Invalid, NotFound, PermissionDenied
 from casework.engine.rules import Rules
-
-# Dates of the procedure are Vietnamese calendar days, whatever the server's timezone.
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from casework.localtime import LOCAL_TZ
 
 
 def _utcnow() -> datetime:

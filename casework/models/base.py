@@ -23,11 +23,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def naive_utc(moment: datetime) -> datetime:
-    """A stored time as naive UTC (SQLite hands them back naive, PostgreSQL aware)."""
-    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
-
-
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict: JSONType, list: JSONType, datetime: sa.DateTime(timezone=True)}

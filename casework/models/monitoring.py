@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from casework.localtime import naive_utc
 from casework.models import tallies
-from casework.models.base import Base, naive_utc, utcnow
+from casework.models.base import Base, utcnow
 from casework.models.cases import Event
 from casework.models.org import Unit
 

@@ -18,15 +18,15 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
-from casework.models.base import Base, naive_utc
+from casework.localtime import LOCAL_TZ, local_date
+from casework.models.base import Base
 from casework.models.cases import Candidate, Case, Event, Task
 from casework.models.org import Unit
 
@@ -136,12 +136,10 @@ REFERRAL_KEY = ("referring_org_id", "year")
 
 # The state whose entry is an admission (the decision taken); the tallies count entries into it.
 ADMITTED = "admitted"
-# Vietnam keeps UTC+7 all year; the same zone as the engine's LOCAL_TZ (not imported: the engine imports models).
-_LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def local_year(moment: datetime) -> int:
-    return naive_utc(moment).replace(tzinfo=UTC).astimezone(_LOCAL).year
+    return local_date(moment).year
 
 
 def whole_days(days: float) -> int:
@@ -152,8 +150,8 @@ def whole_days(days: float) -> int:
 def sql_local_day(dialect: str, column):
     """``local_year``'s day in SQL: the Vietnamese calendar day of a UTC timestamp column."""
     if dialect == "postgresql":
-        return sa.cast(sa.func.timezone("Asia/Ho_Chi_Minh", column), sa.Date)
-    return sa.func.date(column, "+7 hours")
+        return sa.cast(sa.func.timezone(LOCAL_TZ.key, column), sa.Date)
+    return sa.func.date(column, "+7 hours")  # SQLite knows no zones; Vietnam keeps UTC+7 all year
 
 
 def sql_local_year(dialect: str, column):
@@ -171,10 +169,6 @@ def sql_floor(dialect: str, expression):
     if dialect == "postgresql":
         return sa.cast(sa.func.floor(expression), sa.Integer)
     return sa.cast(expression, sa.Integer)
-
-
-def local_date(moment: datetime):
-    return naive_utc(moment).replace(tzinfo=UTC).astimezone(_LOCAL).date()
 
 
 def top_unit_id(path: str) -> int:

@@ -10,13 +10,14 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from casework.localtime import as_utc
 from casework.models import Case, Event, Unit
 from casework.monitoring import forecast as forecast_module
 from casework.monitoring import queries, targets
@@ -184,16 +185,12 @@ def _event_rows(session: Session, scope: Scope, period: Period | None) -> Iterat
     yield from session.execute(stmt.execution_options(yield_per=BATCH, stream_results=True))
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def events_csv(session: Session, *, scope: Scope, period: Period | None = None) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EVENT_COLUMNS)
     for n, row in enumerate(_event_rows(session, scope, period)):
-        writer.writerow([row.case_id, row.seq, row.trigger, _utc(row.occurred_at).isoformat(), row.from_state or "",
+        writer.writerow([row.case_id, row.seq, row.trigger, as_utc(row.occurred_at).isoformat(), row.from_state or "",
                          row.to_state, row.actor_role or "", row.actor_unit_id or "", row.unit_name or ""])
         if n % 1000 == 999:
             yield buffer.getvalue()
@@ -238,7 +235,7 @@ def events_xes(session: Session, *, scope: Scope, period: Period | None = None) 
 
 def _xes_event(row) -> str:
     resource = f"{row.actor_role or ''}@{row.unit_name or row.actor_unit_id or ''}"
-    attrs = [("string", "concept:name", row.trigger), ("date", "time:timestamp", _utc(row.occurred_at).isoformat()),
+    attrs = [("string", "concept:name", row.trigger), ("date", "time:timestamp", as_utc(row.occurred_at).isoformat()),
              ("string", "org:resource", resource), ("string", "org:role", row.actor_role or ""),
              ("string", "org:group", row.unit_name or ""), ("string", "state", row.to_state),
              ("string", "from_state", row.from_state or ""), ("int", "seq", row.seq)]

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Collection
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from casework.engine import LOCAL_TZ
+from casework.localtime import day_start, local_date
 from casework.models import (
     AdmissionTally,
     Candidate,
@@ -46,13 +46,8 @@ TERMINAL = ("official_member", "declined", "rejected", "withdrawn", "removed")
 WAITING_BY_DESIGN = ("probation",)
 
 
-def _start(day: date) -> datetime:
-    """The first instant of a Vietnamese calendar day, in UTC like every stored time."""
-    return datetime.combine(day, time(0), LOCAL_TZ).astimezone(UTC)
-
-
 def _within(column, period: Period) -> sa.ColumnElement[bool]:
-    return sa.and_(column >= _start(period.start), column < _start(period.end + timedelta(days=1)))
+    return sa.and_(column >= day_start(period.start), column < day_start(period.end + timedelta(days=1)))
 
 
 def _active_in(period: Period) -> sa.ColumnElement[bool]:
@@ -284,12 +279,8 @@ def stuck_cases(session: Session, *, scope: Scope, today: date, limit: int = 20)
         Unit.id.in_({r.owning_cell_id for r in rows}))).all())
     return [{"case_id": r.id, "url": f"/cases/{r.id}", "state": r.state, "stage": r.stage,
              "candidate": r.full_name, "cell": names.get(r.owning_cell_id, "?"), "overdue": bool(r.overdue),
-             "since": _as_utc(r.state_entered_at).date(), "days": (today - _as_utc(r.state_entered_at).date()).days}
+             "since": local_date(r.state_entered_at), "days": (today - local_date(r.state_entered_at)).days}
             for r in rows]
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 # --------------------------------------------------------------------------------------------------

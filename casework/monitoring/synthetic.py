@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from casework.engine import LOCAL_TZ, Rules
 from casework.engine.calendar import add_months, is_working_day
+from casework.localtime import local_date
 from casework.models import (
     Candidate,
     Case,
@@ -255,7 +256,7 @@ class CaseWriter:
 
     # -- helpers -------------------------------------------------------------------------------------
     def _day(self, moment: datetime) -> date:
-        return moment.astimezone(LOCAL_TZ).date()
+        return local_date(moment)
 
     def _secretary(self) -> tuple[str, int]:
         return ("cell_secretary", self.entry["cell"]["id"])

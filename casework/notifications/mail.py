@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import sqlalchemy as sa
 
-from casework.engine import LOCAL_TZ
+from casework.localtime import day_start
 from casework.models import EmailMode, MailStatus, Notification, NotificationPreference, OutboxMail, User
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def _queue_one(session: Session, notice: Notification, settings: MailSettings | 
 def queue_digests(session: Session, engine: Engine) -> int:
     """One digest per person and day, of the notices from earlier days that wait for it."""
     today = engine.today()
-    midnight = datetime.combine(today, time(0), LOCAL_TZ).astimezone(UTC)
+    midnight = day_start(today)
     waiting = sa.select(Notification.user_id).where(Notification.mail_status == MailStatus.DIGEST,
                                                     Notification.created_at < midnight).distinct()
     queued = 0

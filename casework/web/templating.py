@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from casework.engine import LOCAL_TZ
 from casework.engine.fields import parse_iso_date
 from casework.engine.labels import ROLE_LABELS, UNIT_KIND_LABELS
+from casework.localtime import local_datetime
 from casework.web.i18n import LANGUAGES, current_language, pick
 from casework.web.stepforms import choice_label
 
@@ -21,19 +21,16 @@ def format_date(value: Any) -> str:
     if value in (None, ""):
         return ""
     if isinstance(value, datetime):
-        return _local(value).strftime("%d/%m/%Y")
+        return local_datetime(value).strftime("%d/%m/%Y")
     parsed = value if isinstance(value, date) else parse_iso_date(value)
     return parsed.strftime("%d/%m/%Y") if parsed else str(value)
 
 
 def format_datetime(value: datetime | None) -> str:
     """dd/mm/yyyy HH:MM in Vietnamese time (SQLite hands back naive UTC timestamps)."""
-    return _local(value).strftime("%d/%m/%Y %H:%M") if value else ""
+    return local_datetime(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
-def _local(value: datetime) -> datetime:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(LOCAL_TZ)
 
 
 def file_size(size: int) -> str:

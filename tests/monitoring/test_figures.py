@@ -142,6 +142,9 @@ def test_stuck_cases_are_the_longest_waiting_open_cases_linked_to_their_page(gse
                      if history.changes(cid)[-1].to_state not in TERMINAL | {"probation"})
     assert [r["case_id"] for r in rows] == [cid for _, cid in waiting[:10]]
     assert rows[0]["url"] == f"/cases/{rows[0]['case_id']}"
+    # Waiting since the Vietnamese day the state was entered, counted to today.
+    assert [(r["since"], r["days"]) for r in rows] == [
+        (local_day(moment), (TODAY - local_day(moment)).days) for moment, _ in waiting[:10]]
 
 
 def test_union_referrals_and_admissions_per_organisation(gsession, history, province):

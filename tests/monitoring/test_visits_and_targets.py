@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -150,3 +150,11 @@ def test_a_corrected_enterprise_ownership_moves_its_cases_in_the_pipeline_tallie
     assert queries.pipeline(session, scope=scope, period=year)["by_ownership"] == {"foreign_invested": 1}
     assert queries.pipeline(session, scope=scope, period=year)["by_state"] == {"dossier": 1}
     assert summaries.check(session.connection()) == []
+
+
+def test_a_stuck_case_waits_since_the_vietnamese_day_it_entered_its_state(session, engine, org, clock):
+    """Entered at 18:30 UTC, which is already 01:30 the next day in Vietnam: that next day is its first."""
+    clock.now = datetime(2026, 11, 2, 18, 30, tzinfo=UTC)
+    Walker(session, engine, org)
+    (row,) = queries.stuck_cases(session, scope=Scope.of(session, org.province.id), today=date(2026, 11, 10))
+    assert (row["since"], row["days"]) == (date(2026, 11, 3), 7)
