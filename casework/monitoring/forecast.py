@@ -25,12 +25,13 @@ from casework.monitoring.queries import (
     MAIN_LINE,
     PRE_ADMISSION,
     TERMINAL,
+    _durations,
     admitted_by_child,
     stay_counts,
     tallied_child,
 )
 from casework.monitoring.scope import Period, Scope, child_key, children
-from casework.monitoring.stats import quantile_of_counts, report_query
+from casework.monitoring.stats import report_query
 from casework.monitoring.targets import targets_for
 
 MIN_OBSERVATIONS = 10
@@ -58,7 +59,7 @@ class UnitForecast:
 def forecast(session: Session, *, scope: Scope, year: int, today: date) -> list[UnitForecast]:
     """One forecast per child unit of the scope (and the scope's own cells under '')."""
     lookback = Period(date(today.year - 1, 1, 1), date(today.year, 12, 31))
-    medians = _medians(stay_counts(session, scope, lookback, by=("state", "days")))
+    medians = {state: figures["p50"] for state, figures in _durations(session, scope, lookback).items()}
     rates = _onward_counts(stay_counts(session, scope, lookback, by=("child", "state", "next_state")))
     open_cases = _open_by_unit(session, scope)
     units = children(session, scope)
@@ -97,13 +98,6 @@ def _rate(state: str, key: str, rates: dict) -> float:
     return forward / (forward + out) if forward + out else 1.0
 
 
-def _medians(stays: Counter) -> dict[str, float | None]:
-    per_state: dict[str, Counter] = defaultdict(Counter)
-    for (state, days), n in stays.items():
-        per_state[state][days] += n
-    return {state: quantile_of_counts(counts, 0.5) for state, counts in per_state.items()}
-
-
 def _onward_counts(stays: Counter) -> dict[str, dict[str, tuple[int, int]]]:
     """``{child: {state: (moved forward, left the procedure)}}`` and the scope's totals under '*'."""
     tallies: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
@@ -126,7 +120,7 @@ def _direction(state: str, next_state: str | None) -> int | None:
 
 def _open_by_unit(session: Session, scope: Scope) -> dict[str, Counter]:
     """Open cases before the decision, by child unit and state (from the pipeline tallies for a whole tree)."""
-    if scope.root or scope.top:
+    if scope.reads_tallies():  # the pipeline tallies keep the unit below the top one
         t = PipelineTally
         child = tallied_child(scope, t).label("child")
         stmt = (sa.select(child, t.state, sa.func.sum(t.n).label("n"))

@@ -31,11 +31,11 @@ from casework.models import (
     Task,
     Unit,
 )
-from casework.models.tallies import sql_whole_days
+from casework.models.tallies import REPLY, sql_whole_days
 from casework.monitoring.calendar import ensure_calendar, local_day, ordinal
 from casework.monitoring.calendar import table as calendar_table
 from casework.monitoring.scope import Period, Scope, child_key, children
-from casework.monitoring.stats import grouped_quantiles, histogram_quantiles, report_query, summarise_counts
+from casework.monitoring.stats import histogram_quantiles, report_query
 
 # The admission workflow's main line, up to the decision; the forecast walks it.
 MAIN_LINE = ("referred", "sympathiser", "in_course", "dossier", "verification", "cell_review", "grassroots_review",
@@ -81,7 +81,7 @@ def _pipeline_counts(session: Session, scope: Scope, period: Period) -> sa.Selec
     """(child, state, source, ownership, is_business_owner, n): from the pipeline tallies for a whole tree and
     whole years, else from the cases."""
     years = period.years()
-    if years is not None and (scope.root or scope.top):
+    if scope.reads_tallies(period):  # the pipeline tallies also keep the unit below the top one
         t = PipelineTally
         child = tallied_child(scope, t)
         keys = [child, t.state, t.source, t.ownership, t.business_owner]
@@ -104,8 +104,8 @@ PIPELINE_COLUMNS = ("child", "state", "source", "ownership", "is_business_owner"
 
 
 def tallied_child(scope: Scope, tally) -> sa.ColumnElement[str]:
-    """The scope's child a pipeline tally row belongs to, keyed like ``child_key``: its top unit for a root,
-    its sub unit for a top unit ('' when that is the scope itself)."""
+    """The scope's child a tally row belongs to, keyed like ``child_key``: its top unit for a root, its sub
+    unit (pipeline tallies) for a top unit; '' when that is the scope itself."""
     unit = tally.top_unit_id if scope.root else tally.sub_unit_id
     return sa.case((unit == scope.unit_id, ""), else_=sa.cast(unit, sa.String))
 
@@ -129,28 +129,31 @@ def step_durations(session: Session, *, scope: Scope, period: Period) -> dict[st
 
 def _durations(session: Session, scope: Scope, period: Period) -> dict[str, dict[str, Any]]:
     """``{state: {"n", "p50", "p90"}}`` in whole days, over the stays that ended in the period."""
-    per_state: dict[str, Counter] = defaultdict(Counter)
-    for (state, days), n in stay_counts(session, scope, period, by=("state", "days")).items():
-        per_state[state][days] += n
-    return {state: summarise_counts(counts) for state, counts in per_state.items()}
+    histogram = stays_select(session, scope, period, by=("state", "days")).subquery()
+    return {key[0]: figures for key, figures in histogram_quantiles(session, histogram, ["state"], "days").items()}
 
 
 @report_query
 def stay_counts(session: Session, scope: Scope, period: Period, *, by: tuple[str, ...]) -> Counter:
-    """Stays that ended in the period, counted in the database by ``by`` (among ``child``, ``state``,
-    ``next_state`` and ``days``, the whole days spent): ``{(values in the order of by): count}``.
+    """Stays that ended in the period, counted in the database by ``by``: ``{(values in the order of by): count}``."""
+    return Counter({tuple(row[:-1]): int(row.n) for row in session.execute(stays_select(session, scope, period,
+                                                                                       by=by))})
 
-    For a whole tree and whole years the stay tallies answer (a few thousand rows however many cases);
-    below the top units, or for another span, the stays themselves, which are then few.
+
+def stays_select(session: Session, scope: Scope, period: Period, *, by: tuple[str, ...]) -> sa.Select:
+    """Stays that ended in the period, grouped by ``by`` (among ``child``, ``state``, ``next_state`` and
+    ``days``, the whole days spent), with their count ``n``.
+
+    The stay tallies answer where they can (they have no unit below the top one); otherwise the stays
+    themselves, which are then few.
     """
-    years = period.years()
-    if years is not None and (scope.root or (scope.top and "child" not in by)):
+    if scope.reads_tallies(period, below_top="child" in by):
         t = StayTally
-        dims = {"child": sa.case((t.top_unit_id == scope.unit_id, ""),
-                                 else_=sa.cast(t.top_unit_id, sa.String)),
-                "state": t.state, "next_state": t.next_state, "days": t.days}
+        dims = {"state": t.state, "next_state": t.next_state, "days": t.days}
+        if "child" in by:  # only for a root: a top unit's stays have no finer unit
+            dims["child"] = tallied_child(scope, t)
         count = sa.func.sum(t.n)
-        select_from, where = t, [t.year.in_(list(years)), scope.tallied(t.top_unit_id)]
+        select_from, where = t, [t.year.in_(list(period.years())), scope.tallied(t.top_unit_id)]
     else:
         cell = aliased(Unit)
         dims = {"child": child_key(session, cell.path, scope), "state": StateVisit.state,
@@ -162,8 +165,7 @@ def stay_counts(session: Session, scope: Scope, period: Period, *, by: tuple[str
         # rather than every stay of the period.
         where = [_within(StateVisit.left_at, period), StateVisit.owning_cell_id.in_(scope.units())]
     keys = [dims[name].label(name) for name in by]
-    stmt = sa.select(*keys, count.label("n")).select_from(select_from).where(*where).group_by(*keys)
-    return Counter({tuple(row[:-1]): int(row.n) for row in session.execute(stmt)})
+    return sa.select(*keys, count.label("n")).select_from(select_from).where(*where).group_by(*keys)
 
 
 def _state_order(state: str) -> tuple[int, str]:
@@ -225,28 +227,26 @@ def slow_committees(session: Session, *, scope: Scope, period: Period, today: da
 
 
 def _replies(session, scope, period) -> dict[int, dict[str, Any]]:
-    years = period.years()
-    if years is not None and (scope.root or scope.top):
-        return _replies_tallied(session, scope, years)
-    asked, answered = calendar_table.alias(), calendar_table.alias()
-    value = (answered.c.ordinal - asked.c.ordinal)
-    select_from = (sa.join(Task, Case, Case.id == Task.case_id)
-                   .join(asked, asked.c.day == local_day(session, Task.created_at))
-                   .join(answered, answered.c.day == local_day(session, Task.completed_at)))
-    where = [Task.kind == "confirm_background", Task.status == "done", scope.case_filter(),
-             _within(Task.completed_at, period)]
-    rows = grouped_quantiles(session, [Task.unit_id], value, where, select_from)
-    return {key[0]: value for key, value in rows.items()}
-
-
-def _replies_tallied(session, scope, years: range) -> dict[int, dict[str, Any]]:
-    """The same figures from the reply tallies, for a whole tree."""
-    t = ReplyTally
-    histogram = (sa.select(t.committee_unit_id, t.working_days.label("value"), sa.func.sum(t.n).label("n"))
-                 .where(t.year.in_(list(years)), scope.tallied(t.top_unit_id))
-                 .group_by(t.committee_unit_id, t.working_days).subquery())
+    """``{committee: {"n", "p50", "p90"}}`` of reply times in working days, from the reply tallies where they
+    answer, else from the tasks through the calendar table."""
+    if scope.reads_tallies(period):
+        t = ReplyTally
+        histogram = (sa.select(t.committee_unit_id, t.working_days.label("value"), sa.func.sum(t.n).label("n"))
+                     .where(t.year.in_(list(period.years())), scope.tallied(t.top_unit_id))
+                     .group_by(t.committee_unit_id, t.working_days))
+    else:
+        asked, answered = calendar_table.alias(), calendar_table.alias()
+        days = answered.c.ordinal - asked.c.ordinal
+        histogram = (sa.select(Task.unit_id.label("committee_unit_id"), days.label("value"),
+                               sa.func.count().label("n"))
+                     .join(Case, Case.id == Task.case_id)
+                     .join(asked, asked.c.day == local_day(session, Task.created_at))
+                     .join(answered, answered.c.day == local_day(session, Task.completed_at))
+                     .where(Task.kind == REPLY, Task.status == "done", scope.case_filter(),
+                            _within(Task.completed_at, period))
+                     .group_by(Task.unit_id, days))
     return {key[0]: figures for key, figures in
-            histogram_quantiles(session, histogram, ["committee_unit_id"]).items()}
+            histogram_quantiles(session, histogram.subquery(), ["committee_unit_id"]).items()}
 
 
 def _waiting(session, scope, today: date) -> dict[int, dict[str, Any]]:
@@ -256,7 +256,7 @@ def _waiting(session, scope, today: date) -> dict[int, dict[str, Any]]:
                       sa.func.sum(sa.case((Task.due_date < today, 1), else_=0)).label("overdue"),
                       sa.func.min(asked.c.ordinal).label("first"))
             .join(asked, asked.c.day == local_day(session, Task.created_at))
-            .where(Task.kind == "confirm_background", Task.status == "open")
+            .where(Task.kind == REPLY, Task.status == "open")
             .group_by(Task.unit_id))
     if not scope.everything:  # the whole country needs no look at the cases
         stmt = stmt.where(Task.case_id.in_(sa.select(Case.id).where(scope.case_filter())))

@@ -78,6 +78,13 @@ class Scope:
         """Ids of the units in the subtree (the unit table is small; the prefix filter is cheap)."""
         return sa.select(Unit.id).where(Unit.path.startswith(self.path, autoescape=True))
 
+    def reads_tallies(self, period: Period | None = None, *, below_top: bool = False) -> bool:
+        """Whether the tallies answer for this scope: a root, or a top unit unless the figure breaks it down
+        below itself (``below_top``) where that tally has no finer unit; and only over whole years."""
+        if period is not None and period.years() is None:
+            return False
+        return self.root or (self.top and not below_top)
+
     def tallied(self, top_unit_column) -> sa.ColumnElement[bool]:
         """The tally rows of this scope (a root or a top unit), by their top unit."""
         if self.everything:

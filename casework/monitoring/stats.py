@@ -1,14 +1,12 @@
-"""Medians and percentiles, in the database where it can compute them, with the same definition in Python.
-
-PostgreSQL's ``percentile_cont`` interpolates linearly between the two nearest values; ``quantile`` does
-exactly the same so SQLite (which has no percentile) and the tests agree with PostgreSQL to the digit.
+"""Medians and percentiles: computed in the database from histograms (both databases, one query), with the
+definition they follow written out in Python (``quantile``: linear interpolation between the two nearest
+values, as PostgreSQL's ``percentile_cont``), which the tests compare them with.
 """
 
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,31 +26,6 @@ def quantile(values: Sequence[float], p: float) -> float | None:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def quantile_of_counts(counts: Mapping[float, int], p: float) -> float | None:
-    """``quantile`` over values given with how many times each occurs (a histogram), without expanding it."""
-    total = sum(counts.values())
-    if not total:
-        return None
-    position = p * (total - 1)
-    low = int(position)
-    ordered = sorted(counts.items())
-    below, above = _value_at(ordered, low), _value_at(ordered, min(low + 1, total - 1))
-    return below + (above - below) * (position - low)
-
-
-def _value_at(ordered: list[tuple[float, int]], rank: int) -> float:
-    seen = 0
-    for value, n in ordered:
-        seen += n
-        if rank < seen:
-            return value
-    raise IndexError(rank)
-
-
-def summarise_counts(counts: Mapping[float, int]) -> dict[str, Any]:
-    return {"n": sum(counts.values()), "p50": quantile_of_counts(counts, 0.5), "p90": quantile_of_counts(counts, 0.9)}
 
 
 def histogram_quantiles(session: Session, histogram: sa.Subquery, keys: list[str], value: str = "value",
@@ -106,34 +79,3 @@ def report_query(fn):
         return fn(session, *args, **kwargs)
 
     return run
-
-
-def grouped_quantiles(session: Session, keys: list, value, where: Iterable, select_from) -> dict[tuple, dict[str, Any]]:
-    """``{key tuple: {"n", "p50", "p90"}}`` of ``value`` grouped by ``keys``."""
-    if session.get_bind().dialect.name == "postgresql":
-        return _in_postgres(session, keys, value, where, select_from)
-    return _in_python(session, keys, value, where, select_from)
-
-
-def _in_postgres(session, keys, value, where, select_from) -> dict[tuple, dict[str, Any]]:
-    columns = [sa.func.count().label("n")] + [
-        sa.func.percentile_cont(p).within_group(value).label(f"p{int(p * 100)}") for p in QUANTILES]
-    stmt = sa.select(*keys, *columns).select_from(select_from).where(*where).group_by(*keys)
-    out = {}
-    for row in session.execute(stmt):
-        out[tuple(row[: len(keys)])] = {"n": row.n, "p50": row.p50, "p90": row.p90}
-    return out
-
-
-def _in_python(session, keys, value, where, select_from) -> dict[tuple, dict[str, Any]]:
-    """Without percentile_cont (SQLite): fetch the values and interpolate here, the same way. Ranking them
-    with a window function in SQLite was measured slower than sorting them in Python."""
-    stmt = sa.select(*keys, value).select_from(select_from).where(*where)
-    values: dict[tuple, list[float]] = defaultdict(list)
-    for row in session.execute(stmt):
-        values[tuple(row[:-1])].append(float(row[-1]))
-    return {key: summarise(vals) for key, vals in values.items()}
-
-
-def summarise(values: Sequence[float]) -> dict[str, Any]:
-    return {"n": len(values), "p50": quantile(values, 0.5), "p90": quantile(values, 0.9)}
