@@ -14,12 +14,12 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from casework.clock import notices
 from casework.engine.calendar import add_working_days, working_days_between
 from casework.engine.clock import clock_transitions_due, take_clock_step
+from casework.engine.errors import Conflict
+from casework.engine.races import is_lost_race
 from casework.models import Case, ClockMark, Task, TaskStatus
 from casework.notifications import inbox
 
@@ -107,7 +107,9 @@ def attend_case(session: Session, engine: Engine, case_id: int, report: TickRepo
             report.cases_visited += 1
             _attend(session, engine, case, report)
         session.commit()
-    except (IntegrityError, StaleDataError):
+    except Exception as exc:
+        if not (isinstance(exc, Conflict) or is_lost_race(exc)):
+            raise
         session.rollback()  # another tick or a person got there first; the next run looks again
         report.duplicates_refused += 1
         log.info("clock: case %s changed concurrently, left for the next run", case_id)

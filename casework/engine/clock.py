@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from casework.engine.context import StepContext
+from casework.engine.errors import Conflict
 from casework.engine.fields import FieldContext, case_date, parse_fields, to_json
 from casework.engine.flags import run_flag
+from casework.engine.races import lock_case
 from casework.engine.service import _changes, _check_guards, _record
 from casework.models import Event
 
@@ -53,9 +55,16 @@ def clock_transitions_due(wf: WorkflowDef, case: Case, today: date_type) -> list
 
 def take_clock_step(*, session: Session, engine: Engine, case: Case, transition: TransitionDef) -> list[Reason]:
     """Take a clock transition as the clock. Returns the guards' reasons when it may not be taken yet, and
-    then writes nothing; otherwise writes the state, event and tasks like any step (no commit)."""
+    then writes nothing; otherwise writes the state, event and tasks like any step (no commit).
+
+    Like a person's step it holds the case's row lock first (the tick already took it with SKIP LOCKED, so
+    this does not wait there), so it never writes over a step that committed meanwhile; a race the
+    database still catches is the caller's to roll back (``casework.engine.races.is_lost_race``)."""
     if not transition.clock:
         raise ValueError(f"{transition.trigger} is not a clock transition")
+    lock_case(session, case)
+    if transition not in engine.workflow(case.workflow).transitions_from(case.state, case.stage):
+        raise Conflict("the case moved on before the clock step")  # a person's step committed first
     wf = engine.workflow(case.workflow)
     today = engine.today()
     values, reasons = parse_fields(transition.fields, {}, FieldContext(session, case, today))

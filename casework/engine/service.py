@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from casework.engine import guards as guard_registry
 from casework.engine.context import StepContext
@@ -25,6 +24,7 @@ from casework.engine.flags import run_flag
 from casework.engine.labels import role_label
 from casework.engine.machine import destination
 from casework.engine.projection import apply_changes
+from casework.engine.races import is_lost_race, lock_case, lost_race, stale
 from casework.engine.reasons import Reason
 from casework.engine.routing import authority_of, grassroots_of, resolve_unit
 from casework.engine.tasks import close_tasks, create_tasks, follow_up_tasks, open_tasks
@@ -273,25 +273,33 @@ def _pick_task(session: Session, case: Case, tdef: TransitionDef, user: User, ta
 def apply(*, session: Session, engine: Engine, case: Case, trigger: str, user: User, data: dict[str, Any],
           expected_version: Any, task_id: Any = None) -> Case:
     """Take one step on a case: check the version, role and routing scope, the fields and the guards,
-    then write the new state, the event and the task changes in one transaction."""
+    then write the new state, the event and the task changes in one transaction.
+
+    The case's row lock comes first, so a step racing another one waits for it and is then refused as stale;
+    a race the database catches anyway, at any flush, is a ``Conflict`` too (see ``casework.engine.races``)."""
     try:
-        return _apply(session, engine, case, trigger, user, data, expected_version, task_id)
+        if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+            raise Invalid("expected_version required", [Reason(
+                "expected_version_required", "Thiếu phiên bản hồ sơ (expected_version).",
+                "expected_version (the case version you saw) is required.")])
+        current_version = lock_case(session, case)
+        if expected_version != current_version:
+            raise stale(expected_version, current_version)
+        _apply(session, engine, case, trigger, user, data, task_id)
+        session.commit()
+        return case
     except (NotFound, PermissionDenied, Conflict, Invalid):
         session.rollback()
         raise
+    except Exception as exc:
+        if not is_lost_race(exc):
+            raise
+        session.rollback()
+        raise lost_race(session, case.id, expected_version) from exc
 
 
-def _apply(session, engine, case, trigger, user, data, expected_version, task_id) -> Case:
+def _apply(session, engine, case, trigger, user, data, task_id) -> None:
     wf = engine.workflow(case.workflow)
-    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
-        raise Invalid("expected_version required", [Reason(
-            "expected_version_required", "Thiếu phiên bản hồ sơ (expected_version).",
-            "expected_version (the case version you saw) is required.")])
-    if expected_version != case.version:
-        raise Conflict("the case has changed", [Reason(
-            "stale_version", "Hồ sơ vừa được người khác cập nhật; hãy xem lại trước khi thao tác.",
-            "Someone else changed the case first; review it before acting.",
-            {"expected_version": expected_version, "current_version": case.version})])
     tdef = _pick_transition(wf, case, trigger)
     task = _pick_task(session, case, tdef, user, task_id) if tdef.task_kind else None
     actor, reasons = authorise(session, tdef, case, user, task)
@@ -309,14 +317,6 @@ def _apply(session, engine, case, trigger, user, data, expected_version, task_id
     changes = _changes(wf, ctx)
     flags = [flag for f in tdef.flags if (flag := run_flag(f.check, f.params, ctx)) is not None]
     _record(session, engine, wf, ctx, actor, changes, flags)
-    try:
-        session.commit()
-    except (StaleDataError, IntegrityError) as exc:  # a concurrent step on the same case won the race
-        session.rollback()
-        raise Conflict("the case has changed", [Reason(
-            "concurrent_update", "Hồ sơ vừa được người khác cập nhật cùng lúc; hãy xem lại.",
-            "Someone else changed the case at the same moment; review it.")]) from exc
-    return case
 
 
 def _changes(wf: WorkflowDef, ctx: StepContext) -> dict[str, Any]:

@@ -142,3 +142,32 @@ def _race_named(db_engine, attempt: Callable[[Session, threading.Barrier], objec
         thread.join(timeout=30)
     assert len(results) == 2, "a runner hung"
     return results
+
+
+@pytest.mark.postgres_only
+def test_sixteen_steps_on_one_version_one_wins_and_the_rest_are_told_the_fresh_version(session, db_engine, engine,
+                                                                                        org):
+    """Sixteen people submit the same step at once: the row lock makes fifteen of them wait for the first and
+    then find its version, so each is refused as a conflict (never a database error) and one event is written."""
+    from tests.conftest import PG_CONNECT_ARGS
+
+    case_id = Walker(session, engine, org).case.id
+    secretary_id, helper = org.users["cell_secretary"].id, org.members["cell"][0].id
+    wide = sa.create_engine(db_engine.url, pool_size=20, connect_args=PG_CONNECT_ARGS)  # one connection each
+
+    def accept(own: Session, barrier: threading.Barrier):
+        case, user = own.get(Case, case_id), own.get(User, secretary_id)
+        _ = case.tasks, case.candidate
+        barrier.wait()  # still inside the transaction that read the case, as a request would be
+        return apply(session=own, engine=engine, case=case, trigger="accept_referral", user=user,
+                     data={"helper_ids": [helper], "resolution_date": "2026-11-16"}, expected_version=1)
+
+    try:
+        results = _race(wide, accept, runners=16)
+    finally:
+        wide.dispose()
+    winners = [r for r in results if isinstance(r, Case)]
+    conflicts = [r for r in results if isinstance(r, Conflict)]
+    assert len(winners) == 1 and len(conflicts) == 15, [repr(r) for r in results if not isinstance(r, Conflict)]
+    assert all(c.reasons[0].params["current_version"] == 2 for c in conflicts), [c.reasons for c in conflicts]
+    assert _count(session, Event, Event.case_id == case_id) == 2  # refer, and one accept_referral

@@ -1,0 +1,66 @@
+"""Steps that race each other on one case: one rule for taking the case, one for recognising a lost race.
+
+Every step (a person's or the clock's) first takes the case's row lock (PostgreSQL ``SELECT … FOR UPDATE``;
+SQLite allows one writer at a time anyway, and ignores ``FOR UPDATE``). A second step on the same case waits
+there for the first to commit and then reads the version it left, so it is refused as stale before it writes
+anything. Whatever still slips through (a unique key on the event number, a versioned ``UPDATE`` that matched
+no row, a deadlock, a lock or serialization failure) may surface at any flush, not only at the commit: it is
+a lost race, which a person is told as a conflict (409) with the version that won.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from casework.engine.errors import Conflict
+from casework.engine.reasons import Reason
+from casework.models import Case, Task
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# serialization_failure, deadlock_detected, lock_not_available (PostgreSQL SQLSTATEs)
+_RACE_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def lock_case(session: Session, case: Case) -> int:
+    """Hold the case's row until the transaction ends and reload it (and its tasks) as committed now:
+    whoever stepped first has finished by then. Returns the current version."""
+    session.scalar(sa.select(Case).where(Case.id == case.id).with_for_update(of=Case)
+                   .execution_options(populate_existing=True))
+    # A notice of the clock opens or closes tasks without changing the version: read them afresh too.
+    session.scalars(sa.select(Task).where(Task.case_id == case.id).execution_options(populate_existing=True)).all()
+    session.expire(case, ["tasks"])
+    return case.version
+
+
+def is_lost_race(exc: BaseException) -> bool:
+    """Did the database refuse this write because another transaction changed the same rows first?"""
+    if isinstance(exc, (IntegrityError, StaleDataError)):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate in _RACE_SQLSTATES or "database is locked" in str(exc.orig)  # SQLite's busy writer
+
+
+def stale(expected_version: int, current_version: int) -> Conflict:
+    """The refusal for a step taken on a version that is no longer current."""
+    return Conflict("the case has changed", [Reason(
+        "stale_version", "Hồ sơ vừa được người khác cập nhật; hãy xem lại trước khi thao tác.",
+        "Someone else changed the case first; review it before acting.",
+        {"expected_version": expected_version, "current_version": current_version})])
+
+
+def lost_race(session: Session, case_id: int, expected_version: int | None) -> Conflict:
+    """After a lost race (rolled back): the refusal, with the version that won read afresh."""
+    current = session.scalar(sa.select(Case.version).where(Case.id == case_id))
+    session.rollback()  # end the read; nothing is held
+    return Conflict("the case has changed", [Reason(
+        "concurrent_update", "Hồ sơ vừa được người khác cập nhật cùng lúc; hãy xem lại.",
+        "Someone else changed the case at the same moment; review it.",
+        {"expected_version": expected_version, "current_version": current})])
