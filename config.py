@@ -7,6 +7,7 @@ object such as ``{"verification_reply_working_days": 15}``.
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -23,6 +24,20 @@ def _json_env(name: str) -> dict:
     if not isinstance(value, dict):
         raise RuntimeError(f"{name} must be a JSON object")
     return value
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _flag_env(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
 
 
 class Config:
@@ -45,6 +60,28 @@ class Config:
     SMTP_FROM = os.environ.get("SMTP_FROM", "casework@localhost")
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "") in ("1", "true", "yes")
     DEMO = False
+    # Reverse proxies in front of the app: their X-Forwarded-For/-Proto/-Host are believed for this many
+    # hops (werkzeug's ProxyFix). 0 ignores those headers, so a client cannot choose its own address.
+    TRUSTED_PROXY_HOPS = _int_env("CASEWORK_TRUSTED_PROXY_HOPS", 0)
+    # Cookies: not sent by cross-site requests, not readable by scripts, HTTPS-only when set.
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SECURE = _flag_env("CASEWORK_SECURE_COOKIES")
+    REMEMBER_COOKIE_SECURE = _flag_env("CASEWORK_SECURE_COOKIES")
+    REMEMBER_COOKIE_DURATION = timedelta(days=_int_env("CASEWORK_REMEMBER_DAYS", 30))
+    # Sign-in throttle (casework/throttle.py): per username and client address, and per username from
+    # every address together, with a lock that doubles up to the maximum.
+    LOGIN_MAX_FAILURES = _int_env("CASEWORK_LOGIN_MAX_FAILURES", 5)
+    LOGIN_WINDOW_MINUTES = _int_env("CASEWORK_LOGIN_WINDOW_MINUTES", 15)
+    LOGIN_LOCK_MINUTES = _int_env("CASEWORK_LOGIN_LOCK_MINUTES", 15)
+    LOGIN_USERNAME_MAX_FAILURES = _int_env("CASEWORK_LOGIN_USERNAME_MAX_FAILURES", 30)
+    LOGIN_USERNAME_WINDOW_MINUTES = _int_env("CASEWORK_LOGIN_USERNAME_WINDOW_MINUTES", 60)
+    LOGIN_USERNAME_LOCK_MINUTES = _int_env("CASEWORK_LOGIN_USERNAME_LOCK_MINUTES", 15)
+    LOGIN_USERNAME_LOCK_MAX_MINUTES = _int_env("CASEWORK_LOGIN_USERNAME_LOCK_MAX_MINUTES", 24 * 60)
+    # Bearer tokens expire after this many days unless `casework token create --expires-days` says otherwise.
+    API_TOKEN_DAYS = _int_env("CASEWORK_API_TOKEN_DAYS", 90)
 
 
 class TestConfig(Config):

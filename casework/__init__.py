@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None, *, require_secret_key: bool
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'casework.sqlite'}"
     _check_secret_key(app, require_secret_key)
+    _trust_proxies(app)
     app.json.ensure_ascii = False  # Vietnamese names as written, not \uXXXX escapes
     register_extensions(app)
     register_engine(app)
@@ -50,6 +51,17 @@ def _check_secret_key(app: Flask, required: bool) -> None:
                                "(the demo and the tests make their own)")
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, the client's address (and scheme and host) come from the headers the
+    proxies add; with 0 those headers are ignored, or a client could pick its own address (and so its
+    own sign-in throttle)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
@@ -61,10 +73,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def _load_user(user_id: str):
-    from casework.models import User
+    """Session and remember cookies alike: only while the account is active and not signed out since."""
+    from casework.auth import user_for_id
 
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    return user_for_id(db.session, user_id)
 
 
 def _tune_sqlite(app: Flask) -> None:

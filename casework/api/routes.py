@@ -18,7 +18,7 @@ from flask_login import current_user, login_user, logout_user
 from casework.api import bp
 from casework.api.errors import error_response
 from casework.api.serializers import case_json, member_json, task_json, unit_json, workflow_json
-from casework.auth import authenticate, request_user
+from casework.auth import end_sessions, request_user, sign_in_attempt
 from casework.documents import DocumentRefused, make_document
 from casework.engine import Engine, Invalid, NotFound
 from casework.engine.reasons import Reason
@@ -49,7 +49,8 @@ def json_body() -> dict[str, Any]:
 def identify_caller() -> None:
     """Bearer token first, then the signed-in session; the session endpoint itself needs neither."""
     header = request.headers.get("Authorization", "")
-    g.api_user = request_user(db.session, header, current_user if current_user.is_authenticated else None)
+    g.api_user = request_user(db.session, header, current_user if current_user.is_authenticated else None,
+                              engine().now())
     if g.api_user is None and header.startswith("Bearer "):
         abort(401, "invalid or revoked token")
     if g.api_user is None and request.endpoint != "api.session":
@@ -68,14 +69,21 @@ def _roles_json(user: User) -> list[dict[str, Any]]:
 def session():
     if request.method == "POST":
         body = json_body()
-        user = authenticate(db.session, str(body.get("username", "")), str(body.get("password", "")))
+        attempt = sign_in_attempt(str(body.get("username", "")), str(body.get("password", "")))
+        if attempt.locked_until is not None:
+            response, status = error_response(429, "too many failed sign-ins", [attempt.lock_reason()])
+            response.headers["Retry-After"] = str(attempt.retry_after_seconds)
+            return response, status
+        user = attempt.user
         if user is None:
             return error_response(401, "wrong username or password")
         login_user(user)
         return jsonify({"username": user.username, "full_name": user.full_name, "roles": _roles_json(user)})
     if g.api_user is None:
         abort(401, "not signed in")
-    if request.method == "DELETE":
+    if request.method == "DELETE":  # ends every session and remember cookie of this person, as on the pages
+        end_sessions(db.session, caller())
+        db.session.commit()
         logout_user()
         return "", 204
     user = caller()

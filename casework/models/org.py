@@ -107,6 +107,9 @@ class User(Base):
     locale: Mapped[str] = mapped_column(sa.String(8), default="vi")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of the id every session and remember cookie carries: raising it ends them all (sign-out,
+    # a new password, deactivation, "sign out everywhere").
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -125,7 +128,8 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What Flask-Login keeps in the session and the remember cookie; see ``casework.auth.user_for_id``."""
+        return f"{self.id}:{self.session_epoch}"
 
     def holds(self, role: str, unit_id: int) -> bool:
         """Whether this person holds ``role`` for exactly ``unit_id``."""
@@ -164,6 +168,10 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(sa.String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked: Mapped[bool] = mapped_column(default=False)
+    # Refused from this instant on (tokens made before expiry existed were given one by the migration).
+    expires_at: Mapped[datetime | None]
+    # Written at most once per ``TOKEN_LAST_USED_RESOLUTION`` so a busy token is not a write per request.
+    last_used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
 

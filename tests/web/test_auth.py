@@ -86,3 +86,128 @@ def test_forms_need_a_csrf_token_outside_tests(app, web_org):
 
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     assert sign_in(client, "cell_secretary", csrf_token=token).status_code == 302
+
+
+# --- One throttle per (username, address), a slower one per username ------------------------------------
+
+
+def _attempt(client, username: str, password: str, address: str = "127.0.0.1", **headers):
+    return client.post("/sign-in", data={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address}, headers=headers)
+
+
+def test_the_fifth_failure_locks_the_pair_until_the_minute_it_ends(app, web_org, clock):
+    client = app.test_client()
+    for _ in range(4):
+        assert _attempt(client, "cell_secretary", "guess").status_code == 401
+    assert _attempt(client, "cell_secretary", "secret").status_code == 302, "four failures do not lock"
+    client.post("/sign-out")
+    for _ in range(5):
+        assert "không đúng" in text(_attempt(client, "cell_secretary", "guess"))
+    locked = _attempt(client, "cell_secretary", "secret")
+    assert locked.status_code == 401 and "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau" in text(locked)
+    clock.advance(seconds=15 * 60 - 1)
+    assert "thử lại sau" in text(_attempt(client, "cell_secretary", "secret"))
+    clock.advance(seconds=1)
+    assert _attempt(client, "cell_secretary", "secret").status_code == 302
+
+
+def test_a_guesser_does_not_lock_the_real_person_out_of_their_own_address(app, web_org):
+    attacker, owner = app.test_client(), app.test_client()
+    for _ in range(6):
+        _attempt(attacker, "cell_secretary", "guess", address="203.0.113.9")
+    assert "thử lại sau" in text(_attempt(attacker, "cell_secretary", "secret", address="203.0.113.9"))
+    assert _attempt(owner, "cell_secretary", "secret", address="198.51.100.7").status_code == 302
+
+
+def test_a_forged_forwarded_for_is_ignored_without_trusted_proxies(app, web_org):
+    client = app.test_client()
+    for n in range(5):
+        _attempt(client, "cell_secretary", "guess", **{"X-Forwarded-For": f"192.0.2.{n}"})
+    locked = _attempt(client, "cell_secretary", "secret", **{"X-Forwarded-For": "192.0.2.77"})
+    assert "thử lại sau" in text(locked)
+
+
+def test_one_address_never_reaches_the_username_lock(app, web_org, clock):
+    """At the pair's pace (5 failures, then 15 minutes locked) one address makes at most 25 failures in the
+    username's hour, under its threshold of 30."""
+    client = app.test_client()
+    for _round in range(5):
+        for _ in range(5):
+            _attempt(client, "cell_secretary", "guess", address="203.0.113.9")
+        clock.advance(seconds=15 * 60)
+    assert _attempt(app.test_client(), "cell_secretary", "secret", address="198.51.100.7").status_code == 302
+
+
+def test_a_guess_spread_over_addresses_locks_the_username_for_longer_each_time(app, web_org, clock):
+    app.config["LOGIN_USERNAME_MAX_FAILURES"] = 8
+    client, owner = app.test_client(), app.test_client()
+
+    def spread_guess():
+        for n in range(8):
+            _attempt(client, "cell_secretary", "guess", address=f"192.0.2.{n}")
+
+    spread_guess()
+    assert "thử lại sau" in text(_attempt(owner, "cell_secretary", "secret", address="198.51.100.7"))
+    clock.advance(seconds=15 * 60)
+    spread_guess()  # the second lock in a row lasts twice as long
+    clock.advance(seconds=29 * 60)
+    assert "thử lại sau" in text(_attempt(owner, "cell_secretary", "secret", address="198.51.100.7"))
+    clock.advance(seconds=60)
+    assert _attempt(owner, "cell_secretary", "secret", address="198.51.100.7").status_code == 302
+
+
+def test_trusted_proxy_hops_take_the_client_address_from_the_proxy():
+    from flask import request
+
+    from casework import create_app
+
+    def remote_addr(hops: int) -> str:
+        app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                          "TRUSTED_PROXY_HOPS": hops})
+        app.add_url_rule("/address", "address", lambda: request.remote_addr or "")
+        return app.test_client().get("/address", headers={"X-Forwarded-For": "203.0.113.5"},
+                                     environ_base={"REMOTE_ADDR": "10.0.0.2"}).get_data(as_text=True)
+
+    assert remote_addr(0) == "10.0.0.2"
+    assert remote_addr(1) == "203.0.113.5"
+
+
+# --- Signing out ends the session, wherever its cookies were copied -----------------------------------
+
+
+def copy_cookies(source, names=("session", "remember_token")):
+    """A second browser holding the same cookies (as a thief with a copy would)."""
+    thief = source.application.test_client()
+    for name in names:
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            thief.set_cookie(name, cookie.value)
+    return thief
+
+
+def test_a_copied_session_cookie_stops_working_at_sign_out(app, web_org):
+    client = app.test_client()
+    sign_in(client, "cell_secretary")
+    thief = copy_cookies(client, names=("session",))
+    assert thief.get("/").status_code == 200
+    client.post("/sign-out")
+    assert thief.get("/").status_code == 302
+
+
+def test_a_remember_cookie_alone_stops_working_at_sign_out(app, web_org):
+    client = app.test_client()
+    sign_in(client, "cell_secretary", remember="y")
+    thief = copy_cookies(client, names=("remember_token",))
+    assert thief.get("/").status_code == 200, "the remember cookie signs in by itself"
+    client.post("/sign-out")
+    assert copy_cookies(client, names=()).get("/").status_code == 302
+    assert thief.get("/").status_code == 302
+
+
+def test_cookies_are_lax_and_http_only(app, web_org):
+    client = app.test_client()
+    response = sign_in(client, "cell_secretary", remember="y")
+    cookies = response.headers.getlist("Set-Cookie")
+    assert all("HttpOnly" in c and "SameSite=Lax" in c for c in cookies) and len(cookies) == 2
+    assert app.config["REMEMBER_COOKIE_DURATION"].days == 30

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required, login_user, logout_user
 
-from casework.auth import authenticate
+from casework.auth import end_sessions, sign_in_attempt
 from casework.extensions import db, login_manager
-from casework.web.auth import throttle
 from casework.web.auth.forms import SignInForm
 from casework.web.i18n import LANGUAGES
 from casework.web.templating import format_datetime
@@ -22,10 +21,6 @@ bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.login_message_category = "info"
-
-
-def _now():
-    return current_app.extensions["casework_engine"].now()
 
 
 def _safe_next(target: str | None) -> str:
@@ -53,24 +48,21 @@ def sign_in():
 
 def _check_credentials(form: SignInForm):
     """The user, or None with a message that never says whether the username exists."""
-    username = form.username.data
-    until = throttle.locked_until(db.session, username, _now())
-    if until is not None:
-        flash(_("Too many failed attempts. Try again after %(time)s.", time=format_datetime(until)), "error")
-        return None
-    user = authenticate(db.session, username, form.password.data)
-    if user is None:
-        throttle.record_failure(db.session, username, _now(),
-                                max_failures=current_app.config.get("LOGIN_MAX_FAILURES", throttle.MAX_FAILURES))
+    attempt = sign_in_attempt(form.username.data, form.password.data)
+    if attempt.locked_until is not None:
+        flash(_("Too many failed attempts. Try again after %(time)s.", time=format_datetime(attempt.locked_until)),
+              "error")
+    elif attempt.user is None:
         flash(_("The username or password is not correct."), "error")
-        return None
-    throttle.clear(db.session, username)
-    return user
+    return attempt.user
 
 
 @bp.post("/sign-out")
 @login_required
 def sign_out():
+    """Ends this person's sessions and remember cookies everywhere, so a copied cookie is worthless."""
+    end_sessions(db.session, current_user)
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.sign_in"))
