@@ -6,7 +6,6 @@ not sit in memory; every export filters cases through the organizer's scope like
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -24,6 +23,7 @@ from casework.monitoring import queries, targets
 from casework.monitoring.calendar import ensure_calendar
 from casework.monitoring.scope import Period, Scope, children
 from casework.monitoring.together import run_together
+from casework.spreadsheets import CsvWriter, xlsx_row
 
 Table = tuple[list[str], list[list[Any]]]
 
@@ -145,9 +145,9 @@ def _round(value) -> float | None:
 def table_csv(table: Table) -> str:
     header, rows = table
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerows(rows)
     return out.getvalue()
 
 
@@ -157,9 +157,9 @@ def table_xlsx(name: str, table: Table) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(name[:31])
     header, rows = table
-    sheet.append(header)
+    sheet.append(xlsx_row(sheet, header))
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -187,7 +187,7 @@ def _event_rows(session: Session, scope: Scope, period: Period | None) -> Iterat
 
 def events_csv(session: Session, *, scope: Scope, period: Period | None = None) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter(buffer)
     writer.writerow(EVENT_COLUMNS)
     for n, row in enumerate(_event_rows(session, scope, period)):
         writer.writerow([row.case_id, row.seq, row.trigger, as_utc(row.occurred_at).isoformat(), row.from_state or "",
