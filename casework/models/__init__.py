@@ -3,6 +3,7 @@
 from sqlalchemy import event as _sa_event
 from sqlalchemy.orm import Session as _Session
 
+from casework.models.access_log import AccessFace, AccessKind, AccessLog, AccessLogIsAppendOnly
 from casework.models.base import Base, utcnow
 from casework.models.cases import Candidate, Case, Document, Event, Task, TaskStatus
 from casework.models.clock import ClockMark
@@ -47,6 +48,10 @@ def _refuse_history_rewrites(session, flush_context, instances):
 
 
 __all__ = [
+    "AccessFace",
+    "AccessKind",
+    "AccessLog",
+    "AccessLogIsAppendOnly",
     "PARTY_UNIT_KINDS",
     "ApiToken",
     "Base",
