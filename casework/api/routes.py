@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, g, jsonify, request, send_file
 from flask_login import current_user, login_user, logout_user
 
+from casework.access_log import record_case_access
 from casework.api import bp
 from casework.api.errors import error_response
 from casework.api.serializers import case_json, member_json, task_json, unit_json, workflow_json
@@ -25,7 +26,7 @@ from casework.engine.reasons import Reason
 from casework.engine.scope import can_view, verification_only, visibility_clause
 from casework.engine.service import apply, available_actions, refer
 from casework.extensions import db
-from casework.models import Case, Document, PartyMember, Task, TaskStatus, Unit, User
+from casework.models import AccessFace, AccessKind, Case, Document, PartyMember, Task, TaskStatus, Unit, User
 
 # Accepted types, each with the bytes its files start with (the declared type must match the content).
 DOCUMENT_FIELDS = ("form_code", "filename", "content_type", "content_base64")
@@ -170,7 +171,9 @@ def _int_arg(name: str, default: int, low: int, high: int | None) -> int:
 
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int):
-    return _case_response(_visible_case(case_id))
+    case = _visible_case(case_id)
+    record_case_access(db.session, caller(), case, AccessFace.API)  # a restricted (verification) view too
+    return _case_response(case)
 
 
 @bp.post("/cases/<int:case_id>/actions/<trigger>")
@@ -225,6 +228,7 @@ def download_document(case_id: int, doc_id: int):
     doc = db.session.get(Document, doc_id)
     if doc is None or doc.case_id != case.id or verification_only(caller(), case):
         raise NotFound("no such document")
+    record_case_access(db.session, caller(), case, AccessFace.API, AccessKind.DOCUMENT, document_id=doc.id)
     return send_file(io.BytesIO(doc.content), mimetype=doc.content_type, download_name=doc.filename,
                      as_attachment=True)
 

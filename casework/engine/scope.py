@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from casework.models import Case, Task, Unit, User
+from casework.models import Case, RoleAssignment, Task, Unit, User
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -62,3 +62,24 @@ def verification_only(user: User, case: Case) -> bool:
                 return False
     mine = [t for t in case.tasks if user.holds(t.role, t.unit_id)]
     return all(t.kind == "confirm_background" for t in mine)
+
+
+def access_role(user: User, case: Case) -> RoleAssignment | None:
+    """The held role through which this person sees the case, by the rules above, most specific first: a
+    unit the case is routed to, then a task's unit (open tasks first), then the nearest subtree role.
+    Reads only what checking the scope has loaded (the roles, the case's tasks and, for a subtree role,
+    its owning cell), so recording an access costs no query."""
+    for role, column in _ROUTED_COLUMN.items():
+        held = _held(user, role, getattr(case, column.key))
+        if held is not None:
+            return held
+    for task in sorted(case.tasks, key=lambda t: (not t.is_open, -t.id)):
+        held = _held(user, task.role, task.unit_id)
+        if held is not None:
+            return held
+    subtree = [r for r in user.roles if r.role in SUBTREE_ROLES and case.owning_cell.path.startswith(r.unit.path)]
+    return max(subtree, key=lambda r: len(r.unit.path), default=None)
+
+
+def _held(user: User, role: str, unit_id: int | None) -> RoleAssignment | None:
+    return next((r for r in user.roles if r.role == role and r.unit_id == unit_id), None)

@@ -23,6 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from casework.access_log import record_export
 from casework.extensions import db
 from casework.models import PartyOrgFounding, Unit
 from casework.monitoring import exports, labels, queries
@@ -110,6 +111,7 @@ def export_table(name: str, fmt: str):
     report = exports.Report(db.session, scope, period, _today())
     tables = exports.dashboard_tables(report, exports.dashboard_figures(report, [name]))
     filename = f"{name}-{scope.unit_id}-{period.start.year}.{fmt}"
+    record_export(db.session, current_user, name, scope)  # only the tables that name people
     if fmt == "csv":
         return _download(exports.table_csv(tables[name]), "text/csv; charset=utf-8", filename)
     return _download(exports.table_xlsx(name, tables[name]), XLSX, filename)
@@ -127,6 +129,7 @@ def export_events(fmt: str):
         body, mimetype = exports.events_csv(db.session, scope=scope, period=period), "text/csv; charset=utf-8"
     else:
         abort(404)
+    record_export(db.session, current_user, "events", scope)
     return _download(stream_with_context(body), mimetype, f"events-{scope.unit_id}.{fmt}")
 
 

@@ -6,10 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from casework.access_log import record_case_access
 from casework.engine import Conflict, Invalid
 from casework.engine.scope import verification_only
 from casework.engine.service import apply
 from casework.extensions import db
+from casework.models import AccessFace
 from casework.web import choices as choice_source
 from casework.web.access import register_error_pages, visible_case
 from casework.web.cases import views
@@ -37,7 +39,9 @@ def show(case_id: int):
     case = visible_case(case_id)
     if verification_only(current_user, case):
         return _verification_redirect(case)
-    return render_case(case)
+    page = render_case(case)  # rendered first: recording after it reads nothing the page did not load
+    record_case_access(db.session, current_user, case, AccessFace.PAGE)
+    return page
 
 
 def render_case(case, *, submitted=None, status: int = 200, stale: bool = False):

@@ -8,9 +8,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, send_file, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from casework.access_log import record_case_access
 from casework.documents import DocumentRefused, make_document
 from casework.extensions import db
-from casework.models import Document
+from casework.models import AccessFace, AccessKind, Document
 from casework.web.access import dossier_case, register_error_pages
 from casework.web.documents.forms import UploadForm
 from casework.web.i18n import pick
@@ -50,5 +51,6 @@ def download(case_id: int, doc_id: int):
     doc = db.session.get(Document, doc_id)
     if doc is None or doc.case_id != case.id:
         abort(404)
+    record_case_access(db.session, current_user, case, AccessFace.PAGE, AccessKind.DOCUMENT, document_id=doc.id)
     return send_file(io.BytesIO(doc.content), mimetype=doc.content_type, download_name=doc.filename,
                      as_attachment=True)

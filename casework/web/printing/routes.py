@@ -4,11 +4,12 @@ follows the chosen language. Each is filled from the step that recorded it, or s
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
 
+from casework.access_log import record_case_access
 from casework.extensions import db
-from casework.models import Event, Task, TaskStatus, Unit
+from casework.models import AccessFace, AccessKind, Event, Task, TaskStatus, Unit
 from casework.web.access import dossier_case, register_error_pages
 from casework.web.engine_access import engine, workflow
 from casework.web.i18n import pick
@@ -24,6 +25,8 @@ def _latest(case_id: int, trigger: str) -> Event | None:
 
 def _render(template: str, case, event: Event | None, trigger: str, **extra):
     step = next(t for t in workflow(case.workflow).transitions if t.trigger == trigger)
+    record_case_access(db.session, current_user, case, AccessFace.PAGE, AccessKind.PRINTABLE,
+                       export_name=request.url_rule.rule.rsplit("/", 1)[-1])  # the form's code, 5-knd…
     return render_template(f"printing/{template}", case=case, event=event, data=(event.data if event else {}),
                            step_label=pick(step.label), today=engine().today(), **extra)
 

@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from casework.access_log import record_task_access
 from casework.engine import Conflict, Invalid
 from casework.engine.service import apply
 from casework.extensions import db
-from casework.models import Case, Task
+from casework.models import AccessFace, Case, Task
 from casework.web.access import register_error_pages
 from casework.web.choices import units_by_kind
 from casework.web.engine_access import engine, workflow
@@ -78,6 +79,8 @@ def task(task_id: int):
         general, status = outcome
     form.expected_version.data = str(task.case.version)
     form.task_id.data = str(task.id)
+    if request.method == "GET":
+        record_task_access(db.session, current_user, task, AccessFace.PAGE)
     return render_template("verification/task.html", task=task, case=task.case, form=form, errors=general,
                            today=engine().today(), places=_place_names([task])), status
 
