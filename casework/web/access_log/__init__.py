@@ -1,0 +1,1 @@
+"""Who opened personal data: the access log as organizers and administrators read it."""
