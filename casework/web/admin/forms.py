@@ -52,7 +52,16 @@ class AccountForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[Optional(), Length(min=10, message=_l(
         "At least 10 characters."))], render_kw={"autocomplete": "new-password"})
     locale = SelectField(_l("Language"), choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")])
-    active = BooleanField(_l("Active"), default=True)
+    # No "active" box: an unticked checkbox is indistinguishable from a form that did not send it, so
+    # deactivation is its own button (see the account page).
+
+
+class NewAccountForm(AccountForm):
+    """A new account starts with one role in the administrator's subtree, so it is never an orphan that
+    only the root's administrators could find again."""
+
+    role = SelectField(_l("Role"), choices=[], validators=[required()])
+    unit_id = SelectField(_l("Unit"), choices=[], validators=[required()])
 
 
 class RoleForm(FlaskForm):

@@ -7,15 +7,32 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required, login_user
 
-from casework.auth import set_password
+from casework.auth import end_sessions, set_password, sign_out_everywhere
 from casework.extensions import db
 from casework.models import PartyMember, RoleAssignment, Unit, UnitKind, User
 from casework.web.access import register_error_pages
 from casework.web.admin import importing
-from casework.web.admin.forms import AccountForm, ImportForm, MemberForm, RoleForm, UnitForm, role_choices
-from casework.web.admin.scope import managed_unit, require_admin, set_path, subtree
+from casework.web.admin.forms import (
+    AccountForm,
+    ImportForm,
+    MemberForm,
+    NewAccountForm,
+    RoleForm,
+    UnitForm,
+    role_choices,
+)
+from casework.web.admin.scope import (
+    holds_only_inside,
+    managed_account,
+    managed_unit,
+    require_admin,
+    set_path,
+    subtree,
+    units_left_without_admin,
+    visible_accounts,
+)
 from casework.web.stepforms import options, parse_dmy
 from casework.web.templating import role_name, unit_kind_name
 
@@ -29,10 +46,15 @@ def _admins_only():
     require_admin()
 
 
+def _unit_choices(units: list[Unit]):
+    """Units indented by depth, for a select."""
+    return options((u.id, f"{'· ' * (len(u.ancestor_ids) - 1)}{u.name}") for u in units)
+
+
 def _unit_form(units: list[Unit], obj: Unit | None = None) -> UnitForm:
     form = UnitForm(obj=obj)
     form.kind.choices = options((k.value, unit_kind_name(k.value)) for k in UnitKind)
-    form.parent_id.choices = options((u.id, f"{'· ' * (len(u.ancestor_ids) - 1)}{u.name}") for u in units)
+    form.parent_id.choices = _unit_choices(units)
     form.assigned_cell_id.choices = options([("", "—")] + [(u.id, u.name) for u in units if u.kind == UnitKind.CELL])
     return form
 
@@ -126,6 +148,10 @@ def remove_role(unit_id: int, assignment_id: int):
     assignment = db.session.get(RoleAssignment, assignment_id)
     if assignment is None or assignment.unit_id != unit.id:
         abort(404)
+    orphaned = units_left_without_admin(db.session, [assignment])
+    if orphaned:
+        flash(_left_without_admin(orphaned), "error")
+        return _unit_page(unit, _unit_form(subtree(db.session, require_admin()), obj=unit), status=409)
     db.session.delete(assignment)
     db.session.commit()
     flash(_("Role removed."), "success")
@@ -185,38 +211,133 @@ def import_file():
 
 @bp.get("/accounts")
 def accounts():
-    users = db.session.scalars(sa.select(User).order_by(User.full_name)).all()
-    return render_template("admin/accounts.html", users=users)
+    query = sa.select(User).where(visible_accounts(require_admin())).order_by(User.full_name)
+    return render_template("admin/accounts.html", users=db.session.scalars(query).all())
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"], defaults={"user_id": None})
 @bp.route("/accounts/<int:user_id>", methods=["GET", "POST"])
 def account(user_id: int | None):
-    user = db.session.get(User, user_id) if user_id else None
-    if user_id and user is None:
-        abort(404)
+    roots = require_admin()
+    if user_id is None:
+        return _new_account(roots)
+    user = managed_account(user_id, roots)
     form = AccountForm(obj=user)
-    if form.validate_on_submit() and _save_account(user, form):
-        return redirect(url_for("admin.accounts"))
-    return render_template("admin/account.html", form=form, user=user)
+    if request.method == "POST":
+        if not _may_change(user, roots):
+            return _account_page(user, form, roots, status=403)
+        if form.validate_on_submit() and _save_account(user, form):
+            _commit_account(user)
+            return redirect(url_for("admin.accounts"))
+    return _account_page(user, form, roots)
 
 
-def _save_account(user: User | None, form: AccountForm) -> bool:
+def _new_account(roots: list[Unit]):
+    form = NewAccountForm()
+    form.role.choices = role_choices(role_name)
+    form.unit_id.choices = _unit_choices(subtree(db.session, roots))  # a unit elsewhere is not a valid choice
+    if form.validate_on_submit():
+        user = _save_account(None, form)
+        if user is not None:
+            db.session.add(RoleAssignment(user=user, unit_id=int(form.unit_id.data), role=form.role.data))
+            _commit_account(user)
+            return redirect(url_for("admin.accounts"))
+    return render_template("admin/account.html", form=form, user=None)
+
+
+def _account_page(user: User, form: AccountForm, roots: list[Unit], status: int = 200):
+    return render_template("admin/account.html", form=form, user=user,
+                           may_change=holds_only_inside(user, roots)), status
+
+
+def _may_change(user: User, roots: list[Unit]) -> bool:
+    if holds_only_inside(user, roots):
+        return True
+    flash(_("This account also holds roles outside the units you manage; only an administrator above them "
+            "can change it."), "error")
+    return False
+
+
+def _save_account(user: User | None, form: AccountForm) -> User | None:
+    """The account filled from the form (not yet committed), or None with the form's errors. A new password
+    ends every session opened with the old one."""
     username = form.username.data.strip()
     clash = db.session.scalar(sa.select(User.id).where(User.username == username,
                                                        User.id != (user.id if user else -1)))
     if clash:
         form.username.errors.append(_("This username is taken."))
-        return False
+        return None
     if user is None and not form.password.data:
         form.password.errors.append(_("A new account needs a password."))
-        return False
+        return None
     user = user or User(username=username)
     user.username, user.full_name = username, form.full_name.data.strip()
-    user.email, user.locale, user.active = form.email.data or None, form.locale.data, bool(form.active.data)
+    user.email, user.locale = form.email.data or None, form.locale.data
+    db.session.add(user)
     if form.password.data:
         set_password(user, form.password.data)
-    db.session.add(user)
+        if user.id is not None:
+            end_sessions(db.session, user)
+    return user
+
+
+def _commit_account(user: User) -> None:
     db.session.commit()
+    if user.id == current_user.id:
+        login_user(user)  # administrators changing their own password stay signed in here, only here
     flash(_("Account %(name)s saved.", name=user.username), "success")
-    return True
+
+
+def _left_without_admin(units: list[Unit]) -> str:
+    return _("%(units)s would be left without an active administrator.", units=", ".join(u.name for u in units))
+
+
+def _deactivation_refusal(user: User) -> str | None:
+    """Why this account may not be deactivated now, or None."""
+    if user.id == current_user.id:
+        return _("You cannot deactivate your own account.")
+    orphaned = units_left_without_admin(db.session, list(user.roles), leaving_user=user)
+    return _left_without_admin(orphaned) if orphaned else None
+
+
+@bp.post("/accounts/<int:user_id>/deactivate")
+def deactivate_account(user_id: int):
+    """Deactivation is a button of its own: a form that merely lacks a field never deactivates anyone."""
+    roots = require_admin()
+    user = managed_account(user_id, roots)
+    if not _may_change(user, roots):
+        return _account_page(user, AccountForm(obj=user), roots, status=403)
+    refusal = _deactivation_refusal(user)
+    if refusal:
+        flash(refusal, "error")
+        return _account_page(user, AccountForm(obj=user), roots, status=409)
+    user.active = False
+    end_sessions(db.session, user)
+    db.session.commit()
+    flash(_("Account %(name)s deactivated: it cannot sign in.", name=user.username), "success")
+    return redirect(url_for("admin.account", user_id=user.id))
+
+
+@bp.post("/accounts/<int:user_id>/reactivate")
+def reactivate_account(user_id: int):
+    roots = require_admin()
+    user = managed_account(user_id, roots)
+    if not _may_change(user, roots):
+        return _account_page(user, AccountForm(obj=user), roots, status=403)
+    user.active = True
+    db.session.commit()
+    flash(_("Account %(name)s reactivated.", name=user.username), "success")
+    return redirect(url_for("admin.account", user_id=user.id))
+
+
+@bp.post("/accounts/<int:user_id>/sign-out-everywhere")
+def sign_out_account_everywhere(user_id: int):
+    """For a lost phone or a shared password: every session, remember cookie and API token ends."""
+    roots = require_admin()
+    user = managed_account(user_id, roots)
+    if not _may_change(user, roots):
+        return _account_page(user, AccountForm(obj=user), roots, status=403)
+    sign_out_everywhere(db.session, user)
+    db.session.commit()
+    flash(_("%(name)s is signed out everywhere; their API tokens are revoked.", name=user.full_name), "success")
+    return redirect(url_for("admin.account", user_id=user.id))
