@@ -7,6 +7,8 @@ the one setting ``MAX_DOCUMENT_BYTES``. Refusals carry a ``Reason`` in Vietnames
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 
 from casework.engine.reasons import Reason
 from casework.models import Document
@@ -55,10 +57,31 @@ def _check(content: bytes, max_bytes: int, declared_type: str | None) -> str:
     return kind
 
 
+# Control characters and line or paragraph separators part words (as a space); format, surrogate, private-use
+# and unassigned characters are invisible and simply dropped.
+_BREAKS = {"Cc", "Zl", "Zp"}
+_UNSEEN = {"Cf", "Cs", "Co", "Cn"}
+
+
+def clean_filename(filename: str | None) -> str:
+    """The name a file is kept and offered under: its last path part, composed (NFC, as Vietnamese is typed),
+    without line breaks, other control or invisible format characters (a right-to-left override could make
+    ``gpj.pdf`` read as ``fdp.jpg``), runs of spaces folded, at most 255 characters; "document" when nothing
+    is left. Applied on upload and again on download, for names stored before this rule."""
+    name = unicodedata.normalize("NFC", filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(_visible(ch) for ch in name)
+    return re.sub(r"\s+", " ", name).strip()[:255].strip() or "document"
+
+
+def _visible(ch: str) -> str:
+    category = unicodedata.category(ch)
+    return " " if category in _BREAKS else "" if category in _UNSEEN else ch
+
+
 def make_document(*, case_id: int, form_code: str, filename: str, content: bytes, max_bytes: int,
                   user_id: int | None, declared_type: str | None = None) -> Document:
     """A document ready to add to the session, or DocumentRefused; nothing is written here."""
     kind = _check(content, max_bytes, declared_type)
-    name = (filename or "document").replace("\\", "/").rsplit("/", 1)[-1][:255] or "document"
-    return Document(case_id=case_id, form_code=form_code[:20], filename=name, content_type=kind, size=len(content),
+    return Document(case_id=case_id, form_code=form_code[:20], filename=clean_filename(filename),
+                    content_type=kind, size=len(content),
                     sha256=hashlib.sha256(content).hexdigest(), content=content, uploaded_by_id=user_id)

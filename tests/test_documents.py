@@ -29,3 +29,16 @@ def test_a_refused_file_says_why_in_both_languages(content, declared, code):
         _make(content, declared_type=declared)
     reason = refused.value.reason
     assert reason.code == code and reason.vi and reason.en and reason.vi != reason.en
+
+
+@pytest.mark.parametrize(("given", "kept"), [
+    ("bien ban\r\nhop.pdf", "bien ban hop.pdf"),
+    ("a\x00b\x1b[31m.pdf", "a b [31m.pdf"),
+    ("\u202egpj.pdf", "gpj.pdf"),  # a right-to-left override would show it as "fdp.jpg"
+    ("Đơn xin vào Đảng.pdf", "Đơn xin vào Đảng.pdf"),
+    ("Đo\u031bn.pdf", "Đơn.pdf"),  # decomposed as some systems send it, kept composed
+    ("\n\t ", "document"),
+])
+def test_a_file_name_is_kept_without_line_breaks_or_control_characters(given, kept):
+    doc = make_document(case_id=1, form_code="1-KNĐ", filename=given, content=PDF, max_bytes=100, user_id=None)
+    assert doc.filename == kept

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, g, jsonify, request, send_file
+from flask import abort, current_app, g, jsonify, request
 from flask_login import current_user, login_user, logout_user
 
 from casework.access_log import record_case_access
@@ -27,6 +26,7 @@ from casework.engine.scope import can_view, verification_only, visibility_clause
 from casework.engine.service import apply, available_actions, refer
 from casework.extensions import db
 from casework.models import AccessFace, AccessKind, Case, Document, PartyMember, Task, TaskStatus, Unit, User
+from casework.web.downloads import attachment
 
 # Accepted types, each with the bytes its files start with (the declared type must match the content).
 DOCUMENT_FIELDS = ("form_code", "filename", "content_type", "content_base64")
@@ -229,8 +229,7 @@ def download_document(case_id: int, doc_id: int):
     if doc is None or doc.case_id != case.id or verification_only(caller(), case):
         raise NotFound("no such document")
     record_case_access(db.session, caller(), case, AccessFace.API, AccessKind.DOCUMENT, document_id=doc.id)
-    return send_file(io.BytesIO(doc.content), mimetype=doc.content_type, download_name=doc.filename,
-                     as_attachment=True)
+    return attachment(doc.content, doc.content_type, doc.filename)
 
 
 @bp.get("/tasks")

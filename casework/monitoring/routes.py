@@ -30,6 +30,7 @@ from casework.monitoring import exports, labels, queries
 from casework.monitoring.charts import bar_chart, heat_map
 from casework.monitoring.scope import Period, Scope, children
 from casework.monitoring.targets import ImportRefused, import_targets, set_target, target_progress
+from casework.web.downloads import attachment
 from casework.web.i18n import pick
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
@@ -134,7 +135,7 @@ def export_events(fmt: str):
 
 
 def _download(body, mimetype: str, filename: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return attachment(body, mimetype, filename)
 
 
 @bp.route("/targets", methods=["GET", "POST"])

@@ -81,3 +81,20 @@ def test_documents_outside_scope_look_missing(api, web_org):
     wrong_case = api("organizer").get(f"/api/v1/cases/{other['id']}/documents/{doc['id']}")
     assert wrong_case.status_code == 404
     assert _count() == 1
+
+
+def test_a_name_with_a_line_break_is_cleaned_and_a_stored_one_still_downloads(api, web_org):
+    case = _case(api, web_org)
+    secretary = api("cell_secretary")
+    created = secretary.post(f"/api/v1/cases/{case['id']}/documents",
+                             json={**document("1-KNĐ"), "filename": "don\nxin.pdf"})
+    assert created.status_code == 201 and created.get_json()["filename"] == "don xin.pdf"
+    old = Document(case_id=case["id"], form_code="1-KNĐ", filename="đơn\r\nxin.pdf", content_type="application/pdf",
+                   size=len(PDF), sha256="0" * 64, content=PDF)
+    db.session.add(old)
+    db.session.commit()
+    download = secretary.get(f"/api/v1/cases/{case['id']}/documents/{old.id}")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Disposition"] == (
+        "attachment; filename=\"don xin.pdf\"; filename*=UTF-8''%C4%91%C6%A1n%20xin.pdf")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"

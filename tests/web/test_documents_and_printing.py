@@ -58,3 +58,36 @@ def test_a_form_not_yet_recorded_says_which_step_is_missing(page, walker):
     case = walker().case
     shown = text(page("cell_secretary").get(f"/cases/{case.id}/print/9-knd"))
     assert "Quyết định kết nạp (9-KNĐ)" in shown and "QUYẾT ĐỊNH kết nạp" not in shown
+
+
+def _stored(case_id: int, filename: str) -> Document:
+    """A row as an older version kept it, its name not cleaned."""
+    doc = Document(case_id=case_id, form_code="2-KNĐ", filename=filename, content_type="image/png", size=len(PNG),
+                   sha256="0" * 64, content=PNG)
+    db.session.add(doc)
+    db.session.commit()
+    return doc
+
+
+def test_a_name_with_a_line_break_is_cleaned_at_upload_and_a_stored_one_still_downloads(page, walker):
+    case = walker().case
+    client = page("cell_secretary")
+    _upload(client, case.id, PNG, name="scan\tcopy\u202e.png")
+    assert db.session.query(Document).one().filename == "scan copy.png"
+    old = _stored(case.id, "biên bản\nhọp.png")
+    download = client.get(f"/cases/{case.id}/documents/{old.id}")
+    assert download.status_code == 200 and download.data == PNG
+    assert download.headers["Content-Disposition"] == (
+        "attachment; filename=\"bien ban hop.png\"; filename*=UTF-8''bi%C3%AAn%20b%E1%BA%A3n%20h%E1%BB%8Dp.png")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    download.close()
+
+
+def test_a_vietnamese_name_downloads_under_its_own_name_and_an_ascii_one(page, walker):
+    case = walker().case
+    doc = _stored(case.id, "Đơn xin vào Đảng.png")
+    download = page("cell_secretary").get(f"/cases/{case.id}/documents/{doc.id}")
+    disposition = download.headers["Content-Disposition"]
+    assert 'filename="Don xin vao Dang.png"' in disposition
+    assert "filename*=UTF-8''%C4%90%C6%A1n%20xin%20v%C3%A0o%20%C4%90%E1%BA%A3ng.png" in disposition
+    download.close()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,6 +12,7 @@ from casework.extensions import db
 from casework.models import AccessFace, AccessKind, Document
 from casework.web.access import dossier_case, register_error_pages
 from casework.web.documents.forms import UploadForm
+from casework.web.downloads import attachment
 from casework.web.i18n import pick
 
 bp = Blueprint("documents", __name__, url_prefix="/cases/<int:case_id>/documents")
@@ -52,5 +51,4 @@ def download(case_id: int, doc_id: int):
     if doc is None or doc.case_id != case.id:
         abort(404)
     record_case_access(db.session, current_user, case, AccessFace.PAGE, AccessKind.DOCUMENT, document_id=doc.id)
-    return send_file(io.BytesIO(doc.content), mimetype=doc.content_type, download_name=doc.filename,
-                     as_attachment=True)
+    return attachment(doc.content, doc.content_type, doc.filename)
