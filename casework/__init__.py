@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from casework import security_headers
 from casework.engine import Engine, Rules
 from casework.extensions import csrf, db, login_manager, migrate
 
@@ -35,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None, *, require_secret_key: bool
     register_engine(app)
     register_blueprints(app)
     register_commands(app)
+    security_headers.register(app)
     return app
 
 

@@ -16,7 +16,7 @@ def bar_chart(items: list[tuple[str, int]], labels: dict[str, str] | None = None
     top = max((v for _, v in items), default=0) or 1
     height = len(items) * (BAR_HEIGHT + GAP) + GAP
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
-             f'style="max-width:100%;height:auto" xmlns="http://www.w3.org/2000/svg">']
+             f'xmlns="http://www.w3.org/2000/svg">']
     for i, (key, value) in enumerate(items):
         y = GAP + i * (BAR_HEIGHT + GAP)
         length = (WIDTH - LABEL_WIDTH - 60) * value / top
@@ -41,7 +41,6 @@ def heat_map(heat: dict[str, Any], cell: int = 34, labels: dict[str, str] | None
     # Room on the right for the last column's slanted name, which runs past its column.
     width, height = left + cell * len(states) + head, head + cell * len(units) + 10
     parts = [f'<svg class="heatmap" role="img" viewBox="0 0 {width} {height}" width="{width}" '
-             f'style="max-width:100%;height:auto" '
              f'xmlns="http://www.w3.org/2000/svg">']
     for j, state in enumerate(states):
         x = left + j * cell + cell / 2
