@@ -18,6 +18,7 @@ from casework.auth import request_user
 from casework.extensions import csrf, db
 from casework.models import EmailMode, Notification, NotificationPreference, User
 from casework.notifications.inbox import mark_read, unread_count
+from casework.web.redirects import safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 api_bp = Blueprint("notifications_api", __name__, url_prefix="/api/v1/notifications")
@@ -83,7 +84,7 @@ def _case_url(case_id: int | None) -> str | None:
 @login_required
 def read_one(notification_id: int):
     mark_read(db.session, current_user, [notification_id], _engine().now())
-    return redirect(request.form.get("next") or url_for("notifications.index"))
+    return redirect(safe_next(request.form.get("next"), url_for("notifications.index")))
 
 
 @bp.post("/read-all")

@@ -1,5 +1,7 @@
 """The bell, the list and marking read, as pages and as JSON."""
 
+import pytest
+
 from tests.walk import referral
 
 
@@ -63,3 +65,23 @@ def test_the_page_lists_notices_under_the_bell_and_marks_them_read(api, web_org)
 
 def test_the_page_needs_a_signed_in_person(api, web_org):
     assert api().get("/notifications/").status_code in (302, 401)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/",
+                                    "\\\\evil.example", "/\t/evil.example", "/\n/evil.example", "javascript:alert(1)",
+                                    "evil.example", ""])
+def test_marking_read_returns_only_to_a_page_of_this_site(api, web_org, target):
+    refer_one(api, web_org)
+    secretary = api("cell_secretary")
+    notice_id = secretary.get("/api/v1/notifications").get_json()["notifications"][0]["id"]
+    response = secretary.client.post(f"/notifications/{notice_id}/read", data={"next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/notifications/"
+
+
+def test_marking_read_returns_to_the_page_it_was_marked_on(api, web_org):
+    case = refer_one(api, web_org)
+    secretary = api("cell_secretary")
+    notice_id = secretary.get("/api/v1/notifications").get_json()["notifications"][0]["id"]
+    back = f"/cases/{case['id']}?tab=history#events"
+    response = secretary.client.post(f"/notifications/{notice_id}/read", data={"next": back})
+    assert response.headers["Location"] == back

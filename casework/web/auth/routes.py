@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +12,7 @@ from casework.auth import end_sessions, sign_in_attempt
 from casework.extensions import db, login_manager
 from casework.web.auth.forms import SignInForm
 from casework.web.i18n import LANGUAGES
+from casework.web.redirects import safe_next
 from casework.web.templating import format_datetime
 
 bp = Blueprint("auth", __name__)
@@ -25,9 +24,7 @@ login_manager.login_message_category = "info"
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: an open redirect would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("inbox.index")
+    return safe_next(target, url_for("inbox.index"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
