@@ -7,9 +7,8 @@ Create Date: 2026-11-30 14:30:00.000000
 """
 from datetime import UTC, datetime, timedelta
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c9a1e5500a01'
