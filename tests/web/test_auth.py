@@ -211,3 +211,18 @@ def test_cookies_are_lax_and_http_only(app, web_org):
     cookies = response.headers.getlist("Set-Cookie")
     assert all("HttpOnly" in c and "SameSite=Lax" in c for c in cookies) and len(cookies) == 2
     assert app.config["REMEMBER_COOKIE_DURATION"].days == 30
+
+
+def test_secure_cookies_are_a_setting_from_the_environment(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("CASEWORK_SECURE_COOKIES", "1")
+    try:
+        secure = importlib.reload(config).Config
+        assert secure.SESSION_COOKIE_SECURE and secure.REMEMBER_COOKIE_SECURE
+    finally:
+        monkeypatch.delenv("CASEWORK_SECURE_COOKIES")
+        plain = importlib.reload(config).Config
+    assert not plain.SESSION_COOKIE_SECURE and not plain.REMEMBER_COOKIE_SECURE
