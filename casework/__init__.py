@@ -108,9 +108,12 @@ FEATURE_PACKAGES = ("casework.web", "casework.monitoring", "casework.notificatio
 
 def register_blueprints(app: Flask) -> None:
     from casework.api import bp as api_bp
+    from casework.api.openapi import register_api
+    from casework.ids import IdConverter
     from casework.optional import import_optional
 
-    app.register_blueprint(api_bp)
+    app.url_map.converters["id"] = IdConverter  # every <id:…> in a route: see casework.ids
+    register_api(app)
     csrf.exempt(api_bp)  # the API authenticates every request itself (session or bearer token)
     for name in FEATURE_PACKAGES:
         module = import_optional(name)

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, g, jsonify, request
+from flask import abort, current_app, g, request
 from flask_login import current_user, login_user, logout_user
 
 from casework.access_log import record_case_access
-from casework.api import bp
+from casework.api import bp, schemas
 from casework.api.errors import error_response
+from casework.api.openapi import errors, path_parameter
 from casework.api.serializers import case_json, member_json, task_json, unit_json, workflow_json
 from casework.auth import end_sessions, request_user, sign_in_attempt
+from casework.documents import SIGNATURES as DOCUMENT_TYPES
 from casework.documents import DocumentRefused, make_document
 from casework.engine import Engine, Invalid, NotFound
 from casework.engine.reasons import Reason
@@ -27,10 +30,6 @@ from casework.engine.service import apply, available_actions, refer
 from casework.extensions import db
 from casework.models import AccessFace, AccessKind, Case, Document, PartyMember, Task, TaskStatus, Unit, User
 from casework.web.downloads import attachment
-
-# Accepted types, each with the bytes its files start with (the declared type must match the content).
-DOCUMENT_FIELDS = ("form_code", "filename", "content_type", "content_base64")
-PAGE_SIZE_MAX = 200
 
 
 def engine() -> Engine:
@@ -54,8 +53,15 @@ def identify_caller() -> None:
                               engine().now())
     if g.api_user is None and header.startswith("Bearer "):
         abort(401, "invalid or revoked token")
-    if g.api_user is None and request.endpoint != "api.session":
+    if g.api_user is None and request.endpoint != "api.sign_in":
         abort(401, "sign in (POST /api/v1/session) or send a bearer token")
+
+
+@bp.before_request
+def require_json_object() -> None:
+    """A body is a JSON object, checked before any schema reads it (415 for another type, 400 otherwise)."""
+    if request.method == "POST":
+        json_body()
 
 
 def caller() -> User:
@@ -66,40 +72,60 @@ def _roles_json(user: User) -> list[dict[str, Any]]:
     return [{"role": r.role, "unit_id": r.unit_id, "unit": r.unit.name} for r in user.roles]
 
 
-@bp.route("/session", methods=["GET", "POST", "DELETE"])
+def _signed_in(user: User) -> dict[str, Any]:
+    return {"username": user.username, "full_name": user.full_name, "roles": _roles_json(user)}
+
+
+# The session has one view per method (sign_in, session, sign_out), so the document can say what each takes.
+@bp.post("/session")
+@bp.doc(security=[])
+@bp.arguments(schemas.Credentials)
+@bp.response(200, schemas.SignedIn, description="signed in; the answer sets the session cookie")
+@errors(400, 401, 415, 422, 429)
+def sign_in(credentials: dict[str, str]):
+    attempt = sign_in_attempt(credentials["username"], credentials["password"])
+    if attempt.locked_until is not None:
+        response, status = error_response(429, "too many failed sign-ins", [attempt.lock_reason()])
+        response.headers["Retry-After"] = str(attempt.retry_after_seconds)
+        return response, status
+    user = attempt.user
+    if user is None:
+        return error_response(401, "wrong username or password")
+    login_user(user)
+    return _signed_in(user)
+
+
+@bp.get("/session")
+@bp.response(200, schemas.SignedIn)
+@errors(401)
 def session():
-    if request.method == "POST":
-        body = json_body()
-        attempt = sign_in_attempt(str(body.get("username", "")), str(body.get("password", "")))
-        if attempt.locked_until is not None:
-            response, status = error_response(429, "too many failed sign-ins", [attempt.lock_reason()])
-            response.headers["Retry-After"] = str(attempt.retry_after_seconds)
-            return response, status
-        user = attempt.user
-        if user is None:
-            return error_response(401, "wrong username or password")
-        login_user(user)
-        return jsonify({"username": user.username, "full_name": user.full_name, "roles": _roles_json(user)})
-    if g.api_user is None:
-        abort(401, "not signed in")
-    if request.method == "DELETE":  # ends every session and remember cookie of this person, as on the pages
-        end_sessions(db.session, caller())
-        db.session.commit()
-        logout_user()
-        return "", 204
-    user = caller()
-    return jsonify({"username": user.username, "full_name": user.full_name, "roles": _roles_json(user)})
+    return _signed_in(caller())
 
 
-@bp.get("/workflows/<name>")
+@bp.delete("/session")
+@bp.response(204, description="signed out")
+@errors(401)
+def sign_out():
+    # ends every session and remember cookie of this person, as on the pages
+    end_sessions(db.session, caller())
+    db.session.commit()
+    logout_user()
+    return "", 204
+
+
+@bp.get("/workflows/<name>", parameters=[path_parameter("name", "WorkflowName", "a workflow's name")])
+@bp.response(200, schemas.WorkflowOut)
+@errors(401, 404)
 def workflow(name: str):
-    return jsonify(workflow_json(engine().workflow(name)))
+    return workflow_json(engine().workflow(name))
 
 
 @bp.get("/units")
+@bp.response(200, schemas.Units)
+@errors(401)
 def units():
     rows = db.session.scalars(sa.select(Unit).order_by(Unit.path)).all()
-    return jsonify({"units": [unit_json(u) for u in rows]})
+    return {"units": [unit_json(u) for u in rows]}
 
 
 def _may_see_register(user: User, unit: Unit) -> bool:
@@ -108,14 +134,16 @@ def _may_see_register(user: User, unit: Unit) -> bool:
     return any(r.unit_id in lineage for r in user.roles)
 
 
-@bp.get("/units/<int:unit_id>/members")
+@bp.get("/units/<id:unit_id>/members")
+@bp.response(200, schemas.UnitMembers)
+@errors(401, 404)
 def unit_members(unit_id: int):
     unit = db.session.get(Unit, unit_id)
     if unit is None or not _may_see_register(caller(), unit):
         raise NotFound("no such unit")
     rows = db.session.scalars(sa.select(PartyMember).where(PartyMember.cell_id == unit_id)
                               .order_by(PartyMember.full_name)).all()
-    return jsonify({"unit": unit_json(unit), "members": [member_json(m) for m in rows]})
+    return {"unit": unit_json(unit), "members": [member_json(m) for m in rows]}
 
 
 def _visible_case(case_id: int) -> Case:
@@ -125,104 +153,122 @@ def _visible_case(case_id: int) -> Case:
     return case
 
 
+def _case_for_documents(case_id: int) -> Case:
+    """A residential committee verifying a case sees no documents: for it they do not exist."""
+    case = _visible_case(case_id)
+    if verification_only(caller(), case):
+        raise NotFound("no such case")
+    return case
+
+
+def case_first(find):
+    """Find the case in the path before the body is read: a case outside the caller's scope is a 404,
+    whatever was sent. The view gets ``case`` instead of ``case_id``."""
+
+    def decorator(view):
+        @wraps(view)
+        def with_case(*args, case_id: int, **kwargs):
+            return view(*args, case=find(case_id), **kwargs)
+
+        return with_case
+
+    return decorator
+
+
 def _case_response(case: Case, status: int = 200):
     user = caller()
     actions = available_actions(session=db.session, engine=engine(), case=case, user=user)
     body = case_json(case, actions=actions, today=engine().today(), restricted=verification_only(user, case),
                      viewer=user)
-    return jsonify(body), status
+    return body, status
 
 
 @bp.post("/cases")
-def create_case():
-    case = refer(session=db.session, engine=engine(), user=caller(), data=json_body())
+@bp.arguments(schemas.ReferralFields)
+@bp.response(201, schemas.CaseOut, description="the case opened")
+@errors(400, 401, 403, 409, 415, 422)
+def create_case(referral: dict[str, Any]):
+    case = refer(session=db.session, engine=engine(), user=caller(), data=referral)
     return _case_response(case, 201)
 
 
 @bp.get("/cases")
-def list_cases():
-    page = _int_arg("page", 1, 1, None)
-    per_page = _int_arg("per_page", 50, 1, PAGE_SIZE_MAX)
+@bp.arguments(schemas.CaseListQuery, location="query")
+@bp.response(200, schemas.CasePage)
+@errors(401, 422)
+def list_cases(query_args: dict[str, Any]):
+    page, per_page = query_args["page"], query_args["per_page"]
     query = sa.select(Case).where(visibility_clause(db.session, caller()))
-    state = request.args.get("state")
+    state = query_args.get("state")
     if state:
         if state not in engine().workflow("admission").states:
             raise Invalid("bad query", [Reason("unknown_state", f"Không có trạng thái {state}.",
                                                f"There is no state {state}.", {"parameter": "state"})])
         query = query.where(Case.state == state)
     rows = db.session.scalars(query.order_by(Case.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
-    return jsonify({"page": page, "per_page": per_page, "cases": [
+    return {"page": page, "per_page": per_page, "cases": [
         {"id": c.id, "state": c.state, "version": c.version, "candidate": c.candidate.full_name,
-         "owning_cell_id": c.owning_cell_id, "opened_on": c.opened_on.isoformat()} for c in rows]})
+         "owning_cell_id": c.owning_cell_id, "opened_on": c.opened_on.isoformat()} for c in rows]}
 
 
-def _int_arg(name: str, default: int, low: int, high: int | None) -> int:
-    """A whole-number query parameter within bounds; anything else is a 422 saying which and why."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if raw.strip().isdigit() and int(raw) >= low and (high is None or int(raw) <= high):
-        return int(raw)
-    bound = f"{low}..{high}" if high is not None else f"≥ {low}"
-    raise Invalid("bad query", [Reason("bad_parameter", f"Tham số {name} phải là số nguyên {bound}.",
-                                       f"The parameter {name} must be a whole number {bound}.",
-                                       {"parameter": name, "value": raw})])
-
-
-@bp.get("/cases/<int:case_id>")
+@bp.get("/cases/<id:case_id>")
+@bp.response(200, schemas.CaseOut)
+@errors(401, 404)
 def get_case(case_id: int):
     case = _visible_case(case_id)
     record_case_access(db.session, caller(), case, AccessFace.API)  # a restricted (verification) view too
     return _case_response(case)
 
 
-@bp.post("/cases/<int:case_id>/actions/<trigger>")
-def take_action(case_id: int, trigger: str):
-    case = _visible_case(case_id)
-    body = json_body()
-    expected_version = body.pop("expected_version", None)
-    task_id = body.pop("task_id", None)
-    case = apply(session=db.session, engine=engine(), case=case, trigger=trigger, user=caller(), data=body,
+@bp.post("/cases/<id:case_id>/actions/<trigger>",
+         parameters=[path_parameter("trigger", "Trigger", "a step of the workflow (its trigger)")])
+@case_first(_visible_case)
+@bp.arguments(schemas.StepFields)
+@bp.response(200, schemas.CaseOut, description="the step was taken: the case as it is now")
+@errors(400, 401, 403, 404, 409, 415, 422)
+def take_action(step: dict[str, Any], case: Case, trigger: str):
+    expected_version = step.pop("expected_version")
+    task_id = step.pop("task_id", None)
+    case = apply(session=db.session, engine=engine(), case=case, trigger=trigger, user=caller(), data=step,
                  expected_version=expected_version, task_id=task_id)
     return _case_response(case)
 
 
-@bp.post("/cases/<int:case_id>/documents")
-def upload_document(case_id: int):
+@bp.post("/cases/<id:case_id>/documents")
+@case_first(_case_for_documents)
+@bp.arguments(schemas.DocumentUpload)
+@bp.response(201, schemas.DocumentCreated, description="the file is attached to the case")
+@errors(400, 401, 404, 413, 415, 422)
+def upload_document(upload: dict[str, str], case: Case):
     """Attach a file: JSON with form_code, filename, content_type and content_base64."""
-    case = _visible_case(case_id)
-    if verification_only(caller(), case):
-        raise NotFound("no such case")
-    body = json_body()
-    content, reasons = _document_content(body)
-    if reasons:
-        return error_response(422, "the document was not accepted", reasons)
+    content = _document_content(upload["content_base64"])
     try:
-        doc = make_document(case_id=case.id, form_code=body["form_code"], filename=body["filename"], content=content,
-                            max_bytes=current_app.config["MAX_DOCUMENT_BYTES"], user_id=caller().id,
-                            declared_type=body["content_type"])
+        doc = make_document(case_id=case.id, form_code=upload["form_code"], filename=upload["filename"],
+                            content=content, max_bytes=current_app.config["MAX_DOCUMENT_BYTES"], user_id=caller().id,
+                            declared_type=upload["content_type"])
     except DocumentRefused as exc:
         return error_response(422, "the document was not accepted", [exc.reason])
     db.session.add(doc)
     db.session.commit()
-    return jsonify({"id": doc.id, "form_code": doc.form_code, "filename": doc.filename, "size": doc.size,
-                    "content_type": doc.content_type, "sha256": doc.sha256}), 201
+    return {"id": doc.id, "form_code": doc.form_code, "filename": doc.filename, "size": doc.size,
+            "content_type": doc.content_type, "sha256": doc.sha256}
 
 
-def _document_content(body: dict[str, Any]) -> tuple[bytes, list[Reason]]:
-    """The decoded file, or the reasons the request itself is unusable (missing fields, bad base64); the
-    file's own rules are casework.documents'."""
-    missing = [k for k in DOCUMENT_FIELDS if not isinstance(body.get(k), str) or not body[k].strip()]
-    if missing:
-        return b"", [Reason("required", f"Thiếu trường {k}.", f"{k} is required.", {"field": k}) for k in missing]
+def _document_content(encoded: str) -> bytes:
+    """The decoded file; the file's own rules (type, size) are casework.documents'."""
     try:
-        return base64.b64decode(body["content_base64"], validate=True), []
+        return base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        return b"", [Reason("bad_base64", "Nội dung tệp (content_base64) không phải base64 hợp lệ.",
-                            "content_base64 is not valid base64.")]
+        raise Invalid("the document was not accepted", [Reason(
+            "bad_base64", "Nội dung tệp (content_base64) không phải base64 hợp lệ.",
+            "content_base64 is not valid base64.", {"field": "content_base64"})]) from None
 
 
-@bp.get("/cases/<int:case_id>/documents/<int:doc_id>")
+@bp.get("/cases/<id:case_id>/documents/<id:doc_id>")
+@bp.response(200, description="the file, as an attachment of its own type")
+@bp.doc(responses={200: {"content": {kind: {"schema": {"type": "string", "contentMediaType": kind}}
+                                     for kind in DOCUMENT_TYPES}}})
+@errors(401, 404)
 def download_document(case_id: int, doc_id: int):
     case = _visible_case(case_id)
     doc = db.session.get(Document, doc_id)
@@ -233,16 +279,18 @@ def download_document(case_id: int, doc_id: int):
 
 
 @bp.get("/tasks")
+@bp.response(200, schemas.Inbox)
+@errors(401)
 def inbox():
     """Open tasks routed to a unit where the caller holds the task's role; overdue first, then by due date."""
     user = caller()
     pairs = [(r.unit_id, r.role) for r in user.roles]
     if not pairs:
-        return jsonify({"tasks": []})
+        return {"tasks": []}
     today = engine().today()
     rows = db.session.scalars(
         sa.select(Task).join(Case).where(Task.status == TaskStatus.OPEN,
                                          sa.tuple_(Task.unit_id, Task.role).in_(pairs))
         .order_by(Task.due_date.is_(None), Task.due_date, Task.id).limit(500)).all()
-    return jsonify({"tasks": [{**task_json(t, today), "candidate": t.case.candidate.full_name,
-                               "case_state": t.case.state} for t in rows]})
+    return {"tasks": [{**task_json(t, today), "candidate": t.case.candidate.full_name,
+                       "case_state": t.case.state} for t in rows]}

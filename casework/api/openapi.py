@@ -1,0 +1,93 @@
+"""The OpenAPI 3.1 document of the JSON API, at GET /api/v1/openapi.json (no sign-in needed).
+
+flask-smorest writes it from the views' own decorators and schemas (casework.api.schemas), so what the
+document promises is what the views load and dump. The API blueprint answers its own errors in the casework
+shape (casework.api.errors); flask-smorest's app-wide JSON error handler is left out, so pages keep theirs.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from casework.api import bp
+from casework.api.schemas import Actor, Error
+from casework.ids import MAX_ID, IdConverter
+
+DOCUMENT_SETTINGS = {
+    "API_TITLE": "casework",
+    "API_VERSION": "1",
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+}
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+# What each error status means here; every one answers the Error shape.
+ERROR_MEANINGS = {
+    400: "the body is not a JSON object",
+    401: "not signed in, or the bearer token is invalid or revoked",
+    403: "not yours to do: wrong role or unit (the reasons say which)",
+    404: "no such record, or one outside your scope (the two look alike)",
+    409: "the case changed since you read it: read it again (stale expected_version)",
+    413: "the request is larger than the server accepts",
+    415: "the body is not JSON (Content-Type: application/json)",
+    422: "refused, with a reason per field or rule",
+    429: "too many failed sign-ins for this username or address; wait Retry-After seconds",
+}
+
+
+def errors(*statuses: int):
+    """Document the error answers a view gives (its handlers in casework.api.errors shape them)."""
+
+    def decorator(view):
+        for status in statuses:
+            view = bp.alt_response(status, schema=Error, description=ERROR_MEANINGS[status])(view)
+        return view
+
+    return decorator
+
+
+def path_parameter(name: str, component: str, description: str) -> dict:
+    """A path parameter whose values the workflows name (the schema is filled in by register_api)."""
+    return {"in": "path", "name": name, "description": description,
+            "schema": {"$ref": f"#/components/schemas/{component}"}}
+
+
+class CaseworkApi(Api):
+    ERROR_SCHEMA = Error
+    DEFAULT_ERROR_RESPONSE_NAME = None  # each operation lists the errors it can give, no catch-all
+
+    def _register_error_handlers(self) -> None:
+        """Nothing app-wide: the API blueprint has its own handlers, the pages answer HTML."""
+
+
+def register_api(app: Flask) -> CaseworkApi:
+    """Register the API blueprint and its document. The app's ``id`` URL converter must be in place."""
+    for key, value in DOCUMENT_SETTINGS.items():
+        app.config.setdefault(key, value)
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "security": [{"session": []}, {"bearerToken": []}],
+        "info": {"description": "Party-membership admission casework. Errors are "
+                                '{"error": ..., "reasons": [{"code", "vi", "en", "params"}]}.'},
+    })
+    api = CaseworkApi(app)
+    api.register_converter(IdConverter, lambda _converter: dict(ID_SCHEMA))
+    api.spec.components.security_scheme("session", {
+        "type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME", "session"),
+        "description": "the cookie POST /api/v1/session sets"})
+    api.spec.components.security_scheme("bearerToken", {
+        "type": "http", "scheme": "bearer", "description": "an API token (casework token create)"})
+    api.spec.components.schema("Actor", schema=Actor)
+    _workflow_names(api, app.extensions["casework_engine"].workflows)
+    api.register_blueprint(bp)
+    return api
+
+
+def _workflow_names(api: CaseworkApi, workflows: dict) -> None:
+    """Workflow names and step triggers come from workflows/*.yaml, loaded before the API is registered;
+    any other value answers 404."""
+    triggers = sorted({t.trigger for wf in workflows.values() for t in wf.transitions})
+    api.spec.components.schema("WorkflowName", {"type": "string", "enum": sorted(workflows)})
+    api.spec.components.schema("Trigger", {"type": "string", "enum": triggers})

@@ -1,0 +1,400 @@
+"""The API's bodies as marshmallow schemas, written once: the views load requests and dump answers through
+them, and flask-smorest writes the OpenAPI document (/api/v1/openapi.json) from the same classes.
+
+A request field that refuses a value says why with an engine ``Reason`` (Vietnamese and English); the error
+handler in casework.api.errors turns every refusal of a body or query into one 422 with a reason per field.
+The engine still decides every rule of the procedure: a step's own fields are its business, not these schemas'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields as f
+
+from casework.engine.reasons import Reason
+from casework.ids import MAX_ID, parse_id
+
+DATE = {"format": "date"}  # ISO YYYY-MM-DD
+
+
+def refusal(code: str, vi: str, en: str, **params: Any) -> ma.ValidationError:
+    return ma.ValidationError([Reason(code, vi, en, params)])
+
+
+# --- Request fields: each refusal is a Reason naming the field ---------------------------------------
+
+
+class Text(f.String):
+    """A string that must say something (blank is as good as missing)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise refusal("not_text", f"{self.name}: phải là chuỗi ký tự", f"{self.name}: must be text",
+                          field=self.name)
+        if not value.strip():
+            raise refusal("required", f"Thiếu trường {self.name}.", f"{self.name} is required.", field=self.name)
+        return value
+
+
+class Id(f.Integer):
+    """A record id, read by casework.ids.parse_id (whole number 1..MAX_ID); anything else is a bad_id."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, metadata={"minimum": 1, "maximum": MAX_ID, **kwargs.pop("metadata", {})},
+                         **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed = parse_id(value)
+        if parsed is None:
+            raise refusal("bad_id", f"{self.name}: phải là mã số (số nguyên 1..{MAX_ID})",
+                          f"{self.name}: must be an id (a whole number 1..{MAX_ID})", field=self.name, value=value)
+        return parsed
+
+
+class WholeNumberParameter(f.Integer):
+    """A query parameter that is a whole number within bounds (read as ids are, so "²" or 10**20 is refused
+    with a reason, not a 500)."""
+
+    def __init__(self, low: int, high: int, **kwargs):
+        super().__init__(strict=True, metadata={"minimum": low, "maximum": high}, **kwargs)
+        self.low, self.high = low, high
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed = parse_id(value)
+        if parsed is None or not self.low <= parsed <= self.high:
+            bound = f"{self.low}..{self.high}"
+            raise refusal("bad_parameter", f"Tham số {self.name} phải là số nguyên {bound}.",
+                          f"The parameter {self.name} must be a whole number {bound}.",
+                          parameter=self.name, value=value)
+        return parsed
+
+
+class Version(f.Integer):
+    """The case version the caller last saw: what makes a stale step a 409 instead of a lost update."""
+
+    default_error_messages = {"required": Reason(
+        "expected_version_required", "Thiếu phiên bản hồ sơ (expected_version).",
+        "expected_version (the case version you saw) is required.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, metadata={"minimum": 1, "maximum": MAX_ID}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+            raise refusal("bad_version", f"{self.name}: phải là số phiên bản (số nguyên 1..{MAX_ID})",
+                          f"{self.name}: must be a version number (a whole number 1..{MAX_ID})", field=self.name)
+        return value
+
+
+# --- Requests -------------------------------------------------------------------------------------------
+
+
+class Credentials(ma.Schema):
+    username = Text(required=True)
+    password = Text(required=True)
+
+
+class StepFields(ma.Schema):
+    """A step: ``expected_version``, ``task_id`` for task steps, and the step's own fields (declared per
+    trigger in workflows/*.yaml and listed by GET /workflows/admission; the engine checks them)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    expected_version = Version(required=True)
+    task_id = Id(metadata={"description": "the task this step completes (task steps only)"})
+
+
+class ReferralFields(ma.Schema):
+    """The ``refer`` step's fields (listed by GET /workflows/admission; the engine checks them)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+class DocumentUpload(ma.Schema):
+    form_code = Text(required=True, metadata={"example": "1-KNĐ"})
+    filename = Text(required=True)
+    content_type = Text(required=True, metadata={"example": "application/pdf"})
+    content_base64 = Text(required=True, metadata={"contentEncoding": "base64"})
+
+
+class CaseListQuery(ma.Schema):
+    page = WholeNumberParameter(1, MAX_ID, load_default=1)
+    per_page = WholeNumberParameter(1, 200, load_default=50)
+    state = f.String(metadata={"description": "only cases in this state (a state of the workflow)"})
+
+
+# --- Answers: every field listed, so the document says exactly what comes back -----------------------
+
+
+def _str(**kw) -> f.String:
+    return f.String(required=True, **kw)
+
+
+def _int(**kw) -> f.Integer:
+    return f.Integer(required=True, **kw)
+
+
+def _bool(**kw) -> f.Boolean:
+    return f.Boolean(required=True, **kw)
+
+
+def _date(**kw) -> f.String:
+    return f.String(required=True, metadata=DATE, **kw)
+
+
+def _texts() -> f.Dict:
+    """A label in each language: {"vi": ..., "en": ...}."""
+    return f.Dict(keys=f.String(), values=f.String(), required=True)
+
+
+def _list(item, **kw) -> f.List:
+    return f.List(item, required=True, **kw)
+
+
+class ReasonOut(ma.Schema):
+    code = _str()
+    vi = _str()
+    en = _str()
+    params = f.Dict(required=True)
+
+
+class Error(ma.Schema):
+    error = _str()
+    reasons = _list(f.Nested(ReasonOut))
+
+
+class RoleHeld(ma.Schema):
+    role = _str()
+    unit_id = _int()
+    unit = _str()
+
+
+class SignedIn(ma.Schema):
+    username = _str()
+    full_name = _str()
+    roles = _list(f.Nested(RoleHeld))
+
+
+class UnitOut(ma.Schema):
+    id = _int()
+    parent_id = _int(allow_none=True)
+    kind = _str()
+    name = _str()
+    code = _str()
+    cell_type = _str(allow_none=True)
+    ownership = _str(allow_none=True)
+    industrial_zone = _bool()
+    has_party_org = _bool()
+    assigned_cell_id = _int(allow_none=True)
+    admits_members = _bool()
+    organizing_department = _bool()
+
+
+class Units(ma.Schema):
+    units = _list(f.Nested(UnitOut))
+
+
+class MemberOut(ma.Schema):
+    id = _int()
+    cell_id = _int()
+    full_name = _str()
+    status = _str()
+    member_since = _date(allow_none=True)
+    official_since = _date(allow_none=True)
+    excluded_from_votes = _bool()
+
+
+class UnitMembers(ma.Schema):
+    unit = f.Nested(UnitOut, required=True)
+    members = _list(f.Nested(MemberOut))
+
+
+class UnitRef(ma.Schema):
+    id = _int()
+    name = _str()
+
+
+class TaskOut(ma.Schema):
+    id = _int()
+    case_id = _int()
+    kind = _str()
+    state = _str()
+    role = _str()
+    unit = f.Nested(UnitRef, required=True)
+    status = _str()
+    subject = f.Dict(required=True)
+    due_date = _date(allow_none=True)
+    overdue = _bool()
+    completed_at = _str(allow_none=True, metadata={"description": "ISO date and time"})
+
+
+class InboxTask(TaskOut):
+    candidate = _str()
+    case_state = _str()
+
+
+class Inbox(ma.Schema):
+    tasks = _list(f.Nested(InboxTask))
+
+
+class EventOut(ma.Schema):
+    seq = _int()
+    trigger = _str()
+    from_state = _str(allow_none=True)
+    to_state = _str()
+    actor = _str(allow_none=True)
+    actor_role = _str(allow_none=True)
+    actor_unit_id = _int(allow_none=True)
+    task_id = _int(allow_none=True)
+    occurred_at = _str(metadata={"description": "ISO date and time"})
+    data = f.Dict(required=True)
+    flags = _list(f.Raw())
+
+
+class ActionOut(ma.Schema):
+    trigger = _str()
+    label = _texts()
+    allowed = _bool()
+    reasons = _list(f.Nested(ReasonOut))
+    task_ids = f.List(f.Integer(), metadata={"description": "task steps: the caller's open tasks for it"})
+
+
+class Candidate(ma.Schema):
+    """Who is proposed; a residential committee verifying sees only the first three fields."""
+
+    full_name = _str()
+    birth_date = _date()
+    residence_unit_id = _int()
+    gender = f.String()
+    national_id = f.String()
+    workplace_unit_id = f.Integer()
+    position = f.String()
+    is_business_owner = f.Boolean()
+
+
+class CaseDates(ma.Schema):
+    referral_date = _date(allow_none=True)
+    certificate_date = _date(allow_none=True)
+    cell_vote_date = _date(allow_none=True)
+    decision_date = _date(allow_none=True)
+    ceremony_date = _date(allow_none=True)
+    probation_ends = _date(allow_none=True)
+    official_since = _date(allow_none=True)
+
+
+class CaseDocument(ma.Schema):
+    id = _int()
+    form_code = _str()
+    filename = _str()
+    size = _int()
+    content_type = _str()
+
+
+class DocumentCreated(CaseDocument):
+    sha256 = _str()
+
+
+class CaseOut(ma.Schema):
+    """One case. The fields from ``source`` on are left out of a residential committee's restricted view."""
+
+    id = _int()
+    workflow = _str()
+    state = _str()
+    stage = _str(allow_none=True)
+    version = _int()
+    candidate = f.Nested(Candidate, required=True)
+    owning_cell = f.Nested(UnitRef, required=True)
+    actions = _list(f.Nested(ActionOut))
+    tasks = _list(f.Nested(TaskOut))
+    source = f.String()
+    referring_org_id = f.Integer(allow_none=True)
+    grassroots_unit_id = f.Integer(allow_none=True)
+    authority_unit_id = f.Integer(allow_none=True)
+    opened_on = f.String(metadata=DATE)
+    closed_on = f.String(allow_none=True, metadata=DATE)
+    dates = f.Nested(CaseDates)
+    facts = f.Dict()
+    documents = f.List(f.Nested(CaseDocument))
+    history = f.List(f.Nested(EventOut))
+
+
+class CaseSummary(ma.Schema):
+    id = _int()
+    state = _str()
+    version = _int()
+    candidate = _str()
+    owning_cell_id = _int()
+    opened_on = _date()
+
+
+class CasePage(ma.Schema):
+    page = _int()
+    per_page = _int()
+    cases = _list(f.Nested(CaseSummary))
+
+
+class FieldSpec(ma.Schema):
+    name = _str()
+    type = _str()
+    required = _bool()
+    label = _texts()
+    choices = f.List(f.String())
+    unit_kinds = f.List(f.String())
+    min = f.Integer()
+    max_length = f.Integer()
+    form_code = f.String()
+    pattern = f.String()
+
+
+class Destination(ma.Schema):
+    state = _str()
+    when = _str(allow_none=True)
+
+
+class Actor(ma.Schema):
+    role = _str()
+    routing = _str()
+
+
+class TransitionOut(ma.Schema):
+    trigger = _str()
+    label = _texts()
+    from_ = _list(f.String(allow_none=True), data_key="from", attribute="from")
+    stage = _str(allow_none=True)
+    to = _list(f.Nested(Destination))
+    task = _str(allow_none=True)
+    actors = f.Raw(required=True, metadata={
+        "description": '"task" when whoever holds the task acts, else the roles that may act',
+        "oneOf": [{"const": "task"}, {"type": "array", "items": {"$ref": "#/components/schemas/Actor"}}]})
+    fields = _list(f.Nested(FieldSpec))
+    guards = _list(f.String())
+
+
+class StateTask(ma.Schema):
+    kind = _str()
+    role = _str()
+    routing = _list(f.String())
+    stage = _str(allow_none=True)
+
+
+class StateOut(ma.Schema):
+    name = _str()
+    label = _texts()
+    terminal = _bool()
+    stages = _list(f.String())
+    tasks = _list(f.Nested(StateTask))
+
+
+class WorkflowOut(ma.Schema):
+    name = _str()
+    version = _int()
+    label = _texts()
+    initial = _str()
+    start = _str()
+    states = _list(f.Nested(StateOut))
+    transitions = _list(f.Nested(TransitionOut))
+    roles = _list(f.String())
