@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from casework.engine.reasons import Reason, format_date_vi
+from casework.ids import MAX_ID, parse_id
 from casework.models import Document, PartyMember, Unit
 
 if TYPE_CHECKING:
@@ -123,11 +124,12 @@ def _parse_choice(field: FieldDef, raw: Any, ctx: FieldContext) -> str:
 
 
 def _parse_id(field: FieldDef, raw: Any) -> int:
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw)
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        raise problem(field, "bad_id", "phải là mã số", "must be an id")
-    return raw
+    """Units, members and documents are named by id, read as everywhere else (casework.ids)."""
+    parsed = parse_id(raw)
+    if parsed is None:
+        raise problem(field, "bad_id", f"phải là mã số (số nguyên 1..{MAX_ID})",
+                      f"must be an id (a whole number 1..{MAX_ID})")
+    return parsed
 
 
 def _parse_unit(field: FieldDef, raw: Any, ctx: FieldContext) -> int:

@@ -25,6 +25,7 @@ from flask_login import current_user, login_required
 
 from casework.access_log import record_export
 from casework.extensions import db
+from casework.ids import parse_id
 from casework.models import PartyOrgFounding, Unit
 from casework.monitoring import exports, labels, queries
 from casework.monitoring.charts import bar_chart, heat_map
@@ -55,7 +56,7 @@ def _organizer_scopes() -> list[Unit]:
 def _scope() -> Scope:
     """The unit asked for (drill-down), if it lies in a subtree this person organises; else their own."""
     mine = _organizer_scopes()
-    wanted = request.args.get("unit", type=int)
+    wanted = request.args.get("unit", type=parse_id)
     if wanted is None:
         return Scope.of(db.session, mine[0].id)
     unit = db.session.get(Unit, wanted)
@@ -161,7 +162,8 @@ def _save_targets(scope: Scope) -> None:
             flash(_("%(n)d targets imported.", n=count), "success")
             return
         form = request.form
-        set_target(db.session, scope=scope, unit_id=int(form["unit_id"]), year_from=int(form["year_from"]),
+        set_target(db.session, scope=scope, unit_id=parse_id(form["unit_id"]) or 0,  # 0: no unit, refused
+                   year_from=int(form["year_from"]),
                    year_to=int(form["year_to"]),
                    values={k: int(form.get(k) or 0) for k in ("admissions", "business_owners", "new_party_orgs")})
         flash(_("Target saved."), "success")

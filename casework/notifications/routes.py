@@ -80,7 +80,7 @@ def _case_url(case_id: int | None) -> str | None:
     return url_for("cases.show", case_id=case_id)
 
 
-@bp.post("/<int:notification_id>/read")
+@bp.post("/<id:notification_id>/read")
 @login_required
 def read_one(notification_id: int):
     mark_read(db.session, current_user, [notification_id], _engine().now())
@@ -133,7 +133,7 @@ def api_list():
                     "notifications": [notice_json(n) for n in _notices(user, unread_only)]})
 
 
-@api_bp.post("/<int:notification_id>/read")
+@api_bp.post("/<id:notification_id>/read")
 def api_read_one(notification_id: int):
     notice = db.session.get(Notification, notification_id)
     if notice is None or notice.user_id != g.api_user.id:

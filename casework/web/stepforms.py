@@ -204,7 +204,8 @@ def _value(wt_field, fdef: FieldDef) -> Any:
     if fdef.type == "boolean":
         return bool(wt_field.data)
     if fdef.type == "member_ids":
-        return [int(v) for v in wt_field.data or [] if str(v).isdigit()]
+        # as sent: the engine reads each as an id (casework.ids) and names the field if one is not
+        return [v for v in wt_field.data or [] if str(v).strip()]
     if fdef.type == "introducers":
         return [{"member_id": row.member_id.data, "known_since": _date_value(row.known_since.data) or ""}
                 for row in wt_field if row.member_id.data]

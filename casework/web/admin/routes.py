@@ -91,7 +91,7 @@ def _fill_unit(unit: Unit, form: UnitForm, tree: list[Unit]) -> None:
         setattr(unit, name, bool(getattr(form, name).data))
 
 
-@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@bp.route("/units/<id:unit_id>", methods=["GET", "POST"])
 def unit(unit_id: int):
     roots = require_admin()
     unit = managed_unit(unit_id, roots)
@@ -123,7 +123,7 @@ def _unit_page(unit: Unit, form: UnitForm, role_form: RoleForm | None = None, me
                            members=members, member_form=member_form or MemberForm()), status
 
 
-@bp.post("/units/<int:unit_id>/roles")
+@bp.post("/units/<id:unit_id>/roles")
 def add_role(unit_id: int):
     unit = managed_unit(unit_id, require_admin())
     form = RoleForm()
@@ -142,7 +142,7 @@ def add_role(unit_id: int):
     return _unit_page(unit, _unit_form(subtree(db.session, require_admin()), obj=unit), role_form=form, status=422)
 
 
-@bp.post("/units/<int:unit_id>/roles/<int:assignment_id>/remove")
+@bp.post("/units/<id:unit_id>/roles/<id:assignment_id>/remove")
 def remove_role(unit_id: int, assignment_id: int):
     unit = managed_unit(unit_id, require_admin())
     assignment = db.session.get(RoleAssignment, assignment_id)
@@ -158,7 +158,7 @@ def remove_role(unit_id: int, assignment_id: int):
     return redirect(url_for("admin.unit", unit_id=unit.id))
 
 
-@bp.post("/units/<int:unit_id>/members")
+@bp.post("/units/<id:unit_id>/members")
 def add_member(unit_id: int):
     unit = managed_unit(unit_id, require_admin())
     form = MemberForm()
@@ -216,7 +216,7 @@ def accounts():
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"], defaults={"user_id": None})
-@bp.route("/accounts/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/accounts/<id:user_id>", methods=["GET", "POST"])
 def account(user_id: int | None):
     roots = require_admin()
     if user_id is None:

@@ -11,6 +11,7 @@ from casework.engine import Conflict, Invalid
 from casework.engine.scope import verification_only
 from casework.engine.service import apply
 from casework.extensions import db
+from casework.ids import parse_id  # versions are read as ids are: whole numbers 1..MAX_ID
 from casework.models import AccessFace
 from casework.web import choices as choice_source
 from casework.web.access import register_error_pages, visible_case
@@ -33,7 +34,7 @@ def _verification_redirect(case):
     return redirect(url_for("verification.task", task_id=mine[0].id))
 
 
-@bp.get("/<int:case_id>")
+@bp.get("/<id:case_id>")
 @login_required
 def show(case_id: int):
     case = visible_case(case_id)
@@ -56,7 +57,7 @@ def render_case(case, *, submitted=None, status: int = 200, stale: bool = False)
         open_tasks=[t for t in case.tasks if t.is_open]), status
 
 
-@bp.post("/<int:case_id>/actions/<trigger>")
+@bp.post("/<id:case_id>/actions/<trigger>")
 @login_required
 def act(case_id: int, trigger: str):
     case = visible_case(case_id)
@@ -74,7 +75,7 @@ def act(case_id: int, trigger: str):
         return render_case(case, submitted=(trigger, form, []), status=422)
     try:
         apply(session=db.session, engine=engine(), case=case, trigger=trigger, user=current_user, data=data,
-              expected_version=_int(form.expected_version.data), task_id=form.task_id.data or None)
+              expected_version=parse_id(form.expected_version.data), task_id=form.task_id.data or None)
     except Conflict:
         return _stale(case)
     except Invalid as exc:
@@ -106,7 +107,7 @@ def _not_available(case, trigger: str):
         abort(404)
     try:
         apply(session=db.session, engine=engine(), case=case, trigger=trigger, user=current_user, data={},
-              expected_version=_int(request.form.get(f"{trigger}-expected_version")))
+              expected_version=parse_id(request.form.get(f"{trigger}-expected_version")))
     except Conflict:
         return _stale(case)
     except Invalid as exc:
@@ -114,9 +115,5 @@ def _not_available(case, trigger: str):
             flash(pick(reason), "error")
         return render_case(case, status=422)
     abort(409)  # the engine offers no step that the page did not: unreachable unless definitions change
-
-
-def _int(raw) -> int | None:
-    return int(raw) if isinstance(raw, str) and raw.strip().isdigit() else None
 
 

@@ -15,7 +15,7 @@ from casework.web.documents.forms import UploadForm
 from casework.web.downloads import attachment
 from casework.web.i18n import pick
 
-bp = Blueprint("documents", __name__, url_prefix="/cases/<int:case_id>/documents")
+bp = Blueprint("documents", __name__, url_prefix="/cases/<id:case_id>/documents")
 register_error_pages(bp)
 
 
@@ -43,7 +43,7 @@ def upload(case_id: int):
     return redirect(url_for("cases.show", case_id=case.id, _anchor="documents"))
 
 
-@bp.get("/<int:doc_id>")
+@bp.get("/<id:doc_id>")
 @login_required
 def download(case_id: int, doc_id: int):
     case = dossier_case(case_id)

@@ -13,6 +13,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
+from casework.ids import parse_id
 from casework.models import Candidate, Case, Task, TaskStatus, User
 
 NO_DUE = "n"  # the cursor's due part for tasks with no due date (they come last)
@@ -65,9 +66,9 @@ def _after(query: sa.Select, after: str | None) -> sa.Select:
     if not after or ":" not in after:
         return query
     due_part, _, id_part = after.partition(":")
-    if not id_part.isdigit():
+    last_id = parse_id(id_part)
+    if last_id is None:
         return query
-    last_id = int(id_part)
     if due_part == NO_DUE:
         return query.where(Task.due_date.is_(None), Task.id > last_id)
     try:

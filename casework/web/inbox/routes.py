@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from casework.extensions import db
+from casework.ids import parse_id
 from casework.web.engine_access import engine, state_name, task_name, workflow
 from casework.web.inbox import queries
 from casework.web.inbox.forms import InboxFilterForm
@@ -31,7 +32,7 @@ def _filters(form: InboxFilterForm) -> queries.InboxFilters:
         return queries.InboxFilters()
     unit = form.unit.data
     return queries.InboxFilters(name=form.name.data or "", state=form.state.data or "",
-                                unit_id=int(unit) if unit and unit.isdigit() else None,
+                                unit_id=parse_id(unit),
                                 overdue=bool(form.overdue.data))
 
 

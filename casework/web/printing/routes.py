@@ -14,7 +14,7 @@ from casework.web.access import dossier_case, register_error_pages
 from casework.web.engine_access import engine, workflow
 from casework.web.i18n import pick
 
-bp = Blueprint("printing", __name__, url_prefix="/cases/<int:case_id>/print")
+bp = Blueprint("printing", __name__, url_prefix="/cases/<id:case_id>/print")
 register_error_pages(bp)
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from casework.engine import Invalid
 from casework.engine.service import refer
 from casework.extensions import db
+from casework.ids import parse_id
 from casework.web.access import register_error_pages
 from casework.web.choices import units_by_kind
 from casework.web.engine_access import engine, state_name, workflow
@@ -60,7 +61,7 @@ def new():
 @bp.get("/")
 @login_required
 def mine():
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=parse_id)
     cases, next_before = queries.my_referrals(db.session, current_user, before, PAGE_SIZE)
     return render_template("referrals/mine.html", cases=cases, next_before=next_before, state_name=state_name,
                            can_refer=bool(queries.referrer_roles(current_user)), wf=workflow())

@@ -15,6 +15,7 @@ from casework.access_log import record_task_access
 from casework.engine import Conflict, Invalid
 from casework.engine.service import apply
 from casework.extensions import db
+from casework.ids import parse_id
 from casework.models import AccessFace, Case, Task
 from casework.web.access import register_error_pages
 from casework.web.choices import units_by_kind
@@ -65,7 +66,7 @@ def _transition():
     return next(t for t in workflow().transitions if t.trigger == KIND)
 
 
-@bp.route("/<int:task_id>", methods=["GET", "POST"])
+@bp.route("/<id:task_id>", methods=["GET", "POST"])
 @login_required
 def task(task_id: int):
     task = _my_task(task_id)
@@ -96,7 +97,7 @@ def _reply(task: Task, tdef, form):
     version = form.expected_version.data
     try:
         apply(session=db.session, engine=engine(), case=task.case, trigger=KIND, user=current_user, data=data,
-              expected_version=int(version) if version and version.isdigit() else None, task_id=task.id)
+              expected_version=parse_id(version), task_id=task.id)
     except Conflict:
         db.session.refresh(task.case)
         return [_("Someone else has just updated this case. Nothing was saved: check the request and send "

@@ -1,0 +1,55 @@
+"""Malformed ids on the pages: a path id that is not one is a plain 404, a query's is ignored, a form's is
+refused with the engine's reason; never a 500, and nothing is written."""
+
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+from casework.extensions import db
+from casework.models import Event
+from tests.web.conftest import step, version_of
+
+NOT_IDS = ["2147483648", "99999999999999999999", "²", "٣", "-1", "0"]
+
+
+@pytest.mark.parametrize("bad", NOT_IDS + ["2147483647"])
+def test_a_path_id_that_names_nothing_is_a_404(page, bad):
+    client = page("cell_secretary")
+    for url in (f"/cases/{quote(bad)}", f"/cases/{quote(bad)}/documents/1", f"/cases/1/documents/{quote(bad)}",
+                f"/verification/{quote(bad)}"):
+        assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("bad", NOT_IDS)
+def test_an_id_in_a_query_that_is_not_one_is_ignored(page, bad):
+    assert page("cell_secretary").get(f"/?unit={quote(bad)}").status_code == 200
+    assert page("cell_secretary").get(f"/?after=n:{quote(bad)}").status_code == 200
+    assert page("residential_committee").get(f"/verification/?after=n:{quote(bad)}").status_code == 200
+    assert page("union_officer").get(f"/referrals/?before={quote(bad)}").status_code == 200
+    assert page("organizer").get(f"/monitoring/?unit={quote(bad)}").status_code == 200
+
+
+def _events(case_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.case_id == case_id))
+
+
+@pytest.mark.parametrize("bad", NOT_IDS)
+def test_a_member_id_in_a_form_that_is_not_one_is_refused(page, walker, bad):
+    case = walker().case
+    client = page("cell_secretary")
+    response = step(client, case.id, "accept_referral", {"helper_ids": bad, "resolution_date": "16/11/2026"})
+    assert response.status_code == 422
+    assert _events(case.id) == 1
+
+
+@pytest.mark.parametrize("bad", NOT_IDS)
+def test_a_version_in_a_form_that_is_not_one_is_refused(page, walker, web_org, bad):
+    case = walker().case
+    client = page("cell_secretary")
+    assert version_of(client, case.id) == "1"
+    helper = str(web_org.members["cell"][0].id)
+    response = step(client, case.id, "accept_referral", {"helper_ids": helper, "resolution_date": "16/11/2026"},
+                    version=bad)
+    assert response.status_code in (409, 422)
+    assert _events(case.id) == 1
