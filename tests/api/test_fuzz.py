@@ -7,7 +7,7 @@ reach real records.
 
 Seeded: hypothesis runs derandomised (its seed comes from the test itself) and without its example
 database, so a failure comes back on every run. Bounded by ``FUZZ_EXAMPLES`` per operation (default
-100: about 25 s for the whole document, on SQLite and PostgreSQL alike). Run it alone with
+100: about 20 s for the whole document, on SQLite and PostgreSQL alike). Run it alone with
 
     .venv/bin/python -m pytest tests/api/test_fuzz.py
 """
