@@ -15,12 +15,16 @@ def error_response(status: int, message: str, reasons: list[Reason] | None = Non
     return jsonify({"error": message, "reasons": [r.as_dict() for r in reasons or []]}), status
 
 
-@bp.errorhandler(EngineError)
+def answer_errors_as_json(blueprint) -> None:
+    """The API's error shape for another blueprint under /api/ (a feature package's endpoints)."""
+    blueprint.register_error_handler(EngineError, engine_error)
+    blueprint.register_error_handler(HTTPException, http_error)
+
+
 def engine_error(exc: EngineError):
     return error_response(exc.status, exc.message, exc.reasons)
 
 
-@bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     messages = (getattr(exc, "data", None) or {}).get("messages")
     if exc.code == 422 and isinstance(messages, dict):  # a body or query its schema refused (webargs)
@@ -80,3 +84,6 @@ def unrouted_api_request():
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response, status
+
+
+answer_errors_as_json(bp)

@@ -82,7 +82,14 @@ def register_api(app: Flask) -> CaseworkApi:
     api.spec.components.schema("Actor", schema=Actor)
     _workflow_names(api, app.extensions["casework_engine"].workflows)
     api.register_blueprint(bp)
+    app.extensions["casework_api"] = api
     return api
+
+
+def register_documented(app: Flask, blueprint) -> None:
+    """A feature package's JSON endpoints (a flask-smorest Blueprint under /api/v1, answering errors with
+    casework.api.errors.answer_errors_as_json) join the document."""
+    app.extensions["casework_api"].register_blueprint(blueprint)
 
 
 def _workflow_names(api: CaseworkApi, workflows: dict) -> None:

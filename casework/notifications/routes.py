@@ -10,24 +10,31 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_smorest import Blueprint as DocumentedBlueprint
 
+from casework.api.errors import answer_errors_as_json
+from casework.api.openapi import errors, register_documented
 from casework.auth import request_user
 from casework.extensions import csrf, db
 from casework.models import EmailMode, Notification, NotificationPreference, User
+from casework.notifications import api_schemas as schemas
 from casework.notifications.inbox import mark_read, unread_count
 from casework.web.redirects import safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-api_bp = Blueprint("notifications_api", __name__, url_prefix="/api/v1/notifications")
+# JSON endpoints are part of the API's OpenAPI document (casework.api.openapi) and answer its error shape
+api_bp = DocumentedBlueprint("notifications_api", __name__, url_prefix="/api/v1/notifications",
+                             description="Notices for the signed-in person")
+answer_errors_as_json(api_bp)
 PAGE_SIZE = 50
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.register_blueprint(api_bp)
+    register_documented(app, api_bp)
     csrf.exempt(api_bp)
     app.context_processor(lambda: {"notification_unread_count": _bell_count})
 
@@ -114,9 +121,9 @@ def identify_caller() -> None:
     signed_in = current_user if current_user.is_authenticated else None
     g.api_user = request_user(db.session, request.headers.get("Authorization", ""), signed_in)
     if g.api_user is None:
-        abort(401)
+        abort(401, "sign in (POST /api/v1/session) or send a bearer token")
     if request.method == "POST" and not request.is_json:
-        abort(415)
+        abort(415, "the request body must be JSON (Content-Type: application/json)")
 
 
 def notice_json(notice: Notification) -> dict[str, Any]:
@@ -125,38 +132,52 @@ def notice_json(notice: Notification) -> dict[str, Any]:
             "read_at": notice.read_at.isoformat() if notice.read_at else None}
 
 
+# A change needs a JSON body (see identify_caller), even where nothing in it is read.
+ANY_JSON_BODY = {"requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
 @api_bp.get("")
-def api_list():
+@api_bp.arguments(schemas.UnreadQuery, location="query")
+@api_bp.response(200, schemas.Notices)
+@errors(401)
+def api_list(query: dict[str, str]):
     user = g.api_user
-    unread_only = request.args.get("unread") in ("1", "true")
-    return jsonify({"unread_count": unread_count(db.session, user),
-                    "notifications": [notice_json(n) for n in _notices(user, unread_only)]})
+    unread_only = query.get("unread") in ("1", "true")
+    return {"unread_count": unread_count(db.session, user),
+            "notifications": [notice_json(n) for n in _notices(user, unread_only)]}
 
 
 @api_bp.post("/<id:notification_id>/read")
+@api_bp.doc(**ANY_JSON_BODY)
+@api_bp.response(200, schemas.Notice, description="the notice, now read")
+@errors(401, 404, 415)
 def api_read_one(notification_id: int):
     notice = db.session.get(Notification, notification_id)
     if notice is None or notice.user_id != g.api_user.id:
-        abort(404)
+        abort(404, "no such notification")
     mark_read(db.session, g.api_user, [notification_id], _engine().now())
-    return jsonify(notice_json(db.session.get(Notification, notification_id)))
+    return notice_json(db.session.get(Notification, notification_id))
 
 
 @api_bp.post("/read-all")
+@api_bp.doc(**ANY_JSON_BODY)
+@api_bp.response(200, schemas.Marked)
+@errors(401, 415)
 def api_read_all():
-    return jsonify({"marked": mark_read(db.session, g.api_user, None, _engine().now())})
+    return {"marked": mark_read(db.session, g.api_user, None, _engine().now())}
 
 
 @api_bp.get("/preferences")
+@api_bp.response(200, schemas.EmailPreference)
+@errors(401)
 def api_get_preferences():
-    return jsonify({"email_mode": _email_mode(g.api_user)})
+    return {"email_mode": _email_mode(g.api_user)}
 
 
 @api_bp.post("/preferences")
-def api_set_preferences():
-    body = request.get_json(silent=True)
-    mode = body.get("email_mode") if isinstance(body, dict) else None
-    if mode not in set(EmailMode):
-        return jsonify({"error": "invalid email_mode", "allowed": [m.value for m in EmailMode]}), 422
-    _set_email_mode(g.api_user, mode)
-    return jsonify({"email_mode": mode})
+@api_bp.arguments(schemas.EmailPreference)
+@api_bp.response(200, schemas.EmailPreference)
+@errors(400, 401, 415, 422)
+def api_set_preferences(preference: dict[str, str]):
+    _set_email_mode(g.api_user, preference["email_mode"])
+    return {"email_mode": preference["email_mode"]}
