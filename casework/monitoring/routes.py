@@ -194,7 +194,7 @@ def foundings():
 
 def _save_founding(scope: Scope) -> None:
     form = request.form
-    enterprise = db.session.get(Unit, form.get("enterprise_id", type=int) or 0)
+    enterprise = db.session.get(Unit, form.get("enterprise_id", type=parse_id) or 0)
     try:
         founded = date.fromisoformat(form.get("founded_on", ""))
     except ValueError:

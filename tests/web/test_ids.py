@@ -27,7 +27,9 @@ def test_an_id_in_a_query_that_is_not_one_is_ignored(page, bad):
     assert page("cell_secretary").get(f"/?after=n:{quote(bad)}").status_code == 200
     assert page("residential_committee").get(f"/verification/?after=n:{quote(bad)}").status_code == 200
     assert page("union_officer").get(f"/referrals/?before={quote(bad)}").status_code == 200
-    assert page("organizer").get(f"/monitoring/?unit={quote(bad)}").status_code == 200
+    organizer = page("organizer")
+    for url in ("/monitoring/?unit={}", "/monitoring/access-log?case_id={}", "/monitoring/access-log?before={}"):
+        assert organizer.get(url.format(quote(bad))).status_code == 200, url
 
 
 def _events(case_id: int) -> int:

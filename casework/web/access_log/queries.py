@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from casework.ids import parse_id
 from casework.localtime import as_utc, day_start
 from casework.models import AccessKind, AccessLog, Unit, User
 
@@ -30,7 +31,7 @@ class Filters:
 
     @classmethod
     def from_args(cls, args) -> Filters:
-        return cls(person=(args.get("person") or "").strip(), case_id=args.get("case_id", type=int),
+        return cls(person=(args.get("person") or "").strip(), case_id=args.get("case_id", type=parse_id),
                    kind=args.get("kind") if args.get("kind") in set(AccessKind) else "",
                    date_from=_day(args.get("date_from")), date_to=_day(args.get("date_to")))
 

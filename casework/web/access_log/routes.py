@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from casework.extensions import db
+from casework.ids import parse_id
 from casework.models import AccessKind, Unit
 from casework.monitoring.exports import table_csv, table_xlsx
 from casework.web.access import register_error_pages
@@ -27,7 +28,7 @@ def _roots(role: str) -> list[Unit]:
 
 def _listing(role: str):
     roots, filters = _roots(role), queries.Filters.from_args(request.args)
-    result = queries.page(db.session, queries.query(roots, filters), request.args.get("before", type=int))
+    result = queries.page(db.session, queries.query(roots, filters), request.args.get("before", type=parse_id))
     return render_template("access_log/index.html", page=result, filters=filters, roots=roots, role=role,
                            kinds=list(AccessKind))
 
