@@ -82,6 +82,7 @@ def register_api(app: Flask) -> CaseworkApi:
     api.spec.components.schema("Actor", schema=Actor)
     _workflow_names(api, app.extensions["casework_engine"].workflows)
     api.register_blueprint(bp)
+    _referral_fields(api, app.extensions["casework_engine"].workflows)
     app.extensions["casework_api"] = api
     return api
 
@@ -90,6 +91,36 @@ def register_documented(app: Flask, blueprint) -> None:
     """A feature package's JSON endpoints (a flask-smorest Blueprint under /api/v1, answering errors with
     casework.api.errors.answer_errors_as_json) join the document."""
     app.extensions["casework_api"].register_blueprint(blueprint)
+
+
+def _referral_fields(api: CaseworkApi, workflows: dict) -> None:
+    """The refer step's fields, as the workflow declares them, describe POST /cases's body. They only
+    describe it: the engine checks the values and answers 422 with its reasons."""
+    admission = workflows.get("admission")
+    refer = next((t for t in admission.transitions if t.trigger == "refer"), None) if admission else None
+    body = api.spec.components.schemas.get("ReferralFields")
+    if refer is None or body is None:
+        return
+    body["properties"] = {f.name: field_schema(f) for f in refer.fields}
+    body["required"] = [f.name for f in refer.fields if f.required]
+
+
+def field_schema(field) -> dict:
+    """JSON Schema for a workflow field (casework.engine.definition.FieldDef) as the engine reads it."""
+    by_type = {
+        "string": {"type": "string"}, "text": {"type": "string"}, "boolean": {"type": "boolean"},
+        "date": {"type": "string", "format": "date"}, "integer": {"type": "integer"},
+        "choice": {"enum": list(field.choices)}, "unit": dict(ID_SCHEMA), "document": dict(ID_SCHEMA),
+        "member_ids": {"type": "array", "items": dict(ID_SCHEMA)},
+        "introducers": {"type": "array", "items": {"type": "object"}},
+        "relatives": {"type": "array", "items": {"type": "object"}},
+    }
+    schema = by_type.get(field.type, {})
+    for key, value in (("maxLength", field.max_length), ("pattern", field.pattern), ("minimum", field.min)):
+        if value is not None:
+            schema[key] = value
+    label = field.label.get("en") or field.label.get("vi")
+    return {**schema, "description": label} if label else schema
 
 
 def _workflow_names(api: CaseworkApi, workflows: dict) -> None:
