@@ -184,7 +184,8 @@ def _case_response(case: Case, status: int = 200):
 
 
 @bp.post("/cases")
-@bp.arguments(schemas.ReferralFields)
+@bp.arguments(schemas.ReferralFields, description="the refer step's fields, as workflows/admission.yaml declares "
+              "them; the engine checks them")
 @bp.response(201, schemas.CaseOut, description="the case opened")
 @errors(400, 401, 403, 409, 415, 422)
 def create_case(referral: dict[str, Any]):
@@ -223,7 +224,8 @@ def get_case(case_id: int):
 @bp.post("/cases/<id:case_id>/actions/<trigger>",
          parameters=[path_parameter("trigger", "Trigger", "a step of the workflow (its trigger)")])
 @case_first(_visible_case)
-@bp.arguments(schemas.StepFields)
+@bp.arguments(schemas.StepFields, description="expected_version, task_id (task steps), and the step's own fields "
+              "as further properties: GET /api/v1/workflows/admission lists them per trigger; the engine checks them")
 @bp.response(200, schemas.CaseOut, description="the step was taken: the case as it is now")
 @errors(400, 401, 403, 404, 409, 415, 422)
 def take_action(step: dict[str, Any], case: Case, trigger: str):

@@ -101,9 +101,7 @@ class StepFields(ma.Schema):
     trigger in workflows/*.yaml and listed by GET /workflows/admission; the engine checks them)."""
 
     class Meta:
-        unknown = ma.INCLUDE
-        description = ("expected_version, task_id (task steps), and the step's own fields as further properties: "
-                       "GET /api/v1/workflows/admission lists them per trigger, and the engine checks them")
+        unknown = ma.INCLUDE  # (a Meta.description would make apispec drop additionalProperties)
 
     expected_version = Version(required=True)
     task_id = Id(metadata={"description": "the task this step completes (task steps only)"})
@@ -114,7 +112,6 @@ class ReferralFields(ma.Schema):
 
     class Meta:
         unknown = ma.INCLUDE
-        description = "the refer step's fields, as workflows/admission.yaml declares them; the engine checks them"
 
 
 class DocumentUpload(ma.Schema):
