@@ -16,9 +16,12 @@ _ASCII_DIGITS = frozenset("0123456789")
 
 
 def parse_id(value: Any) -> int | None:
-    """The id ``value`` names, or None: ints (not bools) and strings of ASCII digits, in 1..MAX_ID."""
+    """The id ``value`` names, or None: ints (not bools) and strings of ASCII digits, in 1..MAX_ID. A JSON
+    number with nothing after the point (``1.0``) is an integer by JSON Schema's rule, so it is one here too."""
     if isinstance(value, bool):
         return None
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else None
     if isinstance(value, str):
         text = value.strip()
         if not text or len(text) > len(str(MAX_ID)) or not _ASCII_DIGITS.issuperset(text):

@@ -7,6 +7,7 @@ from casework.ids import MAX_ID, parse_id
 
 @pytest.mark.parametrize("value, expected", [
     ("1", 1), (1, 1), ("2147483647", MAX_ID), (MAX_ID, MAX_ID), (" 42 ", 42), ("007", 7),
+    (1.0, 1), (2147483647.0, MAX_ID),  # JSON Schema counts 1.0 as an integer
 ])
 def test_ids_it_accepts(value, expected):
     assert parse_id(value) == expected
@@ -17,7 +18,7 @@ def test_ids_it_accepts(value, expected):
     "0", 0, "-1", -1, "+1",  # not positive, or not plain digits
     "²", "٣", "１", "1²",  # str.isdigit() says yes; int() refuses or reads another number
     True, False,  # bool is an int in Python, never an id in JSON
-    "", " ", "1.5", 1.0, "1e3", None, [1], {"id": 1},
+    "", " ", "1.5", "1.0", 1.5, 2147483648.0, 1e300, float("nan"), float("inf"), "1e3", None, [1], {"id": 1},
 ])
 def test_anything_else_is_not_an_id(value):
     assert parse_id(value) is None

@@ -11,7 +11,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from casework.api import bp
-from casework.api.schemas import Actor, Error
+from casework.api.schemas import NOT_BLANK, Actor, Error
 from casework.ids import MAX_ID, IdConverter
 
 DOCUMENT_SETTINGS = {
@@ -83,6 +83,7 @@ def register_api(app: Flask) -> CaseworkApi:
     _workflow_names(api, app.extensions["casework_engine"].workflows)
     api.register_blueprint(bp)
     _referral_fields(api, app.extensions["casework_engine"].workflows)
+    _state_names(api, app.extensions["casework_engine"].workflows)
     app.extensions["casework_api"] = api
     return api
 
@@ -116,7 +117,11 @@ def field_schema(field) -> dict:
         "relatives": {"type": "array", "items": {"type": "object"}},
     }
     schema = by_type.get(field.type, {})
-    for key, value in (("maxLength", field.max_length), ("pattern", field.pattern), ("minimum", field.min)):
+    if field.type in ("string", "text") and field.required:
+        schema.update(NOT_BLANK)
+    if field.pattern is not None:  # the engine matches the whole value; JSON Schema searches within it
+        schema["pattern"] = f"^(?:{field.pattern})$"
+    for key, value in (("maxLength", field.max_length), ("minimum", field.min)):
         if value is not None:
             schema[key] = value
     label = field.label.get("en") or field.label.get("vi")
@@ -129,3 +134,11 @@ def _workflow_names(api: CaseworkApi, workflows: dict) -> None:
     triggers = sorted({t.trigger for wf in workflows.values() for t in wf.transitions})
     api.spec.components.schema("WorkflowName", {"type": "string", "enum": sorted(workflows)})
     api.spec.components.schema("Trigger", {"type": "string", "enum": triggers})
+
+
+def _state_names(api: CaseworkApi, workflows: dict) -> None:
+    """GET /cases?state= takes a state some workflow declares (any other answers 422)."""
+    states = sorted({name for wf in workflows.values() for name in wf.states})
+    for parameter in api.spec._paths.get("/api/v1/cases", {}).get("get", {}).get("parameters", []):
+        if parameter.get("name") == "state":
+            parameter["schema"] = {"type": "string", "enum": states}

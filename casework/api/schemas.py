@@ -13,6 +13,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields as f
 
+from casework.documents import SIGNATURES
 from casework.engine.reasons import Reason
 from casework.ids import MAX_ID, parse_id
 
@@ -26,8 +27,17 @@ def refusal(code: str, vi: str, en: str, **params: Any) -> ma.ValidationError:
 # --- Request fields: each refusal is a Reason naming the field ---------------------------------------
 
 
+# What "says something" is in JSON Schema: a character that is not white space.
+NOT_BLANK = {"minLength": 1, "pattern": r"\S"}
+# Standard base64 (RFC 4648 §4) with its padding, as the upload decodes it.
+BASE64 = r"^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$|^(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$"
+
+
 class Text(f.String):
     """A string that must say something (blank is as good as missing)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={**NOT_BLANK, **kwargs.pop("metadata", {})}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
@@ -117,8 +127,8 @@ class ReferralFields(ma.Schema):
 class DocumentUpload(ma.Schema):
     form_code = Text(required=True, metadata={"example": "1-KNĐ"})
     filename = Text(required=True)
-    content_type = Text(required=True, metadata={"example": "application/pdf"})
-    content_base64 = Text(required=True, metadata={"contentEncoding": "base64"})
+    content_type = Text(required=True, metadata={"enum": sorted(SIGNATURES)})
+    content_base64 = Text(required=True, metadata={"pattern": BASE64, "description": "the file, base64-encoded"})
 
 
 class CaseListQuery(ma.Schema):

@@ -149,7 +149,8 @@ def available_actions(*, session: Session, engine: Engine, case: Case, user: Use
 
 def _default_referring_org(user: User, data: dict[str, Any]) -> None:
     """An officer of exactly one organisation of the source's kind refers on its behalf by default."""
-    role = _OFFICER_ROLE_FOR_SOURCE.get(data.get("source"))
+    source = data.get("source")
+    role = _OFFICER_ROLE_FOR_SOURCE.get(source) if isinstance(source, str) else None  # the fields check it later
     if role and data.get("referring_org") in (None, ""):
         units = user.units_for(role)
         if len(units) == 1:

@@ -17,6 +17,7 @@ from flask_smorest import Blueprint as DocumentedBlueprint
 
 from casework.api.errors import answer_errors_as_json
 from casework.api.openapi import errors, register_documented
+from casework.api.routes import json_body
 from casework.auth import request_user
 from casework.extensions import csrf, db
 from casework.models import EmailMode, Notification, NotificationPreference, User
@@ -119,11 +120,11 @@ def preferences():
 @api_bp.before_request
 def identify_caller() -> None:
     signed_in = current_user if current_user.is_authenticated else None
-    g.api_user = request_user(db.session, request.headers.get("Authorization", ""), signed_in)
+    g.api_user = request_user(db.session, request.headers.get("Authorization", ""), signed_in, _engine().now())
     if g.api_user is None:
         abort(401, "sign in (POST /api/v1/session) or send a bearer token")
-    if request.method == "POST" and not request.is_json:
-        abort(415, "the request body must be JSON (Content-Type: application/json)")
+    if request.method == "POST":
+        json_body()  # a JSON object, even where nothing in it is read: [null] is refused, not ignored
 
 
 def notice_json(notice: Notification) -> dict[str, Any]:
@@ -133,7 +134,7 @@ def notice_json(notice: Notification) -> dict[str, Any]:
 
 
 # A change needs a JSON body (see identify_caller), even where nothing in it is read.
-ANY_JSON_BODY = {"requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}}}
+ANY_JSON_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
 
 
 @api_bp.get("")
@@ -150,7 +151,7 @@ def api_list(query: dict[str, str]):
 @api_bp.post("/<id:notification_id>/read")
 @api_bp.doc(**ANY_JSON_BODY)
 @api_bp.response(200, schemas.Notice, description="the notice, now read")
-@errors(401, 404, 415)
+@errors(400, 401, 404, 415)
 def api_read_one(notification_id: int):
     notice = db.session.get(Notification, notification_id)
     if notice is None or notice.user_id != g.api_user.id:
@@ -162,7 +163,7 @@ def api_read_one(notification_id: int):
 @api_bp.post("/read-all")
 @api_bp.doc(**ANY_JSON_BODY)
 @api_bp.response(200, schemas.Marked)
-@errors(401, 415)
+@errors(400, 401, 415)
 def api_read_all():
     return {"marked": mark_read(db.session, g.api_user, None, _engine().now())}
 
