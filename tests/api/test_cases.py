@@ -34,6 +34,15 @@ def test_a_bad_referral_is_a_422_naming_each_field(api, web_org):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
 
+def test_a_source_that_is_not_text_is_a_422_not_a_crash(api, web_org):
+    """Found by Schemathesis against a live server: {"source": {}} reached a dictionary lookup as a key."""
+    for source in ({}, [], 7, None):
+        response = api("union_officer").post("/api/v1/cases", json=referral(web_org, source=source))
+        assert response.status_code == 422, source
+        assert "source" in {r["params"].get("field") for r in response.get_json()["reasons"]}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
 def test_a_second_open_case_for_the_same_person_is_refused(api, web_org):
     union = api("union_officer")
     assert union.post("/api/v1/cases", json=referral(web_org, national_id="001298000123")).status_code == 201
