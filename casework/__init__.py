@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from casework import security_headers
+from casework import request_text, security_headers
 from casework.engine import Engine, Rules
 from casework.extensions import csrf, db, login_manager, migrate
 
@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None, *, require_secret_key: bool
     register_blueprints(app)
     register_commands(app)
     security_headers.register(app)
+    request_text.register(app)
     return app
 
 

@@ -26,7 +26,7 @@ ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 # What each error status means here; every one answers the Error shape.
 ERROR_MEANINGS = {
-    400: "the body is not a JSON object",
+    400: "the body is not a JSON object, or text in the request holds a NUL character (any operation)",
     401: "not signed in, or the bearer token is invalid or revoked",
     403: "not yours to do: wrong role or unit (the reasons say which)",
     404: "no such record, or one outside your scope (the two look alike)",
@@ -39,10 +39,11 @@ ERROR_MEANINGS = {
 
 
 def errors(*statuses: int):
-    """Document the error answers a view gives (its handlers in casework.api.errors shape them)."""
+    """Document the error answers a view gives (its handlers in casework.api.errors shape them). Every
+    operation may answer 400: casework.request_text refuses a NUL character before any view runs."""
 
     def decorator(view):
-        for status in statuses:
+        for status in sorted({400, *statuses}):
             view = bp.alt_response(status, schema=Error, description=ERROR_MEANINGS[status])(view)
         return view
 
