@@ -30,7 +30,14 @@ from casework.models import PartyOrgFounding, Unit
 from casework.monitoring import exports, labels, queries
 from casework.monitoring.charts import bar_chart, heat_map
 from casework.monitoring.scope import Period, Scope, children
-from casework.monitoring.targets import ImportRefused, import_targets, set_target, target_progress
+from casework.monitoring.targets import (
+    MEASURES,
+    ImportRefused,
+    import_targets,
+    set_target,
+    target_progress,
+    whole_number,
+)
 from casework.web.downloads import attachment
 from casework.web.i18n import pick
 
@@ -163,9 +170,9 @@ def _save_targets(scope: Scope) -> None:
             return
         form = request.form
         set_target(db.session, scope=scope, unit_id=parse_id(form["unit_id"]) or 0,  # 0: no unit, refused
-                   year_from=int(form["year_from"]),
-                   year_to=int(form["year_to"]),
-                   values={k: int(form.get(k) or 0) for k in ("admissions", "business_owners", "new_party_orgs")})
+                   year_from=whole_number(form["year_from"]),
+                   year_to=whole_number(form["year_to"]),
+                   values={k: whole_number(form.get(k)) for k in MEASURES})
         flash(_("Target saved."), "success")
     except ImportRefused as refused:
         db.session.rollback()

@@ -31,12 +31,42 @@ class ImportRefused(ValueError):
         self.errors = errors
 
 
+# A plan's years, and a ceiling far above any unit's yearly target that keeps numbers in an INTEGER column.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_TARGET = 1_000_000
+
+
+def whole_number(raw: Any) -> int:
+    """A count or a year as typed in a form or a table cell: ASCII digits only (not "²", "1e3" or "-1"), or
+    a spreadsheet's integral number; ValueError otherwise."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = str(raw if raw is not None else "").strip() or "0"
+    if isinstance(raw, bool) or len(text) > 9 or not text.isascii() or not text.isdigit():
+        raise ValueError("not a whole number")
+    return int(text)
+
+
+def target_problem(year_from: int, year_to: int, values: dict[str, int]) -> str | None:
+    """What is wrong with a target, or None: the one rule for the form and the imported table."""
+    if not FIRST_YEAR <= year_from <= year_to <= LAST_YEAR:
+        return f"year_from and year_to must be years {FIRST_YEAR}-{LAST_YEAR}, year_from not after year_to"
+    if any(not 0 <= values.get(m, 0) <= MAX_TARGET for m in MEASURES):
+        return f"targets must be whole numbers from 0 to {MAX_TARGET:,}"
+    if values.get("business_owners", 0) > values.get("admissions", 0):
+        return "business owners are counted among admissions and cannot exceed them"
+    return None
+
+
 def set_target(session: Session, *, scope: Scope, unit_id: int, year_from: int, year_to: int,
                values: dict[str, int]) -> Target:
     """Create or replace one unit's target for a span; only units inside the organizer's scope."""
     unit = session.get(Unit, unit_id)
     if unit is None or not scope.contains(unit):
         raise LookupError(f"no unit {unit_id} in scope")
+    problem = target_problem(year_from, year_to, values)
+    if problem is not None:
+        raise ValueError(problem)
     target = _upsert(session, unit, year_from, year_to, values)
     session.commit()
     return target
@@ -107,16 +137,14 @@ def _parse_line(row: dict, units: dict[str, Unit], scope: Scope):
     if unit is None or not scope.contains(unit):
         return f"unknown unit code {row['unit_code']!r}", None
     try:
-        numbers = {c: int(str(row[c]).strip() or 0) for c in COLUMNS[1:]}
+        numbers = {c: whole_number(row[c]) for c in COLUMNS[1:]}
     except ValueError:
         return "years and targets must be whole numbers", None
-    if numbers["year_from"] > numbers["year_to"] or numbers["year_from"] < 2000:
-        return "year_from must be a year not after year_to", None
-    if any(numbers[m] < 0 for m in MEASURES):
-        return "targets cannot be negative", None
-    if numbers["business_owners"] > numbers["admissions"]:
-        return "business owners are counted among admissions and cannot exceed them", None
-    return None, (unit, numbers["year_from"], numbers["year_to"], {m: numbers[m] for m in MEASURES})
+    values = {m: numbers[m] for m in MEASURES}
+    problem = target_problem(numbers["year_from"], numbers["year_to"], values)
+    if problem is not None:
+        return problem, None
+    return None, (unit, numbers["year_from"], numbers["year_to"], values)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from openpyxl import load_workbook
 
 from casework.extensions import db
@@ -118,3 +119,24 @@ def test_the_page_lists_its_sections_and_every_link_lands_on_one(page, walker):
     assert targets[:3] == ["stuck", "heatmap", "slow_committees"]  # what an organizer looks for first
     assert all(f'id="{t}"' in html for t in targets), [t for t in targets if f'id="{t}"' not in html]
     assert "Hồ sơ tồn đọng" in nav and "Cấp ủy trả lời chậm" in nav
+
+
+@pytest.mark.parametrize("field, value", [
+    ("year_from", "99999999999999999999"), ("year_to", "²"), ("admissions", "10000000000"), ("admissions", "-1"),
+    ("year_from", "1999"), ("year_to", "2101"), ("admissions", "1000001"), ("business_owners", "4"),
+])
+def test_a_target_form_with_a_number_out_of_bounds_saves_nothing_and_says_so(page, web_org, field, value):
+    client = page("organizer")
+    data = {"unit_id": web_org.commune.id, "year_from": "2026", "year_to": "2026", "admissions": "3", field: value}
+    response = client.post("/monitoring/targets?year=2026", data=data, follow_redirects=True)
+    assert response.status_code == 200
+    assert "check the unit and the numbers" in text(response) or "kiểm tra đơn vị và các con số" in text(response)
+    assert db.session.query(Target).count() == 0
+
+
+def test_a_target_at_its_bounds_is_saved(page, web_org):
+    client = page("organizer")
+    data = {"unit_id": web_org.commune.id, "year_from": "2000", "year_to": "2100", "admissions": "1000000",
+            "business_owners": "1000000"}
+    assert client.post("/monitoring/targets?year=2026", data=data).status_code == 302
+    assert [(t.year_from, t.year_to, t.admissions) for t in db.session.query(Target)] == [(2000, 2100, 1_000_000)]
