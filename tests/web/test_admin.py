@@ -48,6 +48,15 @@ def test_adding_and_editing_a_unit(admin, web_org):
     assert unit.admits_members and unit.kind == "grassroots_committee"
 
 
+@pytest.mark.parametrize("parent", ["²", "99999999999999999999", "2147483648", "-1", ""])
+def test_a_new_unit_under_a_malformed_parent_is_refused_and_nothing_is_added(admin, web_org, parent):
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Unit))
+    response = admin.post("/admin/units", data={"parent_id": parent, "kind": "cell", "name": "Chi bộ X",
+                                                "code": "CB-X", "cell_type": "workplace"})
+    assert response.status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Unit)) == before
+
+
 def test_roles_are_given_and_removed_per_unit(admin, web_org):
     given = admin.post(f"/admin/units/{web_org.cell.id}/roles", data={"username": "youth_officer",
                                                                       "role": "cell_secretary"})

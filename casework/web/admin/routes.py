@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, login_user
 
 from casework.auth import end_sessions, set_password, sign_out_everywhere
 from casework.extensions import db
+from casework.ids import parse_id
 from casework.models import PartyMember, RoleAssignment, Unit, UnitKind, User
 from casework.web.access import register_error_pages
 from casework.web.admin import importing
@@ -65,7 +66,7 @@ def units():
     tree = subtree(db.session, roots)
     form = _unit_form(tree)
     if form.validate_on_submit():
-        parent = managed_unit(int(form.parent_id.data or 0), roots)
+        parent = managed_unit(parse_id(form.parent_id.data) or 0, roots)  # 0: no unit, refused as absent
         if db.session.scalar(sa.select(Unit.id).where(Unit.code == form.code.data.strip())):
             form.code.errors.append(_("This code is already used."))
         else:
