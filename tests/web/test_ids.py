@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from casework.extensions import db
 from casework.models import Event
+from tests.factories import RoleFactory, UserFactory, use_session
 from tests.web.conftest import step, version_of
 
 NOT_IDS = ["2147483648", "99999999999999999999", "²", "٣", "-1", "0"]
@@ -55,3 +56,24 @@ def test_a_version_in_a_form_that_is_not_one_is_refused(page, walker, web_org, b
                     version=bad)
     assert response.status_code in (409, 422)
     assert _events(case.id) == 1
+
+
+def test_every_route_reads_its_ids_with_the_id_converter(app):
+    """Werkzeug's int converter takes any length of digits, and the database then fails on the number: every
+    path id in the app goes through casework.ids instead (pages, API, administration)."""
+    from werkzeug.routing import IntegerConverter
+
+    loose = [rule.rule for rule in app.url_map.iter_rules()
+             if any(isinstance(c, IntegerConverter) for c in rule._converters.values())]
+    assert loose == []
+
+
+@pytest.mark.parametrize("bad", NOT_IDS)
+def test_an_account_action_on_a_malformed_id_is_a_404(page, web_org, bad):
+    use_session(db.session)
+    RoleFactory(user=UserFactory(username="admin", full_name="Quản Trị Viên"), unit=web_org.commune, role="admin")
+    db.session.commit()
+    admin = page("admin")
+    for action in ("deactivate", "reactivate", "sign-out-everywhere"):
+        assert admin.post(f"/admin/accounts/{quote(bad)}/{action}").status_code == 404
+    assert admin.get(f"/admin/accounts/{quote(bad)}").status_code == 404

@@ -301,7 +301,7 @@ def _deactivation_refusal(user: User) -> str | None:
     return _left_without_admin(orphaned) if orphaned else None
 
 
-@bp.post("/accounts/<int:user_id>/deactivate")
+@bp.post("/accounts/<id:user_id>/deactivate")
 def deactivate_account(user_id: int):
     """Deactivation is a button of its own: a form that merely lacks a field never deactivates anyone."""
     roots = require_admin()
@@ -319,7 +319,7 @@ def deactivate_account(user_id: int):
     return redirect(url_for("admin.account", user_id=user.id))
 
 
-@bp.post("/accounts/<int:user_id>/reactivate")
+@bp.post("/accounts/<id:user_id>/reactivate")
 def reactivate_account(user_id: int):
     roots = require_admin()
     user = managed_account(user_id, roots)
@@ -331,7 +331,7 @@ def reactivate_account(user_id: int):
     return redirect(url_for("admin.account", user_id=user.id))
 
 
-@bp.post("/accounts/<int:user_id>/sign-out-everywhere")
+@bp.post("/accounts/<id:user_id>/sign-out-everywhere")
 def sign_out_account_everywhere(user_id: int):
     """For a lost phone or a shared password: every session, remember cookie and API token ends."""
     roots = require_admin()
