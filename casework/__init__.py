@@ -103,23 +103,17 @@ def register_engine(app: Flask) -> None:
     app.extensions["casework_engine"] = Engine.from_directory(app.config["WORKFLOWS_DIR"], rules)
 
 
-# Feature packages with pages; each exposes ``register(app)``.
-FEATURE_PACKAGES = ("casework.web", "casework.monitoring", "casework.notifications")
-
-
 def register_blueprints(app: Flask) -> None:
+    from casework import monitoring, notifications, web
     from casework.api import bp as api_bp
     from casework.api.openapi import register_api
     from casework.ids import IdConverter
-    from casework.optional import import_optional
 
     app.url_map.converters["id"] = IdConverter  # every <id:…> in a route: see casework.ids
     register_api(app)
     csrf.exempt(api_bp)  # the API authenticates every request itself (session or bearer token)
-    for name in FEATURE_PACKAGES:
-        module = import_optional(name)
-        if module is not None:
-            module.register(app)
+    for feature in (web, monitoring, notifications):  # each feature package with pages registers itself
+        feature.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -38,19 +38,10 @@ main.add_command(click.Command("run", params=run_command.params, callback=_guard
 
 def register(app: Flask) -> None:
     """Attach every command group to the app (so `flask --app casework` sees them too)."""
-    from casework.cli import database, tokens, workflows
+    from casework.cli import bench, database, demo, generate, monitoring, tick, tokens, workflows
 
     for command in (database.init_db, workflows.workflow, tokens.token):
         app.cli.add_command(command)
-    _register_optional(app)
-
-
-def _register_optional(app: Flask) -> None:
-    """Commands that live with their features register here when those modules exist."""
-    from casework.optional import import_optional
-
-    for module_name in ("casework.cli.demo", "casework.cli.bench", "casework.cli.generate", "casework.cli.tick",
-                        "casework.cli.notifications", "casework.cli.monitoring"):
-        module = import_optional(module_name)
-        for command in module.COMMANDS if module else ():
+    for feature in (demo, bench, generate, tick, monitoring):  # commands that live beside their features
+        for command in feature.COMMANDS:
             app.cli.add_command(command)

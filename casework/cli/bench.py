@@ -2,7 +2,7 @@
 
 import click
 
-from casework.optional import import_optional
+from casework.cli import bench_dashboard, bench_engine
 
 
 @click.group("bench")
@@ -11,8 +11,7 @@ def bench() -> None:
 
 
 # Each benchmark lives beside its feature and exposes a click command named COMMAND.
-for _name in ("casework.cli.bench_engine", "casework.cli.bench_dashboard"):
-    if (_module := import_optional(_name)) is not None:
-        bench.add_command(_module.COMMAND)
+for _benchmark in (bench_engine, bench_dashboard):
+    bench.add_command(_benchmark.COMMAND)
 
 COMMANDS = [bench]
