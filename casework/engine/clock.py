@@ -14,14 +14,11 @@ from __future__ import annotations
 from datetime import date as date_type
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from casework.engine.context import StepContext
-from casework.engine.errors import Conflict
+from casework.engine.errors import Conflict, Invalid
 from casework.engine.fields import FieldContext, case_date, parse_fields, to_json
-from casework.engine.flags import run_flag
 from casework.engine.races import lock_case
-from casework.engine.service import _changes, _check_guards, _record
+from casework.engine.step import next_event_seq, take_step
 from casework.models import Event
 
 if TYPE_CHECKING:
@@ -72,12 +69,10 @@ def take_clock_step(*, session: Session, engine: Engine, case: Case, transition:
         return reasons
     ctx = StepContext(session=session, workflow=wf, transition=transition, case=case, user=None, rules=engine.rules,
                       today=today, data=values)
-    reasons = _check_guards(ctx)
-    if reasons:
-        return reasons
-    changes = _changes(wf, ctx)
-    flags = [flag for f in transition.flags if (flag := run_flag(f.check, f.params, ctx)) is not None]
-    _record(session, engine, wf, ctx, (CLOCK_ROLE, None), changes, flags)
+    try:
+        take_step(session, engine, ctx, (CLOCK_ROLE, None))
+    except Invalid as blocked:
+        return blocked.reasons
     return []
 
 
@@ -89,9 +84,9 @@ def record_notice(*, session: Session, engine: Engine, case: Case, kind: str, da
     """
     if kind not in NOTICES:
         raise ValueError(f"unknown notice kind {kind}")
-    seq = (session.scalar(sa.select(sa.func.max(Event.seq)).where(Event.case_id == case.id)) or 0) + 1
-    event = Event(case=case, seq=seq, trigger=kind, from_state=case.state, to_state=case.state, actor_id=None,
-                  actor_role=CLOCK_ROLE, actor_unit_id=None, task_id=task.id if task is not None else None,
+    event = Event(case=case, seq=next_event_seq(session, case), trigger=kind, from_state=case.state,
+                  to_state=case.state, actor_id=None, actor_role=CLOCK_ROLE, actor_unit_id=None,
+                  task_id=task.id if task is not None else None,
                   occurred_at=engine.now(), data=to_json({"label": NOTICES[kind], **data}), changes={}, flags=[])
     session.add(event)
     return event

@@ -1,9 +1,14 @@
-"""Listeners the engine calls when it routes work, so features (in-app notifications) can react inside the
-same transaction without the engine knowing about them or about Flask.
+"""Listeners the engine calls when it routes work or takes a step, so features (in-app notifications,
+monitoring's figures) can react inside the same transaction without the engine knowing about them or Flask.
 
-A listener must never break the step that caused it: its exceptions are logged and swallowed, and it must
+A task listener must never break the step that caused it: its exceptions are logged and swallowed, and it must
 not flush (the step's own rows are not written yet), so it adds rows that refer to the new task by
 relationship. A listener that needs the database reads under ``session.no_autoflush``.
+
+A step listener is called once the step is complete in the session (event added, case moved, tasks routed),
+still inside its transaction; it may flush. Its exceptions are not swallowed: what it keeps (monitoring's
+visits and tallies) must agree with the history, so a failure undoes the step rather than the figures
+silently drifting.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from casework.engine.step import Step
     from casework.models import Task
 
 log = logging.getLogger(__name__)
@@ -35,6 +41,27 @@ def on_task_created(name: str) -> Callable[[TaskListener], TaskListener]:
 
 def remove_listener(name: str) -> None:
     _TASK_CREATED.pop(name, None)
+    _STEP_TAKEN.pop(name, None)
+
+
+StepListener = Callable[["Session", "Step"], None]
+_STEP_TAKEN: dict[str, StepListener] = {}
+
+
+def on_step_taken(name: str) -> Callable[[StepListener], StepListener]:
+    """Register ``fn(session, step)`` under a name; registering the same name again replaces it."""
+
+    def register(fn: StepListener) -> StepListener:
+        _STEP_TAKEN[name] = fn
+        return fn
+
+    return register
+
+
+def step_taken(session: Session, step: Step) -> None:
+    """Tell every step listener, in the order they registered; a failure fails the step."""
+    for listener in list(_STEP_TAKEN.values()):
+        listener(session, step)
 
 
 def task_created(session: Session, task: Task) -> None:

@@ -14,22 +14,18 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from casework.engine import guards as guard_registry
 from casework.engine.context import StepContext
 from casework.engine.definition import TransitionDef, WorkflowDef
-from casework.engine.effects import EFFECTS
 from casework.engine.errors import Conflict, Invalid, NotFound, PermissionDenied
 from casework.engine.fields import FieldContext, parse_fields, to_json
-from casework.engine.flags import run_flag
 from casework.engine.labels import role_label
-from casework.engine.machine import destination
-from casework.engine.projection import apply_changes
 from casework.engine.races import is_lost_race, lock_case, lost_race, stale
 from casework.engine.reasons import Reason
 from casework.engine.routing import authority_of, grassroots_of, resolve_unit
-from casework.engine.tasks import close_tasks, create_tasks, follow_up_tasks, open_tasks
+from casework.engine.step import check_guards, first_stage, take_step
+from casework.engine.tasks import open_tasks
 from casework.engine.validation import CASE_DATE_COLUMNS
-from casework.models import Candidate, Case, Event, Task, TaskStatus, Unit, User
+from casework.models import Candidate, Case, Task, TaskStatus, Unit, User
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -107,13 +103,6 @@ def authorise(session: Session, tdef: TransitionDef, case: Case, user: User,
     return None, _actor_reasons(session, user, held or wanted[:1])
 
 
-def _check_guards(ctx: StepContext) -> list[Reason]:
-    reasons: list[Reason] = []
-    for ref in ctx.transition.guards:
-        reasons.extend(guard_registry.evaluate(ref.name, ref.params, ctx))
-    return reasons
-
-
 # --------------------------------------------------------------------------------------------------
 # Listing what a person may do
 
@@ -138,7 +127,7 @@ def available_actions(*, session: Session, engine: Engine, case: Case, user: Use
             _, reasons = authorise(session, tdef, case, user, None)
         ctx = StepContext(session=session, workflow=wf, transition=tdef, case=case, user=user, rules=engine.rules,
                           today=engine.today(), preview=True)
-        reasons.extend(_check_guards(ctx))
+        reasons.extend(check_guards(ctx))
         actions.append(Action(tdef, allowed=not reasons, reasons=reasons, task_ids=task_ids))
     return actions
 
@@ -184,15 +173,13 @@ def _refer(session: Session, engine: Engine, user: User, data: dict[str, Any], w
     actor, reasons = authorise(session, tdef, case, user, None)
     if actor is None:
         raise PermissionDenied("not allowed to refer for this organisation", reasons)
-    reasons = _check_guards(ctx)
-    if reasons:
-        raise Invalid("referral refused", reasons)
-    session.add(case.candidate)
-    session.add(case)
     facts = {k: to_json(v) for k, v in values.items() if k not in CANDIDATE_FIELDS and k not in CASE_DATE_COLUMNS}
-    changes = {"state": wf.initial, "state_seq": 1, "stage": _first_stage(wf, wf.initial),
+    changes = {"state": wf.initial, "state_seq": 1, "stage": first_stage(wf, wf.initial),
                "dates": {"referral_date": values["referral_date"].isoformat()}, "facts": facts}
-    _record(session, engine, wf, ctx, actor, changes, flags=[])
+    try:
+        take_step(session, engine, ctx, actor, changes=changes)
+    except Invalid as refused:
+        raise Invalid("referral refused", refused.reasons) from None
     try:
         session.commit()
     except IntegrityError as exc:  # another referral of the same person committed first
@@ -230,11 +217,6 @@ def _new_case(session: Session, wf: WorkflowDef, values: dict[str, Any], today: 
                 referring_org_id=values.get("referring_org") if values["source"] != "party_member" else None,
                 open_national_id=values["national_id"], opened_on=today, facts={}, created_at=now, updated_at=now,
                 state_entered_at=now)
-
-
-def _first_stage(wf: WorkflowDef, state: str) -> str | None:
-    stages = wf.states[state].stages
-    return stages[0] if stages else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -312,73 +294,4 @@ def _apply(session, engine, case, trigger, user, data, task_id) -> None:
         raise Invalid("invalid fields", reasons)
     ctx = StepContext(session=session, workflow=wf, transition=tdef, case=case, user=user, rules=engine.rules,
                       today=today, data=values, task=task)
-    reasons = _check_guards(ctx)
-    if reasons:
-        raise Invalid("guard failed", reasons)
-    changes = _changes(wf, ctx)
-    flags = [flag for f in tdef.flags if (flag := run_flag(f.check, f.params, ctx)) is not None]
-    _record(session, engine, wf, ctx, actor, changes, flags)
-
-
-def _changes(wf: WorkflowDef, ctx: StepContext) -> dict[str, Any]:
-    """What the step does to the projection: destination, stage, recorded dates and facts, effects."""
-    tdef, values = ctx.transition, ctx.data
-    changes: dict[str, Any] = {}
-    if tdef.changes_state:
-        dest = destination(wf, ctx)
-        changes["state"] = dest
-        changes["stage"] = _first_stage(wf, dest)
-        if wf.is_terminal(dest):
-            changes["closed_on"] = ctx.today.isoformat()
-    for fdef in tdef.fields:
-        if fdef.name not in values:
-            continue
-        if tdef.task_kind and fdef.name not in tdef.field_sets:
-            continue  # a task's answer belongs to the task, not to the whole case
-        target = tdef.target_of(fdef)
-        bucket = "dates" if target in CASE_DATE_COLUMNS else "facts"
-        changes.setdefault(bucket, {})[target] = to_json(values[fdef.name])
-    for name in tdef.effects:
-        EFFECTS[name].fn(ctx, changes)
-    return changes
-
-
-def _record(session: Session, engine: Engine, wf: WorkflowDef, ctx: StepContext, actor: tuple[str, int],
-            changes: dict[str, Any], flags: list[Reason]) -> None:
-    """Write the event, move the projection, and open and close tasks: all in the caller's transaction."""
-    case, tdef, now = ctx.case, ctx.transition, engine.now()
-    seq = 1 if case.id is None else (session.scalar(sa.select(sa.func.max(Event.seq)).where(Event.case_id == case.id))
-                                     or 0) + 1
-    from_state = case.state if case.id is not None else None
-    if "state" in changes:
-        changes["state_seq"] = seq
-    old_stage = case.stage
-    event = Event(case=case, seq=seq, trigger=tdef.trigger, from_state=from_state,
-                  to_state=changes.get("state", case.state), actor_id=ctx.user.id if ctx.user else None,
-                  actor_role=actor[0], actor_unit_id=actor[1], task_id=ctx.task.id if ctx.task else None,
-                  occurred_at=now, data=to_json(ctx.data), changes=changes, flags=[f.as_dict() for f in flags])
-    session.add(event)
-    leaving = open_tasks(case) if "state" in changes and from_state is not None else []
-    apply_changes(case, changes, now)
-    case.updated_at = now
-    today = ctx.today
-    if ctx.task is not None:
-        ctx.task.status = TaskStatus.DONE
-        ctx.task.outcome = to_json(ctx.data)
-        ctx.task.completed_at = now
-        ctx.task.completed_by_id = ctx.user.id if ctx.user else None
-    if "state" in changes:
-        close_tasks(leaving, actor_role=actor[0], user_id=event.actor_id, now=now)
-        if not wf.is_terminal(case.state):
-            create_tasks(session, case, wf.states[case.state].tasks_on_entry(case.stage), today=today,
-                         rules=engine.rules, now=now)
-    elif case.stage != old_stage:
-        stepping = [t for t in open_tasks(case) if t.kind == "step"]
-        close_tasks(stepping, actor_role=actor[0], user_id=event.actor_id, now=now)
-        create_tasks(session, case, wf.states[case.state].tasks_on_entry(case.stage), today=today, rules=engine.rules,
-                     now=now)
-    if ctx.task is not None:
-        create_tasks(session, case, follow_up_tasks(wf, case, ctx.task.kind), today=today, rules=engine.rules,
-                     now=now)
-    if tdef.creates:
-        create_tasks(session, case, list(tdef.creates), today=today, rules=engine.rules, now=now)
+    take_step(session, engine, ctx, actor)

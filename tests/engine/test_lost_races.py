@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from casework.engine import Conflict, service
+from casework.engine import Conflict, service, step
 from casework.models import Event
 from tests.walk import Walker
 
@@ -19,7 +19,7 @@ def _accept(walker: Walker, org):
 def test_a_duplicate_event_number_at_an_early_flush_is_a_conflict(session, engine, org, monkeypatch):
     walker = Walker(session, engine, org)
     case_id = walker.case.id
-    checks = service._check_guards
+    checks = step.check_guards
 
     def a_rival_event_then_guards(ctx):
         # As if another process had written event 2 between our lock and our read: the guards' queries
@@ -29,7 +29,7 @@ def test_a_duplicate_event_number_at_an_early_flush_is_a_conflict(session, engin
         session.flush()
         return checks(ctx)
 
-    monkeypatch.setattr(service, "_check_guards", a_rival_event_then_guards)
+    monkeypatch.setattr(step, "check_guards", a_rival_event_then_guards)
     with pytest.raises(Conflict) as refused:
         _accept(walker, org)
     assert refused.value.status == 409

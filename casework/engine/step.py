@@ -1,0 +1,160 @@
+"""Taking one step, the one pipeline every way of moving a case goes through (a referral, a person's step, the
+clock's step): check the guards, work out the changes, then write the event, the case's new state and the task
+changes, and tell the step listeners (``casework.engine.hooks.on_step_taken``).
+
+``take_step`` never commits: its caller owns the transaction, the case's row lock and the mapping of refusals
+and lost races (``casework.engine.service``, ``casework.engine.clock``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from casework.engine import guards as guard_registry
+from casework.engine import hooks
+from casework.engine.effects import EFFECTS
+from casework.engine.errors import Invalid
+from casework.engine.fields import to_json
+from casework.engine.flags import run_flag
+from casework.engine.machine import destination
+from casework.engine.projection import apply_changes
+from casework.engine.tasks import close_tasks, create_tasks, follow_up_tasks, open_tasks
+from casework.engine.validation import CASE_DATE_COLUMNS
+from casework.models import Case, Event, TaskStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from casework.engine import Engine
+    from casework.engine.context import StepContext
+    from casework.engine.definition import WorkflowDef
+    from casework.engine.reasons import Reason
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step just written in the caller's transaction: its event, and where the case stood before it (what a
+    listener needs to close the stay the step ended without reading it back)."""
+
+    event: Event
+    case: Case
+    from_state: str | None
+    from_state_seq: int | None
+    from_state_entered_at: datetime | None
+
+    @property
+    def changes_state(self) -> bool:
+        return self.event.from_state != self.event.to_state
+
+
+def check_guards(ctx: StepContext) -> list[Reason]:
+    """Every reason the transition's guards give for refusing the step now (none: it may be taken)."""
+    reasons: list[Reason] = []
+    for ref in ctx.transition.guards:
+        reasons.extend(guard_registry.evaluate(ref.name, ref.params, ctx))
+    return reasons
+
+
+def first_stage(wf: WorkflowDef, state: str) -> str | None:
+    stages = wf.states[state].stages
+    return stages[0] if stages else None
+
+
+def step_changes(ctx: StepContext) -> dict[str, Any]:
+    """What the step does to the projection: destination, stage, recorded dates and facts, effects."""
+    wf, tdef, values = ctx.workflow, ctx.transition, ctx.data
+    changes: dict[str, Any] = {}
+    if tdef.changes_state:
+        dest = destination(wf, ctx)
+        changes["state"] = dest
+        changes["stage"] = first_stage(wf, dest)
+        if wf.is_terminal(dest):
+            changes["closed_on"] = ctx.today.isoformat()
+    for fdef in tdef.fields:
+        if fdef.name not in values:
+            continue
+        if tdef.task_kind and fdef.name not in tdef.field_sets:
+            continue  # a task's answer belongs to the task, not to the whole case
+        target = tdef.target_of(fdef)
+        bucket = "dates" if target in CASE_DATE_COLUMNS else "facts"
+        changes.setdefault(bucket, {})[target] = to_json(values[fdef.name])
+    for name in tdef.effects:
+        EFFECTS[name].fn(ctx, changes)
+    return changes
+
+
+def next_event_seq(session: Session, case: Case) -> int:
+    """The number of the case's next event. Read under the case's row lock (the caller's), so no other step
+    takes the same number; the unique key on (case, seq) refuses one that does anyway."""
+    if case.id is None:
+        return 1
+    return (session.scalar(sa.select(sa.func.max(Event.seq)).where(Event.case_id == case.id)) or 0) + 1
+
+
+def take_step(session: Session, engine: Engine, ctx: StepContext, actor: tuple[str, int | None], *,
+              changes: dict[str, Any] | None = None) -> Event:
+    """Check the guards (``Invalid`` with their reasons, nothing written), then write the step: the event, the
+    case moved, the task changes. ``changes`` replaces the computed ones (a referral's opening of the case)."""
+    reasons = check_guards(ctx)
+    if reasons:
+        raise Invalid("guard failed", reasons)
+    if changes is None:
+        changes = step_changes(ctx)
+    flags = [flag for f in ctx.transition.flags if (flag := run_flag(f.check, f.params, ctx)) is not None]
+    session.add(ctx.case)
+    return _write(session, engine, ctx, actor, changes, flags)
+
+
+def _write(session: Session, engine: Engine, ctx: StepContext, actor: tuple[str, int | None],
+           changes: dict[str, Any], flags: list[Reason]) -> Event:
+    """Write the event, move the projection, and open and close tasks: all in the caller's transaction."""
+    case, tdef, now = ctx.case, ctx.transition, engine.now()
+    seq = next_event_seq(session, case)
+    from_state = case.state if case.id is not None else None
+    before = (from_state, case.state_seq if from_state else None, case.state_entered_at if from_state else None)
+    if "state" in changes:
+        changes["state_seq"] = seq
+    old_stage = case.stage
+    # Read before the event is added: loading the tasks then flushes nothing.
+    leaving = open_tasks(case) if "state" in changes and from_state is not None else []
+    event = Event(case=case, seq=seq, trigger=tdef.trigger, from_state=from_state,
+                  to_state=changes.get("state", case.state), actor_id=ctx.user.id if ctx.user else None,
+                  actor_role=actor[0], actor_unit_id=actor[1], task_id=ctx.task.id if ctx.task else None,
+                  occurred_at=now, data=to_json(ctx.data), changes=changes, flags=[f.as_dict() for f in flags])
+    session.add(event)
+    apply_changes(case, changes, now)
+    case.updated_at = now
+    if ctx.task is not None:
+        ctx.task.status = TaskStatus.DONE
+        ctx.task.outcome = to_json(ctx.data)
+        ctx.task.completed_at = now
+        ctx.task.completed_by_id = ctx.user.id if ctx.user else None
+    _route(session, engine, ctx, actor, event, leaving, old_stage)
+    hooks.step_taken(session, Step(event, case, *before))
+    return event
+
+
+def _route(session: Session, engine: Engine, ctx: StepContext, actor: tuple[str, int | None], event: Event,
+           leaving: list, old_stage: str | None) -> None:
+    """Close the tasks the step ends and open the ones its new state, stage or answered task routes to."""
+    wf, case, now, today = ctx.workflow, ctx.case, event.occurred_at, ctx.today
+
+    def create(defs) -> None:
+        create_tasks(session, case, list(defs), today=today, rules=engine.rules, now=now)
+
+    if "state" in event.changes:
+        close_tasks(leaving, actor_role=actor[0], user_id=event.actor_id, now=now)
+        if not wf.is_terminal(case.state):
+            create(wf.states[case.state].tasks_on_entry(case.stage))
+    elif case.stage != old_stage:
+        stepping = [t for t in open_tasks(case) if t.kind == "step"]
+        close_tasks(stepping, actor_role=actor[0], user_id=event.actor_id, now=now)
+        create(wf.states[case.state].tasks_on_entry(case.stage))
+    if ctx.task is not None:
+        create(follow_up_tasks(wf, case, ctx.task.kind))
+    if ctx.transition.creates:
+        create(ctx.transition.creates)
