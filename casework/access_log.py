@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from casework.engine.scope import access_role
 from casework.models import AccessFace, AccessKind, AccessLog, Case, RoleAssignment, Task, Unit, User, utcnow
+from casework.models.org import path_is_within
 from casework.monitoring.scope import Scope
 
 # Monitoring downloads that name or identify people: the stuck cases list candidates by name, the event
@@ -65,7 +66,7 @@ def record_export(session: Session, user: User, name: str, scope: Scope, *, role
 
 def nearest_role(user: User, role: str, path: str) -> RoleAssignment | None:
     """The assignment of ``role`` at the deepest unit whose subtree holds ``path``."""
-    covering = [r for r in user.roles if r.role == role and path.startswith(r.unit.path)]
+    covering = [r for r in user.roles if r.role == role and path_is_within(path, r.unit)]
     return max(covering, key=lambda r: len(r.unit.path), default=None)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from casework.models import Case, RoleAssignment, Task, Unit, User
+from casework.models.org import within
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -41,7 +42,7 @@ def visibility_clause(session: Session, user: User) -> sa.ColumnElement[bool]:
         paths = session.scalars(sa.select(Unit.path).where(Unit.id.in_(subtree_units))).all()
         cell = sa.orm.aliased(Unit)
         clauses.append(sa.exists().where(cell.id == Case.owning_cell_id,
-                                         sa.or_(*(cell.path.startswith(p, autoescape=True) for p in paths))))
+                                         sa.or_(*(within(cell.path, p) for p in paths))))
     return sa.or_(*clauses) if clauses else sa.false()
 
 
@@ -56,9 +57,8 @@ def verification_only(user: User, case: Case) -> bool:
         if getattr(case, column.key) in user.units_for(role):
             return False
     if any(r.role in SUBTREE_ROLES for r in user.roles):
-        cell_path = case.owning_cell.path
         for r in user.roles:
-            if r.role in SUBTREE_ROLES and cell_path.startswith(r.unit.path):
+            if r.role in SUBTREE_ROLES and case.owning_cell.is_within(r.unit):
                 return False
     mine = [t for t in case.tasks if user.holds(t.role, t.unit_id)]
     return all(t.kind == "confirm_background" for t in mine)
@@ -77,7 +77,7 @@ def access_role(user: User, case: Case) -> RoleAssignment | None:
         held = _held(user, task.role, task.unit_id)
         if held is not None:
             return held
-    subtree = [r for r in user.roles if r.role in SUBTREE_ROLES and case.owning_cell.path.startswith(r.unit.path)]
+    subtree = [r for r in user.roles if r.role in SUBTREE_ROLES and case.owning_cell.is_within(r.unit)]
     return max(subtree, key=lambda r: len(r.unit.path), default=None)
 
 

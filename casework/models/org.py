@@ -51,6 +51,26 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+def subtree_prefix(ancestor: Unit | str) -> str:
+    """The path every unit of ``ancestor``'s subtree starts with. It ends with ``/`` so that ``/1/4/`` never
+    takes in ``/1/40/``; a path without it (a unit not yet flushed) would take in everything, so it is refused."""
+    path = ancestor if isinstance(ancestor, str) else ancestor.path
+    if not (path.startswith("/") and path.endswith("/")):
+        raise ValueError(f"not a unit path: {path!r}")
+    return path
+
+
+def path_is_within(path: str, ancestor: Unit | str) -> bool:
+    """Whether a unit's path (a unit's, or one copied elsewhere) lies in ``ancestor``'s subtree."""
+    return path.startswith(subtree_prefix(ancestor))
+
+
+def within(path: sa.ColumnElement[str], ancestor: Unit | str) -> sa.ColumnElement[bool]:
+    """SQL: a path column (of ``Unit``, an aliased unit, a copied path) inside ``ancestor``'s subtree, the unit
+    itself included. ``LIKE 'prefix%'`` with the prefix escaped, which the path index serves."""
+    return path.startswith(subtree_prefix(ancestor), autoescape=True)
+
+
 class Unit(Base):
     """An organisation unit (đơn vị): party committees and cells, enterprises, areas, mass organisations.
 
@@ -86,6 +106,15 @@ class Unit(Base):
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to this unit, read from ``path``."""
         return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def is_within(self, ancestor: Unit | str) -> bool:
+        """Whether this unit lies in ``ancestor``'s subtree (a unit is within itself). ``Unit.within`` in SQL."""
+        return path_is_within(self.path, ancestor)
+
+    @classmethod
+    def within(cls, ancestor: Unit | str) -> sa.ColumnElement[bool]:
+        """SQL: the units in ``ancestor``'s subtree; ``within(alias.path, …)`` for an aliased unit."""
+        return within(cls.path, ancestor)
 
     def is_party_unit(self) -> bool:
         return self.kind in PARTY_UNIT_KINDS

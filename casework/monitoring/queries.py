@@ -31,6 +31,7 @@ from casework.models import (
     Task,
     Unit,
 )
+from casework.models.org import within
 from casework.models.tallies import REPLY, sql_whole_days
 from casework.monitoring.calendar import ensure_calendar, local_day, ordinal
 from casework.monitoring.calendar import table as calendar_table
@@ -189,7 +190,7 @@ def overdue_heatmap(session: Session, *, scope: Scope, today: date) -> dict[str,
                .where(Task.status == "open", Task.due_date < today).offset(0).subquery())
     child = child_key(session, overdue.c.path, scope).label("child")
     stmt = (sa.select(overdue.c.state, child, sa.func.count().label("n"))
-            .where(overdue.c.path.startswith(scope.path, autoescape=True)).group_by(overdue.c.state, child))
+            .where(within(overdue.c.path, scope.path)).group_by(overdue.c.state, child))
     cells: dict[tuple[str, str], int] = {}
     for row in session.execute(stmt):
         cells[(row.state, row.child)] = row.n
@@ -301,7 +302,7 @@ def union_referrals(session: Session, *, scope: Scope, year: int) -> list[dict[s
     stmt = (sa.select(Unit.id, Unit.name, Unit.kind, sa.func.coalesce(referred.c.n, 0),
                       sa.func.coalesce(admitted.c.n, 0))
             .outerjoin(referred, referred.c.org == Unit.id).outerjoin(admitted, admitted.c.org == Unit.id)
-            .where(Unit.kind.in_(("trade_union", "youth_union")), Unit.path.startswith(scope.path, autoescape=True)))
+            .where(Unit.kind.in_(("trade_union", "youth_union")), Unit.within(scope.path)))
     # Thousands of organisations nationally: plain rows, without the ORM's per-row work.
     out = [{"unit_id": org_id, "name": name, "kind": kind, "referred": int(ref), "admitted": int(adm),
             "met": adm >= 1} for org_id, name, kind, ref, adm in session.connection().execute(stmt).all()]
@@ -325,7 +326,7 @@ def admissions_by_unit(session: Session, *, scope: Scope, year_from: int, year_t
     stmt = (sa.select(cell.path, t.year, sa.func.sum(t.n).label("n"),
                       sa.func.sum(sa.case((t.business_owner, t.n), else_=0)).label("owners"))
             .join(cell, cell.id == t.owning_cell_id)
-            .where(t.year.between(year_from, year_to), cell.path.startswith(scope.path, autoescape=True))
+            .where(t.year.between(year_from, year_to), within(cell.path, scope.path))
             .group_by(cell.path, t.year))
     out: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: {"admissions": 0, "business_owners": 0}))
     for path, year, n, owners in session.connection().execute(stmt).all():
@@ -343,7 +344,7 @@ def admitted_by_child(session: Session, *, scope: Scope, year: int) -> Counter:
     t, cell = AdmissionTally, aliased(Unit)
     child = child_key(session, cell.path, scope).label("child")
     stmt = (sa.select(child, sa.func.sum(t.n)).join(cell, cell.id == t.owning_cell_id)
-            .where(t.year == year, cell.path.startswith(scope.path, autoescape=True)).group_by(child))
+            .where(t.year == year, within(cell.path, scope.path)).group_by(child))
     return Counter({key: int(n) for key, n in session.execute(stmt)})
 
 
@@ -356,7 +357,7 @@ def foundings_by_unit(session: Session, *, scope: Scope, year_from: int, year_to
     stmt = (sa.select(Unit.path, year.label("year"), sa.func.count().label("n"))
             .join(Unit, Unit.id == PartyOrgFounding.enterprise_id)
             .where(PartyOrgFounding.founded_on.between(date(year_from, 1, 1), date(year_to, 12, 31)),
-                   Unit.path.startswith(scope.path, autoescape=True))
+                   Unit.within(scope.path))
             .group_by(Unit.path, year))
     out: dict[int, Counter] = defaultdict(Counter)
     for row in session.execute(stmt):

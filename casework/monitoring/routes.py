@@ -67,7 +67,7 @@ def _scope() -> Scope:
     if wanted is None:
         return Scope.of(db.session, mine[0].id)
     unit = db.session.get(Unit, wanted)
-    if unit is None or not any(unit.path.startswith(u.path) for u in mine):
+    if unit is None or not any(unit.is_within(u) for u in mine):
         abort(404)
     return Scope.of(db.session, unit.id)
 
@@ -106,7 +106,7 @@ def _state_labels() -> dict[str, str]:
 def _breadcrumbs(scope: Scope) -> list[Unit]:
     """The way back up from a drilled-down unit to the organizer's own unit."""
     unit = db.session.get(Unit, scope.unit_id)
-    top = next(u for u in _organizer_scopes() if unit.path.startswith(u.path))
+    top = next(u for u in _organizer_scopes() if unit.is_within(u))
     ids = unit.ancestor_ids
     return [db.session.get(Unit, i) for i in ids[ids.index(top.id):]]
 
@@ -153,7 +153,7 @@ def targets():
     if request.method == "POST":
         _save_targets(scope)
         return redirect(url_for(".targets", unit=scope.unit_id, year=period.start.year))
-    units = [u for u in db.session.query(Unit).filter(Unit.path.startswith(scope.path),
+    units = [u for u in db.session.query(Unit).filter(Unit.within(scope.path),
                                                      Unit.kind.in_(("province", "commune_committee",
                                                                     "grassroots_committee"))).order_by(Unit.path)]
     return render_template("monitoring/targets.html", scope=scope, period=period, units=units,
@@ -193,8 +193,8 @@ def foundings():
         _save_founding(scope)
         return redirect(url_for(".foundings", unit=scope.unit_id))
     rows = (db.session.query(PartyOrgFounding).join(Unit, Unit.id == PartyOrgFounding.enterprise_id)
-            .filter(Unit.path.startswith(scope.path)).order_by(PartyOrgFounding.founded_on.desc()).all())
-    enterprises = (db.session.query(Unit).filter(Unit.kind == "enterprise", Unit.path.startswith(scope.path))
+            .filter(Unit.within(scope.path)).order_by(PartyOrgFounding.founded_on.desc()).all())
+    enterprises = (db.session.query(Unit).filter(Unit.kind == "enterprise", Unit.within(scope.path))
                    .order_by(Unit.name).all())
     return render_template("monitoring/foundings.html", scope=scope, rows=rows, enterprises=enterprises)
 

@@ -72,11 +72,11 @@ class Scope:
         return cls(unit.id, unit.path, unit.name, root=root, everything=only_root, top=top)
 
     def contains(self, unit: Unit) -> bool:
-        return unit.path.startswith(self.path)
+        return unit.is_within(self.path)
 
     def units(self) -> sa.Select:
         """Ids of the units in the subtree (the unit table is small; the prefix filter is cheap)."""
-        return sa.select(Unit.id).where(Unit.path.startswith(self.path, autoescape=True))
+        return sa.select(Unit.id).where(Unit.within(self.path))
 
     def reads_tallies(self, period: Period | None = None, *, below_top: bool = False) -> bool:
         """Whether the tallies answer for this scope: a root, or a top unit unless the figure breaks it down

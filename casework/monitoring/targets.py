@@ -171,7 +171,7 @@ def targets_for(session: Session, scope: Scope, year: int) -> list[Target]:
     """Targets of the scope's units whose span includes the year."""
     return list(session.scalars(
         sa.select(Target).join(Unit, Unit.id == Target.unit_id)
-        .where(Unit.path.startswith(scope.path, autoescape=True), Target.year_from <= year, Target.year_to >= year)
+        .where(Unit.within(scope.path), Target.year_from <= year, Target.year_to >= year)
         .order_by(Unit.path)))
 
 

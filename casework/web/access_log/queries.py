@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from casework.ids import parse_id
 from casework.localtime import as_utc, day_start
 from casework.models import AccessKind, AccessLog, Unit, User
+from casework.models.org import within
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000  # a download beyond this is a request for a database dump, not a report
@@ -56,7 +57,7 @@ class Page:
 
 def visible(roots: list[Unit]) -> sa.ColumnElement[bool]:
     """Rows whose data belongs to one of these subtrees."""
-    return sa.or_(*(AccessLog.scope_path.startswith(r.path, autoescape=True) for r in roots)) if roots \
+    return sa.or_(*(within(AccessLog.scope_path, r) for r in roots)) if roots \
         else sa.false()
 
 

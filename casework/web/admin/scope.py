@@ -31,7 +31,7 @@ def require_admin() -> list[Unit]:
 
 
 def in_scope(unit: Unit, roots: list[Unit]) -> bool:
-    return any(unit.path.startswith(root.path) for root in roots)
+    return any(unit.is_within(root) for root in roots)
 
 
 def managed_unit(unit_id: int, roots: list[Unit]) -> Unit:
@@ -43,7 +43,7 @@ def managed_unit(unit_id: int, roots: list[Unit]) -> Unit:
 
 
 def _inside(roots: list[Unit]) -> sa.ColumnElement[bool]:
-    return sa.or_(*(Unit.path.startswith(r.path, autoescape=True) for r in roots))
+    return sa.or_(*(Unit.within(r) for r in roots))
 
 
 def subtree(session: Session, roots: list[Unit]) -> list[Unit]:
