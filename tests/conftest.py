@@ -16,8 +16,12 @@ from sqlalchemy.pool import StaticPool
 
 from casework.engine import LOCAL_TZ, Engine
 from casework.models import Base
+from casework.monitoring import upkeep
 from config import PROJECT_ROOT
 from tests.factories import build_org, use_session
+
+# Visits and tallies are kept in every test, as in the app (engine tests build no app).
+upkeep.install()
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")

@@ -178,11 +178,10 @@ def _refer(session: Session, engine: Engine, user: User, data: dict[str, Any], w
                "dates": {"referral_date": values["referral_date"].isoformat()}, "facts": facts}
     try:
         take_step(session, engine, ctx, actor, changes=changes)
+        session.commit()
     except Invalid as refused:
         raise Invalid("referral refused", refused.reasons) from None
-    try:
-        session.commit()
-    except IntegrityError as exc:  # another referral of the same person committed first
+    except IntegrityError as exc:  # another referral of the same person committed first (the step's flush or ours)
         session.rollback()
         raise Invalid("referral refused", [Reason(
             "open_case_exists", "Người này vừa được giới thiệu trong một hồ sơ khác.",

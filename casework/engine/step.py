@@ -9,7 +9,6 @@ and lost races (``casework.engine.service``, ``casework.engine.clock``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -24,7 +23,7 @@ from casework.engine.machine import destination
 from casework.engine.projection import apply_changes
 from casework.engine.tasks import close_tasks, create_tasks, follow_up_tasks, open_tasks
 from casework.engine.validation import CASE_DATE_COLUMNS
-from casework.models import Case, Event, TaskStatus
+from casework.models import Case, Event, Task, TaskStatus
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -37,14 +36,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Step:
-    """A step just written in the caller's transaction: its event, and where the case stood before it (what a
-    listener needs to close the stay the step ended without reading it back)."""
+    """A step complete in the caller's session (not yet flushed): its event, the case as it moved, and the task
+    it answered (done now), if any."""
 
     event: Event
     case: Case
-    from_state: str | None
-    from_state_seq: int | None
-    from_state_entered_at: datetime | None
+    task: Task | None
 
     @property
     def changes_state(self) -> bool:
@@ -115,7 +112,6 @@ def _write(session: Session, engine: Engine, ctx: StepContext, actor: tuple[str,
     case, tdef, now = ctx.case, ctx.transition, engine.now()
     seq = next_event_seq(session, case)
     from_state = case.state if case.id is not None else None
-    before = (from_state, case.state_seq if from_state else None, case.state_entered_at if from_state else None)
     if "state" in changes:
         changes["state_seq"] = seq
     old_stage = case.stage
@@ -134,7 +130,7 @@ def _write(session: Session, engine: Engine, ctx: StepContext, actor: tuple[str,
         ctx.task.completed_at = now
         ctx.task.completed_by_id = ctx.user.id if ctx.user else None
     _route(session, engine, ctx, actor, event, leaving, old_stage)
-    hooks.step_taken(session, Step(event, case, *before))
+    hooks.step_taken(session, Step(event, case, ctx.task))
     return event
 
 

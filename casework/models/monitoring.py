@@ -5,25 +5,21 @@ organisations founded in enterprises. The tallies the dashboard reads at nationa
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.localtime import naive_utc
-from casework.models import tallies
 from casework.models.base import Base, utcnow
-from casework.models.cases import Event
 from casework.models.org import Unit
 
 
 class StateVisit(Base):
     """One stay of a case in one state, from the event that entered it to the event that left it.
 
-    Written in the same flush as those events (see ``_record_visits``), so it never disagrees with the
-    history; ``rebuild_visits`` in ``casework.monitoring.visits`` derives it from nothing but the events.
+    Written in the same transaction as those events (``casework.monitoring.upkeep``), so it never disagrees
+    with the history; ``rebuild_visits`` in ``casework.monitoring.visits`` derives it from nothing but the events.
     It exists because a duration is a pair of events, and pairing 15 million events per dashboard view
     is far too slow.
     """
@@ -101,37 +97,3 @@ class WorkingDay(Base):
 def visit_days(entered_at: datetime, left_at: datetime) -> float:
     """Calendar days between two instants; naive values (SQLite) are UTC like every stored time."""
     return round((naive_utc(left_at) - naive_utc(entered_at)).total_seconds() / 86400, 4)
-
-
-@sa_event.listens_for(Session, "after_flush")
-def _record_visits(session: Session, flush_context) -> None:
-    """Each state-changing event closes the case's open visit and opens the next, and the tallies count what
-    ended or was admitted, all in the same transaction as the event."""
-    entering = [obj for obj in session.new if isinstance(obj, Event) and obj.from_state != obj.to_state]
-    tallies.recount_business_owners(session, {e.id for e in entering})
-    if not entering:
-        return
-    conn = session.connection()
-    table = StateVisit.__table__
-    stays: Counter = Counter()
-    admissions: Counter = Counter()
-    for event in sorted(entering, key=lambda e: (e.case_id, e.seq)):
-        case = event.case
-        open_visit = conn.execute(sa.select(table.c.id, table.c.state, table.c.entered_at).where(
-            table.c.case_id == event.case_id, table.c.left_at.is_(None))).first()
-        if open_visit is not None:
-            days = visit_days(open_visit.entered_at, event.occurred_at)
-            conn.execute(table.update().where(table.c.id == open_visit.id).values(
-                left_seq=event.seq, left_at=event.occurred_at, next_state=event.to_state, days=days))
-            stays[(case.owning_cell_id, open_visit.state, event.to_state,
-                   tallies.local_year(event.occurred_at), tallies.whole_days(days))] += 1
-        conn.execute(table.insert().values(case_id=event.case_id, owning_cell_id=case.owning_cell_id,
-                                           state=event.to_state, entered_seq=event.seq,
-                                           entered_at=event.occurred_at))
-        if event.to_state == tallies.ADMITTED:
-            admissions[(tallies.local_year(event.occurred_at), case.owning_cell_id, case.referring_org_id or 0,
-                        tallies.business_owner_now(conn, case.candidate_id))] += 1
-    tallies.count_stays(conn, stays)
-    tallies.count_admissions(conn, admissions)
-
-

@@ -1,5 +1,6 @@
-"""Tallies: counts kept beside the history, in the flush that changes it, so the national dashboard reads a
-few thousand rows instead of scanning millions. Each has a definition as a grouped query over the history
+"""Tallies: counts kept beside the history, in the transaction that changes it (by
+``casework.monitoring.upkeep``; these are only the tables and what their keys mean), so the national dashboard
+reads a few thousand rows instead of scanning millions. Each has a definition as a grouped query over the history
 (``casework.monitoring.summaries``), which rebuilds it and checks it agrees.
 
 - ``StayTally``: stays per top unit, state, next state, year and whole days (durations, conversion rates);
@@ -15,20 +16,14 @@ commune in a provincial one.
 
 from __future__ import annotations
 
-import functools
 import math
-from collections import Counter
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.localtime import LOCAL_TZ, local_date
 from casework.models.base import Base
-from casework.models.cases import Candidate, Case, Event, Task
-from casework.models.org import Unit
 
 
 class StayTally(Base):
@@ -37,7 +32,7 @@ class StayTally(Base):
 
     A histogram of ``state_visits``: the national dashboard reads a few thousand of these rows instead of
     pairing millions of stays, and a median from it is exact because durations are counted in whole days.
-    Kept in the same flush as the visit it counts; ``casework.monitoring.summaries`` rebuilds it from the
+    Kept in the same transaction as the visit it counts; ``casework.monitoring.summaries`` rebuilds it from the
     visits and checks the two agree.
     """
 
@@ -181,201 +176,3 @@ def sub_unit_id(path: str) -> int:
     """The unit just below the top unit ('/1/7/30/44/' → 30), or the deepest unit of a shorter path."""
     parts = [int(p) for p in path.strip("/").split("/")]
     return parts[min(2, len(parts) - 1)]
-
-
-def business_owner_now(conn: sa.Connection, candidate_id: int) -> bool:
-    """Read from the database at the flush, not from the session: a correction committed meanwhile by
-    someone else is then counted where it belongs."""
-    return bool(conn.scalar(sa.select(Candidate.is_business_owner).where(Candidate.id == candidate_id)))
-
-
-def recount_business_owners(session: Session, counted_now: set[int]) -> None:
-    """A candidate whose business ownership was corrected moves their admissions to the matching tally rows
-    (admissions counted in this same flush already used the new value)."""
-    changed = [c for c in session.dirty if isinstance(c, Candidate)
-               and sa.inspect(c).attrs.is_business_owner.history.has_changes()]
-    for candidate in changed:
-        conn = session.connection()
-        year = sql_local_year(conn.dialect.name, Event.occurred_at)
-        rows = conn.execute(
-            sa.select(year.label("year"), Case.owning_cell_id, Case.referring_org_id, sa.func.count().label("n"))
-            .select_from(Event).join(Case, Case.id == Event.case_id)
-            .where(Case.candidate_id == candidate.id, Event.to_state == ADMITTED, Event.from_state != ADMITTED,
-                   Event.id.not_in(counted_now))
-            .group_by(year, Case.owning_cell_id, Case.referring_org_id)).all()
-        now = bool(candidate.is_business_owner)
-        for row in rows:
-            key = {"year": int(row.year), "owning_cell_id": row.owning_cell_id,
-                   "referring_org_id": row.referring_org_id or 0}
-            _add(conn, AdmissionTally.__table__, {**key, "business_owner": not now}, -row.n)
-            _add(conn, AdmissionTally.__table__, {**key, "business_owner": now}, row.n)
-
-
-def count_stays(conn: sa.Connection, stays: Counter) -> None:
-    if not stays:
-        return
-    units = Unit.__table__
-    paths = dict(conn.execute(sa.select(units.c.id, units.c.path).where(
-        units.c.id.in_({cell for cell, *_ in stays}))).all())
-    tallies: Counter = Counter()
-    for (cell, state, next_state, year, days), n in stays.items():
-        tallies[(year, top_unit_id(paths[cell]), state, next_state, days)] += n
-    for (year, top, state, next_state, days), n in sorted(tallies.items()):
-        _add(conn, StayTally.__table__, {"year": year, "top_unit_id": top, "state": state,
-                                        "next_state": next_state, "days": days}, n)
-
-
-def count_admissions(conn: sa.Connection, admissions: Counter) -> None:
-    for (year, cell, org, owner), n in sorted(admissions.items()):
-        _add(conn, AdmissionTally.__table__, {"year": year, "owning_cell_id": cell, "referring_org_id": org,
-                                              "business_owner": owner}, n)
-
-
-def _add(conn: sa.Connection, table: sa.Table, key: dict, n: int) -> None:
-    """Add ``n`` to the tally row with this key, creating it if needed, in one atomic statement (two web
-    processes counting into the same row wait for each other instead of losing a count). Keys are added in
-    sorted order so two flushes never take the same rows in opposite order."""
-    conn.execute(_upsert(conn.dialect.name, table.name), {**key, "n": n})
-
-
-@functools.cache
-def _upsert(dialect: str, table_name: str) -> sa.Insert:
-    """The statement ``_add`` runs, built once per table: building it took longer than running it."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = Base.metadata.tables[table_name]
-    (key,) = [c for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
-    stmt = insert(table)
-    return stmt.on_conflict_do_update(index_elements=[c.name for c in key.columns],
-                                      set_={"n": table.c.n + stmt.excluded.n})
-
-
-# --------------------------------------------------------------------------------------------------
-# Tallies keyed by what a case is now: each flush reads the keys of the cases it touches before and after,
-# and moves their counts. The keys come from one query, so whatever changes a key (a step, a closed case, a
-# corrected register, an enterprise's ownership, a cell moved) moves the count.
-
-
-def case_keys(conn: sa.Connection, case_ids: set[int], *, lock: bool = False) -> dict[int, tuple[tuple, tuple]]:
-    """``{case id: (pipeline key, referral key)}`` as the database holds them now.
-
-    With ``lock`` (the reading before a flush) the cases' rows are locked first, for the rest of the
-    transaction (PostgreSQL), and the keys read afterwards by a statement of their own. A concurrent change
-    to the same keys, say a step on a case while its enterprise's ownership is corrected, then waits and
-    reads what the other left, instead of both moving a count from the same old key. (Read in the locking
-    statement itself, the enterprise would still show the value from before the wait.)"""
-    if not case_ids:
-        return {}
-    if lock:
-        conn.execute(_lock_query(), {"ids": list(case_ids)})
-    rows = conn.execute(_keys_query(), {"ids": list(case_ids)})
-    return {row.id: (pipeline_key(row), referral_key(row)) for row in rows}
-
-
-@functools.cache
-def _keys_query() -> sa.Select:
-    """Built once: constructing an ORM select costs milliseconds, and every step runs this twice."""
-    cell, workplace = aliased(Unit), aliased(Unit)
-    return (sa.select(Case.id, cell.path, Case.state, Case.source, workplace.ownership, Candidate.is_business_owner,
-                      Case.opened_on, Case.closed_on, Case.referring_org_id, Case.referral_date)
-            .join(cell, cell.id == Case.owning_cell_id).join(Candidate, Candidate.id == Case.candidate_id)
-            .join(workplace, workplace.id == Candidate.workplace_unit_id)
-            .where(Case.id.in_(sa.bindparam("ids", expanding=True))))
-
-
-@functools.cache
-def _lock_query() -> sa.Select:
-    return sa.select(Case.id).where(Case.id.in_(sa.bindparam("ids", expanding=True))).with_for_update()
-
-
-def pipeline_key(row: Any) -> tuple:
-    return (top_unit_id(row.path), sub_unit_id(row.path), row.state, row.source, row.ownership or "",
-            bool(row.is_business_owner), row.opened_on.year, row.closed_on.year if row.closed_on else OPEN_YEAR)
-
-
-def referral_key(row: Any) -> tuple | None:
-    return (row.referring_org_id or 0, row.referral_date.year) if row.referral_date else None
-
-
-# What the keys are made of, per model: a flush that changes none of these leaves every key as it was.
-KEY_ATTRIBUTES = {
-    Case: ("state", "source", "opened_on", "closed_on", "owning_cell_id", "candidate_id", "referring_org_id",
-           "referral_date"),
-    Candidate: ("is_business_owner", "workplace_unit_id"),
-    Unit: ("ownership", "path"),
-}
-
-
-def _changed(session: Session, model: type) -> list[int]:
-    """Ids of saved ``model`` rows whose key attributes this flush changes (most flushes change none)."""
-    names = KEY_ATTRIBUTES[model]
-    return [obj.id for obj in session.dirty if isinstance(obj, model) and obj.id is not None
-            and any(sa.inspect(obj).attrs[name].history.has_changes() for name in names)]
-
-
-def _touched_cases(session: Session) -> set[int]:
-    """Saved cases whose keys this flush may change: the cases themselves, and the cases of candidates,
-    workplaces and cells being changed."""
-    ids = set(_changed(session, Case))
-    candidates, units = _changed(session, Candidate), _changed(session, Unit)
-    if candidates or units:
-        workplace_of = sa.select(Candidate.id).where(Candidate.workplace_unit_id.in_(units))
-        ids |= set(session.connection().scalars(sa.select(Case.id).where(sa.or_(
-            Case.candidate_id.in_(candidates), Case.owning_cell_id.in_(units), Case.candidate_id.in_(workplace_of)))))
-    return ids
-
-
-@sa_event.listens_for(Session, "before_flush")
-def _keys_before(session: Session, flush_context, instances) -> None:
-    touched = _touched_cases(session)
-    session.info["casework_case_keys"] = case_keys(session.connection(), touched, lock=True) if touched else {}
-
-
-@sa_event.listens_for(Session, "after_flush")
-def _move_counts(session: Session, flush_context) -> None:
-    before = session.info.pop("casework_case_keys", {})
-    new = {c.id for c in session.new if isinstance(c, Case)}
-    if not before and not new:
-        return
-    conn = session.connection()
-    after = case_keys(conn, set(before) | new)
-    pipeline, referrals = Counter(), Counter()
-    for case_id in set(before) | new:
-        old_keys, new_keys = before.get(case_id, (None, None)), after.get(case_id, (None, None))
-        for counter, old, now in ((pipeline, old_keys[0], new_keys[0]), (referrals, old_keys[1], new_keys[1])):
-            if old != now:
-                if old is not None:
-                    counter[old] -= 1
-                if now is not None:
-                    counter[now] += 1
-    for table, names, counter in ((PipelineTally.__table__, PIPELINE_KEY, pipeline),
-                                  (ReferralTally.__table__, REFERRAL_KEY, referrals)):
-        for key, n in sorted(counter.items()):
-            if n:
-                _add(conn, table, dict(zip(names, key, strict=True)), n)
-
-
-# --------------------------------------------------------------------------------------------------
-# Replies: counted when the committee's task is done.
-
-
-@sa_event.listens_for(Session, "after_flush")
-def _count_replies(session: Session, flush_context) -> None:
-    replied = [t for t in list(session.new) + list(session.dirty) if isinstance(t, Task) and t.kind == REPLY
-               and t.status == "done" and "done" in sa.inspect(t).attrs.status.history.added]
-    if not replied:
-        return
-    from casework.engine.calendar import working_days_between  # the engine imports the models
-
-    conn = session.connection()
-    paths = dict(conn.execute(sa.select(Case.id, Unit.path).join(Unit, Unit.id == Case.owning_cell_id)
-                              .where(Case.id.in_({t.case_id for t in replied}))).all())
-    counts: Counter = Counter()
-    for task in replied:
-        days = working_days_between(local_date(task.created_at), local_date(task.completed_at))
-        counts[(local_year(task.completed_at), top_unit_id(paths[task.case_id]), task.unit_id, days)] += 1
-    for (year, top, committee, days), n in sorted(counts.items()):
-        _add(conn, ReplyTally.__table__, {"year": year, "top_unit_id": top, "committee_unit_id": committee,
-                                          "working_days": days}, n)

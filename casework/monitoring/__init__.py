@@ -7,7 +7,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Attach the monitoring pages (called by the app factory for every feature package)."""
+    """Keep visits and tallies with every step and flush, and attach the monitoring pages (called by the app
+    factory for every feature package)."""
+    from casework.monitoring import upkeep
     from casework.monitoring.routes import bp
 
+    upkeep.install()
     app.register_blueprint(bp)

@@ -1,0 +1,300 @@
+"""Monitoring's write side: the state visits and tallies (``casework.models.tallies``) kept in step with the
+history, in the transaction that writes it, so the dashboard never reads figures the history contradicts.
+
+Two ways in, each for a reason:
+
+- a step (``casework.engine.hooks.on_step_taken``): a step is the only writer of state-changing events and of
+  committees' replies, so visits, stays, admissions and replies are counted from the step itself;
+- session flushes (SQLAlchemy listeners), only for the tallies keyed by what a case *is* (pipeline, referrals)
+  and admissions by business ownership: those keys change without a step too (an enterprise's ownership or a
+  candidate's business corrected on the admin page, a cell moved), so they are compared before and after every
+  flush that touches them, whoever made it.
+
+``install()`` registers both, once per process (the app factory, and the tests' conftest, call it). Anything
+that writes the history without steps (the generator ``casework.monitoring.synthetic``, migrations) fills the
+tables from the history instead (``casework.monitoring.summaries.rebuild``); ``casework monitoring check``
+proves the two agree.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, aliased
+
+from casework.engine import hooks
+from casework.engine.calendar import working_days_between
+from casework.localtime import local_date
+from casework.models import Base, Candidate, Case, Event, StateVisit, Unit
+from casework.models.monitoring import visit_days
+from casework.models.tallies import (
+    ADMITTED,
+    OPEN_YEAR,
+    PIPELINE_KEY,
+    REFERRAL_KEY,
+    REPLY,
+    AdmissionTally,
+    PipelineTally,
+    ReferralTally,
+    ReplyTally,
+    StayTally,
+    local_year,
+    sql_local_year,
+    sub_unit_id,
+    top_unit_id,
+    whole_days,
+)
+
+if TYPE_CHECKING:
+    from casework.engine.step import Step
+
+LISTENER_NAME = "monitoring_upkeep"
+
+
+def install() -> None:
+    """Keep visits and tallies from now on in this process; calling it again changes nothing."""
+    hooks.on_step_taken(LISTENER_NAME)(keep_up_with_step)
+    for name, fn in _flush_listeners():
+        if not sa_event.contains(Session, name, fn):
+            sa_event.listen(Session, name, fn)
+
+
+def uninstall() -> None:
+    """Stop keeping them (a test proving who keeps them)."""
+    hooks.remove_listener(LISTENER_NAME)
+    for name, fn in _flush_listeners():
+        if sa_event.contains(Session, name, fn):
+            sa_event.remove(Session, name, fn)
+
+
+def _flush_listeners() -> tuple:
+    """What ``install`` adds to every session's flushes (the functions are defined below)."""
+    return (("before_flush", _keys_before), ("after_flush", _move_counts), ("after_flush", _recount_business_owners))
+
+
+# --------------------------------------------------------------------------------------------------
+# A step: the stay it ends and the one it starts, an admission, a committee's reply
+
+
+def keep_up_with_step(session: Session, step: Step) -> None:
+    """Count what the step did, in its transaction. Flushes first: the rows written here refer to the event's
+    case (new, for a referral) and read the candidate as the database holds it now."""
+    replied = step.task is not None and step.task.kind == REPLY
+    if not step.changes_state and not replied:
+        return
+    session.flush()
+    conn = session.connection()
+    if step.changes_state:
+        record_visit(conn, step.event, step.case)
+    if replied:
+        count_reply(conn, step.case, step.task)
+
+
+def record_visit(conn: sa.Connection, event: Event, case: Case) -> None:
+    """A state-changing event closes the case's open visit and opens the next; the stay it ended and an
+    admission are counted."""
+    table = StateVisit.__table__
+    open_visit = conn.execute(sa.select(table.c.id, table.c.state, table.c.entered_at).where(
+        table.c.case_id == case.id, table.c.left_at.is_(None))).first()
+    if open_visit is not None:
+        days = visit_days(open_visit.entered_at, event.occurred_at)
+        conn.execute(table.update().where(table.c.id == open_visit.id).values(
+            left_seq=event.seq, left_at=event.occurred_at, next_state=event.to_state, days=days))
+        count_stays(conn, Counter({(case.owning_cell_id, open_visit.state, event.to_state,
+                                    local_year(event.occurred_at), whole_days(days)): 1}))
+    conn.execute(table.insert().values(case_id=case.id, owning_cell_id=case.owning_cell_id, state=event.to_state,
+                                       entered_seq=event.seq, entered_at=event.occurred_at))
+    if event.to_state == ADMITTED:
+        count_admissions(conn, Counter({(local_year(event.occurred_at), case.owning_cell_id,
+                                         case.referring_org_id or 0,
+                                         business_owner_now(conn, case.candidate_id)): 1}))
+
+
+def count_reply(conn: sa.Connection, case: Case, task) -> None:
+    """A residential committee's reply, by the working days it took."""
+    path = conn.scalar(sa.select(Unit.path).where(Unit.id == case.owning_cell_id))
+    days = working_days_between(local_date(task.created_at), local_date(task.completed_at))
+    add(conn, ReplyTally.__table__, {"year": local_year(task.completed_at), "top_unit_id": top_unit_id(path),
+                                     "committee_unit_id": task.unit_id, "working_days": days}, 1)
+
+
+def business_owner_now(conn: sa.Connection, candidate_id: int) -> bool:
+    """Read from the database at the flush, not from the session: a correction committed meanwhile by
+    someone else is then counted where it belongs."""
+    return bool(conn.scalar(sa.select(Candidate.is_business_owner).where(Candidate.id == candidate_id)))
+
+
+def recount_business_owners(session: Session, counted_now: set[int]) -> None:
+    """A candidate whose business ownership was corrected moves their admissions to the matching tally rows
+    (admissions counted in this same flush already used the new value)."""
+    changed = [c for c in session.dirty if isinstance(c, Candidate)
+               and sa.inspect(c).attrs.is_business_owner.history.has_changes()]
+    for candidate in changed:
+        conn = session.connection()
+        year = sql_local_year(conn.dialect.name, Event.occurred_at)
+        rows = conn.execute(
+            sa.select(year.label("year"), Case.owning_cell_id, Case.referring_org_id, sa.func.count().label("n"))
+            .select_from(Event).join(Case, Case.id == Event.case_id)
+            .where(Case.candidate_id == candidate.id, Event.to_state == ADMITTED, Event.from_state != ADMITTED,
+                   Event.id.not_in(counted_now))
+            .group_by(year, Case.owning_cell_id, Case.referring_org_id)).all()
+        now = bool(candidate.is_business_owner)
+        for row in rows:
+            key = {"year": int(row.year), "owning_cell_id": row.owning_cell_id,
+                   "referring_org_id": row.referring_org_id or 0}
+            add(conn, AdmissionTally.__table__, {**key, "business_owner": not now}, -row.n)
+            add(conn, AdmissionTally.__table__, {**key, "business_owner": now}, row.n)
+
+
+def count_stays(conn: sa.Connection, stays: Counter) -> None:
+    if not stays:
+        return
+    units = Unit.__table__
+    paths = dict(conn.execute(sa.select(units.c.id, units.c.path).where(
+        units.c.id.in_({cell for cell, *_ in stays}))).all())
+    tallies: Counter = Counter()
+    for (cell, state, next_state, year, days), n in stays.items():
+        tallies[(year, top_unit_id(paths[cell]), state, next_state, days)] += n
+    for (year, top, state, next_state, days), n in sorted(tallies.items()):
+        add(conn, StayTally.__table__, {"year": year, "top_unit_id": top, "state": state,
+                                        "next_state": next_state, "days": days}, n)
+
+
+def count_admissions(conn: sa.Connection, admissions: Counter) -> None:
+    for (year, cell, org, owner), n in sorted(admissions.items()):
+        add(conn, AdmissionTally.__table__, {"year": year, "owning_cell_id": cell, "referring_org_id": org,
+                                              "business_owner": owner}, n)
+
+def _recount_business_owners(session: Session, flush_context) -> None:
+    """After every flush: admissions of a candidate whose business ownership it corrected move rows. Those
+    of events in this same flush are left out: the step counts them afterwards with the new value."""
+    entering = {obj.id for obj in session.new if isinstance(obj, Event) and obj.from_state != obj.to_state}
+    recount_business_owners(session, entering)
+
+
+def add(conn: sa.Connection, table: sa.Table, key: dict, n: int) -> None:
+    """Add ``n`` to the tally row with this key, creating it if needed, in one atomic statement (two web
+    processes counting into the same row wait for each other instead of losing a count). Keys are added in
+    sorted order so two flushes never take the same rows in opposite order."""
+    conn.execute(_upsert(conn.dialect.name, table.name), {**key, "n": n})
+
+
+@functools.cache
+def _upsert(dialect: str, table_name: str) -> sa.Insert:
+    """The statement ``add`` runs, built once per table: building it took longer than running it."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = Base.metadata.tables[table_name]
+    (key,) = [c for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(index_elements=[c.name for c in key.columns],
+                                      set_={"n": table.c.n + stmt.excluded.n})
+
+
+# --------------------------------------------------------------------------------------------------
+# Tallies keyed by what a case is now: each flush reads the keys of the cases it touches before and after,
+# and moves their counts. The keys come from one query, so whatever changes a key (a step, a closed case, a
+# corrected register, an enterprise's ownership, a cell moved) moves the count.
+
+
+def case_keys(conn: sa.Connection, case_ids: set[int], *, lock: bool = False) -> dict[int, tuple[tuple, tuple]]:
+    """``{case id: (pipeline key, referral key)}`` as the database holds them now.
+
+    With ``lock`` (the reading before a flush) the cases' rows are locked first, for the rest of the
+    transaction (PostgreSQL), and the keys read afterwards by a statement of their own. A concurrent change
+    to the same keys, say a step on a case while its enterprise's ownership is corrected, then waits and
+    reads what the other left, instead of both moving a count from the same old key. (Read in the locking
+    statement itself, the enterprise would still show the value from before the wait.)"""
+    if not case_ids:
+        return {}
+    if lock:
+        conn.execute(_lock_query(), {"ids": list(case_ids)})
+    rows = conn.execute(_keys_query(), {"ids": list(case_ids)})
+    return {row.id: (pipeline_key(row), referral_key(row)) for row in rows}
+
+
+@functools.cache
+def _keys_query() -> sa.Select:
+    """Built once: constructing an ORM select costs milliseconds, and every step runs this twice."""
+    cell, workplace = aliased(Unit), aliased(Unit)
+    return (sa.select(Case.id, cell.path, Case.state, Case.source, workplace.ownership, Candidate.is_business_owner,
+                      Case.opened_on, Case.closed_on, Case.referring_org_id, Case.referral_date)
+            .join(cell, cell.id == Case.owning_cell_id).join(Candidate, Candidate.id == Case.candidate_id)
+            .join(workplace, workplace.id == Candidate.workplace_unit_id)
+            .where(Case.id.in_(sa.bindparam("ids", expanding=True))))
+
+
+@functools.cache
+def _lock_query() -> sa.Select:
+    return sa.select(Case.id).where(Case.id.in_(sa.bindparam("ids", expanding=True))).with_for_update()
+
+
+def pipeline_key(row: Any) -> tuple:
+    return (top_unit_id(row.path), sub_unit_id(row.path), row.state, row.source, row.ownership or "",
+            bool(row.is_business_owner), row.opened_on.year, row.closed_on.year if row.closed_on else OPEN_YEAR)
+
+
+def referral_key(row: Any) -> tuple | None:
+    return (row.referring_org_id or 0, row.referral_date.year) if row.referral_date else None
+
+
+# What the keys are made of, per model: a flush that changes none of these leaves every key as it was.
+KEY_ATTRIBUTES = {
+    Case: ("state", "source", "opened_on", "closed_on", "owning_cell_id", "candidate_id", "referring_org_id",
+           "referral_date"),
+    Candidate: ("is_business_owner", "workplace_unit_id"),
+    Unit: ("ownership", "path"),
+}
+
+
+def _changed(session: Session, model: type) -> list[int]:
+    """Ids of saved ``model`` rows whose key attributes this flush changes (most flushes change none)."""
+    names = KEY_ATTRIBUTES[model]
+    return [obj.id for obj in session.dirty if isinstance(obj, model) and obj.id is not None
+            and any(sa.inspect(obj).attrs[name].history.has_changes() for name in names)]
+
+
+def _touched_cases(session: Session) -> set[int]:
+    """Saved cases whose keys this flush may change: the cases themselves, and the cases of candidates,
+    workplaces and cells being changed."""
+    ids = set(_changed(session, Case))
+    candidates, units = _changed(session, Candidate), _changed(session, Unit)
+    if candidates or units:
+        workplace_of = sa.select(Candidate.id).where(Candidate.workplace_unit_id.in_(units))
+        ids |= set(session.connection().scalars(sa.select(Case.id).where(sa.or_(
+            Case.candidate_id.in_(candidates), Case.owning_cell_id.in_(units), Case.candidate_id.in_(workplace_of)))))
+    return ids
+
+
+def _keys_before(session: Session, flush_context, instances) -> None:
+    touched = _touched_cases(session)
+    session.info["casework_case_keys"] = case_keys(session.connection(), touched, lock=True) if touched else {}
+
+
+def _move_counts(session: Session, flush_context) -> None:
+    before = session.info.pop("casework_case_keys", {})
+    new = {c.id for c in session.new if isinstance(c, Case)}
+    if not before and not new:
+        return
+    conn = session.connection()
+    after = case_keys(conn, set(before) | new)
+    pipeline, referrals = Counter(), Counter()
+    for case_id in set(before) | new:
+        old_keys, new_keys = before.get(case_id, (None, None)), after.get(case_id, (None, None))
+        for counter, old, now in ((pipeline, old_keys[0], new_keys[0]), (referrals, old_keys[1], new_keys[1])):
+            if old != now:
+                if old is not None:
+                    counter[old] -= 1
+                if now is not None:
+                    counter[now] += 1
+    for table, names, counter in ((PipelineTally.__table__, PIPELINE_KEY, pipeline),
+                                  (ReferralTally.__table__, REFERRAL_KEY, referrals)):
+        for key, n in sorted(counter.items()):
+            if n:
+                add(conn, table, dict(zip(names, key, strict=True)), n)
