@@ -25,7 +25,7 @@ from casework.documents import SIGNATURES as DOCUMENT_TYPES
 from casework.documents import DocumentRefused, make_document
 from casework.engine import Engine, Invalid, NotFound
 from casework.engine.reasons import Reason
-from casework.engine.scope import can_view, verification_only, visibility_clause
+from casework.engine.scope import verification_only, visibility_clause, visible_case
 from casework.engine.service import apply, available_actions, refer
 from casework.extensions import db
 from casework.models import AccessFace, AccessKind, Case, Document, PartyMember, Task, TaskStatus, Unit, User
@@ -147,8 +147,8 @@ def unit_members(unit_id: int):
 
 
 def _visible_case(case_id: int) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None or not can_view(db.session, caller(), case_id):
+    case = visible_case(db.session, caller(), case_id)
+    if case is None:
         raise NotFound("no such case")
     return case
 
@@ -199,7 +199,7 @@ def create_case(referral: dict[str, Any]):
 @errors(401, 422)
 def list_cases(query_args: dict[str, Any]):
     page, per_page = query_args["page"], query_args["per_page"]
-    query = sa.select(Case).where(visibility_clause(db.session, caller()))
+    query = sa.select(Case).where(visibility_clause(caller()))
     state = query_args.get("state")
     if state:
         if state not in engine().workflow("admission").states:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from casework.models import Case, RoleAssignment, Task, Unit, User
 from casework.models.org import within
@@ -27,8 +28,9 @@ _ROUTED_COLUMN = {
 SUBTREE_ROLES = ("organizer", "admin")
 
 
-def visibility_clause(session: Session, user: User) -> sa.ColumnElement[bool]:
-    """A WHERE clause over ``Case`` selecting exactly the cases this person may see."""
+def visibility_clause(user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause over ``Case`` selecting exactly the cases this person may see. Reads only the person's
+    roles and their units (loaded with the person), so building it costs no query."""
     clauses: list[sa.ColumnElement[bool]] = []
     for role, column in _ROUTED_COLUMN.items():
         units = user.units_for(role)
@@ -37,17 +39,25 @@ def visibility_clause(session: Session, user: User) -> sa.ColumnElement[bool]:
     pairs = [(r.unit_id, r.role) for r in user.roles]
     if pairs:
         clauses.append(sa.exists().where(Task.case_id == Case.id, sa.tuple_(Task.unit_id, Task.role).in_(pairs)))
-    subtree_units = [r.unit_id for r in user.roles if r.role in SUBTREE_ROLES]
-    if subtree_units:
-        paths = session.scalars(sa.select(Unit.path).where(Unit.id.in_(subtree_units))).all()
+    subtrees = [r.unit for r in user.roles if r.role in SUBTREE_ROLES]
+    if subtrees:
         cell = sa.orm.aliased(Unit)
         clauses.append(sa.exists().where(cell.id == Case.owning_cell_id,
-                                         sa.or_(*(within(cell.path, p) for p in paths))))
+                                         sa.or_(*(within(cell.path, unit) for unit in subtrees))))
     return sa.or_(*clauses) if clauses else sa.false()
 
 
 def can_view(session: Session, user: User, case_id: int) -> bool:
-    return bool(session.scalar(sa.select(sa.exists().where(Case.id == case_id, visibility_clause(session, user)))))
+    return bool(session.scalar(sa.select(sa.exists().where(Case.id == case_id, visibility_clause(user)))))
+
+
+def visible_case(session: Session, user: User, case_id: int) -> Case | None:
+    """The case, if this person may see it, else None (outside scope a case does not exist). One SELECT with
+    the scope applied, bringing what every face reads next: the candidate, the owning cell (scope and the
+    access log), the tasks and their units (``verification_only``, ``access_role``, the task lists)."""
+    query = (sa.select(Case).where(Case.id == case_id, visibility_clause(user))
+             .options(joinedload(Case.owning_cell), joinedload(Case.tasks).joinedload(Task.unit)))
+    return session.scalars(query).unique().one_or_none()
 
 
 def verification_only(user: User, case: Case) -> bool:

@@ -9,15 +9,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
-from casework.engine import EngineError, NotFound, PermissionDenied
-from casework.engine.scope import can_view, verification_only
+from casework.engine import EngineError, NotFound, PermissionDenied, scope
+from casework.engine.scope import verification_only
 from casework.extensions import db
 from casework.models import Case
 
 
 def visible_case(case_id: int) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None or not can_view(db.session, current_user, case_id):
+    case = scope.visible_case(db.session, current_user, case_id)
+    if case is None:
         abort(404)
     return case
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from casework.engine.routing import party_unit_for_place
-from casework.engine.scope import can_view, verification_only
+from casework.engine.scope import can_view, verification_only, visible_case
 from casework.engine.service import available_actions
-from casework.models import TaskStatus
+from casework.models import TaskStatus, User
 from tests.factories import UnitFactory
 from tests.walk import Walker
 
@@ -99,6 +99,23 @@ def verifying(session, engine, org) -> Walker:
 ])
 def test_who_sees_a_case_in_verification(session, org, verifying, username, sees):
     assert can_view(session, org.users[username], verifying.case.id) is sees
+    found = visible_case(session, org.users[username], verifying.case.id)
+    assert (found is verifying.case) if sees else found is None
+
+
+def test_a_visible_case_is_one_select_with_what_the_faces_read(session, org, verifying, db_engine):
+    from tests.engine.test_statements import counting
+
+    case_id, user_id = verifying.case.id, org.users["organizer"].id
+    session.expunge_all()
+    user = session.get(User, user_id)  # with its roles and their units, as every request loads the caller
+    with counting(db_engine) as statements:
+        case = visible_case(session, user, case_id)
+        # read afterwards by the scope rules, the access log and the case page / API answer
+        assert not verification_only(user, case)
+        assert [t.unit.name for t in case.tasks] and case.owning_cell.path and case.candidate.full_name
+    assert len(statements) == 1, statements
+    assert visible_case(session, user, 2_000_000_000) is None
 
 
 def test_a_residential_committee_sees_a_case_only_once_a_task_reaches_it(session, engine, org):
