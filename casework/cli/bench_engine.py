@@ -1,7 +1,9 @@
 """`casework bench engine`: persisted transitions per second through ``service.apply``, beside the rate of
 a bare SQL transaction doing the same row writes, measured in the same run on the configured database.
 
-Both run in a scratch database on the same server (a file beside the SQLite one, or a database of its own
+Each line also says how many SQL statements a step sent on average (the engine's include reading the case
+back after the previous commit, the monitoring upkeep and the notices), the figure to watch when a step gets
+slower. Both run in a scratch database on the same server (a file beside the SQLite one, or a database of its own
 on the PostgreSQL server) holding the demo organisation, dropped afterwards: nothing touches real data.
 Each case loops sympathiser → in_course → sympathiser (``enrol_course`` / ``fail_course``), so every
 transition writes what a real step writes: the case row (state, version), one event, the closed task and
@@ -37,10 +39,31 @@ class Rate:
     label: str
     count: int
     seconds: float
+    statements: int = 0  # sent to the database while timing
 
     @property
     def per_second(self) -> float:
         return self.count / self.seconds if self.seconds else float("inf")
+
+    @property
+    def statements_per_step(self) -> float:
+        return self.statements / self.count
+
+
+@contextlib.contextmanager
+def counting_statements(db_engine: sa.Engine) -> Iterator[list[str]]:
+    """Every SQL statement sent through ``db_engine`` while inside, in order (commits and rollbacks are not
+    statements here: the driver sends them without a cursor)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db_engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db_engine, "before_cursor_execute", count)
 
 
 # --- the scratch database ---------------------------------------------------------------------------
@@ -202,11 +225,13 @@ def measure(url: sa.URL, app_engine: Engine, transitions: int, scratch_name: str
         with Session(db_engine) as session:
             engine_cases, bare_cases, user_id = _prepare(session, engine, CASES)
             run_engine(session, engine, engine_cases, user_id, WARM_UP)
-            engine_seconds = run_engine(session, engine, engine_cases, user_id, transitions)
+            with counting_statements(db_engine) as engine_statements:
+                engine_seconds = run_engine(session, engine, engine_cases, user_id, transitions)
         run_bare(db_engine, bare_cases, user_id, WARM_UP)
-        bare_seconds = run_bare(db_engine, bare_cases, user_id, transitions)
-    return (Rate("engine (service.apply)", transitions, engine_seconds),
-            Rate("bare SQL (same row writes)", transitions, bare_seconds), where)
+        with counting_statements(db_engine) as bare_statements:
+            bare_seconds = run_bare(db_engine, bare_cases, user_id, transitions)
+    return (Rate("engine (service.apply)", transitions, engine_seconds, len(engine_statements)),
+            Rate("bare SQL (same row writes)", transitions, bare_seconds, len(bare_statements)), where)
 
 
 @click.command("engine")
@@ -223,7 +248,8 @@ def engine_bench(transitions: int, scratch_name: str) -> None:
     click.echo(f"casework bench engine — {url.get_backend_name()}, scratch database {where} (dropped), "
                f"{transitions} transitions each, {CASES} cases per path")
     for rate in (engine_rate, bare_rate):
-        click.echo(f"  {rate.label:<28} {rate.count:>6} in {rate.seconds:7.2f} s  →  {rate.per_second:8.1f} /s")
+        click.echo(f"  {rate.label:<28} {rate.count:>6} in {rate.seconds:7.2f} s  →  {rate.per_second:8.1f} /s, "
+                   f"{rate.statements_per_step:5.1f} statements per step")
     click.echo(f"  ratio: the engine runs at {engine_rate.per_second / bare_rate.per_second:.2f}× the bare rate "
                f"({bare_rate.per_second / engine_rate.per_second:.1f}× the time per transition)")
 

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework.engine.errors import Conflict
 from casework.engine.reasons import Reason
-from casework.models import Case, Task
+from casework.models import Case
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -30,11 +31,10 @@ _RACE_SQLSTATES = {"40001", "40P01", "55P03"}
 def lock_case(session: Session, case: Case) -> int:
     """Hold the case's row until the transaction ends and reload it (and its tasks) as committed now:
     whoever stepped first has finished by then. Returns the current version."""
+    # A notice of the clock opens or closes tasks without changing the version: read them afresh too, in the
+    # collection itself, so the step that follows loads nothing more.
     session.scalar(sa.select(Case).where(Case.id == case.id).with_for_update(of=Case)
-                   .execution_options(populate_existing=True))
-    # A notice of the clock opens or closes tasks without changing the version: read them afresh too.
-    session.scalars(sa.select(Task).where(Task.case_id == case.id).execution_options(populate_existing=True)).all()
-    session.expire(case, ["tasks"])
+                   .options(selectinload(Case.tasks)).execution_options(populate_existing=True))
     return case.version
 
 

@@ -213,7 +213,7 @@ def case_keys(conn: sa.Connection, case_ids: set[int], *, lock: bool = False) ->
     statement itself, the enterprise would still show the value from before the wait.)"""
     if not case_ids:
         return {}
-    if lock:
+    if lock and conn.dialect.name != "sqlite":  # SQLite has one writer at a time and no row locks to take
         conn.execute(_lock_query(), {"ids": list(case_ids)})
     rows = conn.execute(_keys_query(), {"ids": list(case_ids)})
     return {row.id: (pipeline_key(row), referral_key(row)) for row in rows}

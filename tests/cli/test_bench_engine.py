@@ -41,10 +41,14 @@ def test_the_command_prints_both_rates_and_the_ratio(configured, monkeypatch, tm
     monkeypatch.setattr(config.Config, "SQLALCHEMY_DATABASE_URI", url.render_as_string(hide_password=False))
     result = CliRunner().invoke(main, ["bench", "engine", "--transitions", "6", "--scratch", scratch])
     assert result.exit_code == 0, result.output
-    rates = re.findall(r"(engine \(service\.apply\)|bare SQL \(same row writes\))\s+6 in\s+[\d.]+ s\s+→\s+([\d.]+) /s",
-                       result.output)
-    assert [label for label, _ in rates] == ["engine (service.apply)", "bare SQL (same row writes)"]
-    assert all(float(rate) > 0 for _, rate in rates)
+    rates = re.findall(r"(engine \(service\.apply\)|bare SQL \(same row writes\))\s+6 in\s+[\d.]+ s\s+→\s+([\d.]+) /s, "
+                       r"\s*([\d.]+) statements per step", result.output)
+    assert [label for label, _, _ in rates] == ["engine (service.apply)", "bare SQL (same row writes)"]
+    assert all(float(rate) > 0 for _, rate, _ in rates)
+    engine_statements, bare_statements = (float(n) for _, _, n in rates)
+    # update the case, insert the event, close a task, open one; and reading the cases once, before the loop
+    assert bare_statements == round((4 * 6 + 1) / 6, 1)
+    assert engine_statements > bare_statements
     assert re.search(r"ratio: the engine runs at [\d.]+× the bare rate", result.output)
     assert not _scratch_exists(url, scratch, tmp_path)
     if not IS_POSTGRES:
