@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, g, request
 from flask_login import current_user, login_user, logout_user
 
+from casework import inbox as tasks_inbox
 from casework.access_log import record_case_access
 from casework.api import bp, schemas
 from casework.api.errors import error_response
@@ -28,7 +29,7 @@ from casework.engine.reasons import Reason
 from casework.engine.scope import verification_only, visibility_clause, visible_case
 from casework.engine.service import apply, available_actions, refer
 from casework.extensions import db
-from casework.models import AccessFace, AccessKind, Case, Document, PartyMember, Task, TaskStatus, Unit, User
+from casework.models import AccessFace, AccessKind, Case, Document, PartyMember, Unit, User
 from casework.web.downloads import attachment
 
 
@@ -281,18 +282,14 @@ def download_document(case_id: int, doc_id: int):
 
 
 @bp.get("/tasks")
+@bp.arguments(schemas.InboxQuery, location="query")
 @bp.response(200, schemas.Inbox)
-@errors(401)
-def inbox():
-    """Open tasks routed to a unit where the caller holds the task's role; overdue first, then by due date."""
-    user = caller()
-    pairs = [(r.unit_id, r.role) for r in user.roles]
-    if not pairs:
-        return {"tasks": []}
+@errors(401, 422)
+def inbox(query_args: dict[str, Any]):
+    """Open tasks routed to a unit where the caller holds the task's role; overdue first, then by due date,
+    then id. ``limit`` per page; ``after`` is the ``next`` of the previous page."""
     today = engine().today()
-    rows = db.session.scalars(
-        sa.select(Task).join(Case).where(Task.status == TaskStatus.OPEN,
-                                         sa.tuple_(Task.unit_id, Task.role).in_(pairs))
-        .order_by(Task.due_date.is_(None), Task.due_date, Task.id).limit(500)).all()
-    return {"tasks": [{**task_json(t, today), "candidate": t.case.candidate.full_name,
-                       "case_state": t.case.state} for t in rows]}
+    page = tasks_inbox.page(db.session, tasks_inbox.filtered(caller(), tasks_inbox.InboxFilters(), today),
+                            query_args.get("after"), query_args["limit"])
+    return {"tasks": [{**task_json(t, today), "candidate": t.case.candidate.full_name, "case_state": t.case.state}
+                      for t in page.rows], "next": page.next_after}

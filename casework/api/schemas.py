@@ -16,6 +16,7 @@ from marshmallow import fields as f
 from casework.documents import SIGNATURES
 from casework.engine.reasons import Reason
 from casework.ids import MAX_ID, parse_id
+from casework.inbox import BadCursor, read_cursor
 
 DATE = {"format": "date"}  # ISO YYYY-MM-DD
 
@@ -137,6 +138,30 @@ class CaseListQuery(ma.Schema):
     state = f.String(metadata={"description": "only cases in this state (a state of the workflow)"})
 
 
+class InboxCursor(f.String):
+    """Where the previous page of the inbox ended: the ``next`` it answered, passed back unchanged."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"description": "the `next` of the previous page (opaque)"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise refusal("bad_cursor", "Tham số after không hợp lệ.", "The parameter after is not valid.",
+                          parameter=self.name)
+        try:
+            read_cursor(value)
+        except BadCursor:
+            raise refusal("bad_cursor", "Tham số after không phải là con trỏ trang (next) của hộp việc.",
+                          "The parameter after is not a page cursor (next) of the inbox.",
+                          parameter=self.name, value=value) from None
+        return value
+
+
+class InboxQuery(ma.Schema):
+    limit = WholeNumberParameter(1, 200, load_default=50)
+    after = InboxCursor()
+
+
 # --- Answers: every field listed, so the document says exactly what comes back -----------------------
 
 
@@ -249,6 +274,8 @@ class InboxTask(TaskOut):
 
 class Inbox(ma.Schema):
     tasks = _list(f.Nested(InboxTask))
+    next = f.String(required=True, allow_none=True,
+                    metadata={"description": "the cursor of the next page (pass it as ?after=), or null"})
 
 
 class EventOut(ma.Schema):

@@ -6,10 +6,10 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from casework import inbox
 from casework.extensions import db
 from casework.ids import parse_id
 from casework.web.engine_access import engine, state_name, task_name, workflow
-from casework.web.inbox import queries
 from casework.web.inbox.forms import InboxFilterForm
 from casework.web.stepforms import options
 
@@ -27,11 +27,11 @@ def _filter_form() -> InboxFilterForm:
     return form
 
 
-def _filters(form: InboxFilterForm) -> queries.InboxFilters:
+def _filters(form: InboxFilterForm) -> inbox.InboxFilters:
     if not form.validate():
-        return queries.InboxFilters()
+        return inbox.InboxFilters()
     unit = form.unit.data
-    return queries.InboxFilters(name=form.name.data or "", state=form.state.data or "",
+    return inbox.InboxFilters(name=form.name.data or "", state=form.state.data or "",
                                 unit_id=parse_id(unit),
                                 overdue=bool(form.overdue.data))
 
@@ -42,9 +42,9 @@ def index():
     today = engine().today()
     form = _filter_form()
     filters = _filters(form)
-    result = queries.page(db.session, queries.filtered(current_user, filters, today), request.args.get("after"),
+    result = inbox.page(db.session, inbox.filtered(current_user, filters, today), request.args.get("after"),
                           PAGE_SIZE)
-    hat_counts = queries.counts(db.session, current_user, today)
+    hat_counts = inbox.counts(db.session, current_user, today)
     unit_names = {r.unit_id: r.unit.name for r in current_user.roles}
     args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template("inbox/index.html", form=form, page=result, today=today, hat_counts=hat_counts,

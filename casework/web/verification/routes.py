@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from casework import inbox
 from casework.access_log import record_task_access
 from casework.engine import Conflict, Invalid
 from casework.engine.service import apply
@@ -20,7 +21,6 @@ from casework.models import AccessFace, Case, Task
 from casework.web.access import register_error_pages
 from casework.web.choices import units_by_kind
 from casework.web.engine_access import engine, workflow
-from casework.web.inbox import queries
 from casework.web.stepforms import Choices, attach_reasons, build_form, to_engine_data
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
@@ -33,8 +33,8 @@ PAGE_SIZE = 25
 @login_required
 def index():
     today = engine().today()
-    query = queries.filtered(current_user, queries.InboxFilters(kind=KIND), today)
-    result = queries.page(db.session, query, request.args.get("after"), PAGE_SIZE)
+    query = inbox.filtered(current_user, inbox.InboxFilters(kind=KIND), today)
+    result = inbox.page(db.session, query, request.args.get("after"), PAGE_SIZE)
     return render_template("verification/index.html", page=result, today=today,
                            places=_place_names(result.rows))
 

@@ -1,8 +1,9 @@
-"""The inbox queries: open tasks routed to the person's (unit, role) pairs, overdue first.
+"""The inbox, for the pages and the API alike: open tasks routed to the person's (unit, role) pairs, overdue
+first (by due date, undated last), then by id.
 
-Paging is keyset (``after`` = the last row's due date and id), so page 500 costs what page 1 does; the
-filter on (unit_id, role, status) and the order on due_date follow the ``ix_tasks_inbox`` index.
-Candidates, cases and units come in the same query (no query per row).
+Paging is keyset (``after`` = the last row's due date and id, a cursor the caller treats as opaque), so page 500
+costs what page 1 does; the filter on (unit_id, role, status) and the order on due_date follow the
+``ix_tasks_inbox`` index. Candidates, cases and units come in the same query (no query per row).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def _base(user: User) -> sa.Select:
 
 
 def filtered(user: User, filters: InboxFilters, today: date) -> sa.Select:
+    """The person's open tasks matching the filters (none: the whole inbox), to be read with ``page``."""
     query = _base(user).join(Task.case).join(Case.candidate)
     if filters.name.strip():
         query = query.where(Candidate.full_name.ilike(f"%{filters.name.strip()}%", escape="\\"))
@@ -61,21 +63,42 @@ def filtered(user: User, filters: InboxFilters, today: date) -> sa.Select:
     return query
 
 
+class BadCursor(ValueError):
+    """A cursor this inbox never gave out."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    due: date | None  # None: past the dated tasks, among the undated ones
+    task_id: int
+
+
+def read_cursor(text: str) -> Cursor:
+    """The one reading of a cursor; the API refuses what does not read, the pages start from the top."""
+    due_part, colon, id_part = text.partition(":")
+    task_id = parse_id(id_part)
+    if not colon or task_id is None:
+        raise BadCursor(text)
+    if due_part == NO_DUE:
+        return Cursor(None, task_id)
+    try:
+        return Cursor(date.fromisoformat(due_part), task_id)
+    except ValueError:
+        raise BadCursor(text) from None
+
+
 def _after(query: sa.Select, after: str | None) -> sa.Select:
     """Rows after the cursor in (due date, id) order, with undated tasks last."""
-    if not after or ":" not in after:
-        return query
-    due_part, _, id_part = after.partition(":")
-    last_id = parse_id(id_part)
-    if last_id is None:
-        return query
-    if due_part == NO_DUE:
-        return query.where(Task.due_date.is_(None), Task.id > last_id)
     try:
-        due = date.fromisoformat(due_part)
-    except ValueError:
+        cursor = read_cursor(after) if after else None
+    except BadCursor:
+        cursor = None  # an old or edited link: the first page
+    if cursor is None:
         return query
-    return query.where(sa.or_(Task.due_date > due, sa.and_(Task.due_date == due, Task.id > last_id),
+    if cursor.due is None:
+        return query.where(Task.due_date.is_(None), Task.id > cursor.task_id)
+    return query.where(sa.or_(Task.due_date > cursor.due,
+                              sa.and_(Task.due_date == cursor.due, Task.id > cursor.task_id),
                               Task.due_date.is_(None)))
 
 
