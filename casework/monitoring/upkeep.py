@@ -180,7 +180,14 @@ def add(conn: sa.Connection, table: sa.Table, key: dict, n: int) -> None:
     """Add ``n`` to the tally row with this key, creating it if needed, in one atomic statement (two web
     processes counting into the same row wait for each other instead of losing a count). Keys are added in
     sorted order so two flushes never take the same rows in opposite order."""
-    conn.execute(_upsert(conn.dialect.name, table.name), {**key, "n": n})
+    add_many(conn, table, [{**key, "n": n}])
+
+
+def add_many(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    """``add`` for several keys (each row a key and its ``n``, keys distinct, in sorted order) in one statement:
+    a step moves a case's pipeline count from one key to another."""
+    if rows:
+        conn.execute(_upsert(conn.dialect.name, table.name), rows)
 
 
 @functools.cache
@@ -295,6 +302,5 @@ def _move_counts(session: Session, flush_context) -> None:
                     counter[now] += 1
     for table, names, counter in ((PipelineTally.__table__, PIPELINE_KEY, pipeline),
                                   (ReferralTally.__table__, REFERRAL_KEY, referrals)):
-        for key, n in sorted(counter.items()):
-            if n:
-                add(conn, table, dict(zip(names, key, strict=True)), n)
+        add_many(conn, table, [{**dict(zip(names, key, strict=True)), "n": n}
+                               for key, n in sorted(counter.items()) if n])
