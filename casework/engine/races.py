@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import scoped_session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework.engine.errors import Conflict
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 # serialization_failure, deadlock_detected, lock_not_available (PostgreSQL SQLSTATEs)
 _RACE_SQLSTATES = {"40001", "40P01", "55P03"}
+_LOCKED = "casework_locked_cases"
 
 
 def lock_case(session: Session, case: Case) -> int:
@@ -35,7 +36,20 @@ def lock_case(session: Session, case: Case) -> int:
     # collection itself, so the step that follows loads nothing more.
     session.scalar(sa.select(Case).where(Case.id == case.id).with_for_update(of=Case)
                    .options(selectinload(Case.tasks)).execution_options(populate_existing=True))
+    locked_in_transaction(session).add(case.id)
     return case.version
+
+
+def locked_in_transaction(session: Session) -> set[int]:
+    """Ids of the cases whose row lock this transaction took with ``lock_case``: it holds them until it ends,
+    so whoever reads them again in it (monitoring's tally keys) need not lock them a second time."""
+    if isinstance(session, scoped_session):  # the app hands Flask-SQLAlchemy's proxy
+        session = session()
+    transaction = session.get_transaction()
+    kept = session.info.get(_LOCKED)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_LOCKED] = (transaction, set())
+    return kept[1]
 
 
 def is_lost_race(exc: BaseException) -> bool:

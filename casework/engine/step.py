@@ -9,6 +9,7 @@ and lost races (``casework.engine.service``, ``casework.engine.clock``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -42,6 +43,10 @@ class Step:
     event: Event
     case: Case
     task: Task | None
+    # Where the case stood before the step (its state's entering event number and moment): the visit a state
+    # change closes is found by these, without reading it first. None for a new case.
+    left_entered_seq: int | None = None
+    left_entered_at: datetime | None = None
 
     @property
     def changes_state(self) -> bool:
@@ -115,6 +120,7 @@ def _write(session: Session, engine: Engine, ctx: StepContext, actor: tuple[str,
     if "state" in changes:
         changes["state_seq"] = seq
     old_stage = case.stage
+    left = (case.state_seq, case.state_entered_at) if from_state is not None else (None, None)
     # Read before the event is added: loading the tasks then flushes nothing.
     leaving = open_tasks(case) if "state" in changes and from_state is not None else []
     event = Event(case=case, seq=seq, trigger=tdef.trigger, from_state=from_state,
@@ -130,7 +136,7 @@ def _write(session: Session, engine: Engine, ctx: StepContext, actor: tuple[str,
         ctx.task.completed_at = now
         ctx.task.completed_by_id = ctx.user.id if ctx.user else None
     _route(session, engine, ctx, actor, event, leaving, old_stage)
-    hooks.step_taken(session, Step(event, case, ctx.task))
+    hooks.step_taken(session, Step(event, case, ctx.task, *left))
     return event
 
 

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, scoped_session
 
 from casework.engine import hooks
 from casework.engine.calendar import working_days_between
+from casework.engine.races import locked_in_transaction
 from casework.localtime import local_date
 from casework.models import Base, Candidate, Case, Event, StateVisit, Unit
 from casework.models.monitoring import visit_days
@@ -53,6 +55,8 @@ if TYPE_CHECKING:
     from casework.engine.step import Step
 
 LISTENER_NAME = "monitoring_upkeep"
+_CELL_PATHS = "casework_cell_paths"
+_BEFORE = "casework_case_keys"
 
 
 def install() -> None:
@@ -88,24 +92,23 @@ def keep_up_with_step(session: Session, step: Step) -> None:
         return
     session.flush()
     conn = session.connection()
+    # The flush just read the case's keys, its cell's path among them (a state change always moves them).
+    paths = cell_paths(session)
     if step.changes_state:
-        record_visit(conn, step.event, step.case)
+        record_visit(conn, step, paths)
     if replied:
-        count_reply(conn, step.case, step.task)
+        count_reply(conn, step.case, step.task, paths)
 
 
-def record_visit(conn: sa.Connection, event: Event, case: Case) -> None:
+def record_visit(conn: sa.Connection, step: Step, paths: dict[int, str]) -> None:
     """A state-changing event closes the case's open visit and opens the next; the stay it ended and an
     admission are counted."""
-    table = StateVisit.__table__
-    open_visit = conn.execute(sa.select(table.c.id, table.c.state, table.c.entered_at).where(
-        table.c.case_id == case.id, table.c.left_at.is_(None))).first()
-    if open_visit is not None:
-        days = visit_days(open_visit.entered_at, event.occurred_at)
-        conn.execute(table.update().where(table.c.id == open_visit.id).values(
-            left_seq=event.seq, left_at=event.occurred_at, next_state=event.to_state, days=days))
-        count_stays(conn, Counter({(case.owning_cell_id, open_visit.state, event.to_state,
-                                    local_year(event.occurred_at), whole_days(days)): 1}))
+    event, case, table = step.event, step.case, StateVisit.__table__
+    left = close_visit(conn, step)
+    if left is not None:
+        state, days = left
+        count_stays(conn, Counter({(case.owning_cell_id, state, event.to_state, local_year(event.occurred_at),
+                                    whole_days(days)): 1}), paths)
     conn.execute(table.insert().values(case_id=case.id, owning_cell_id=case.owning_cell_id, state=event.to_state,
                                        entered_seq=event.seq, entered_at=event.occurred_at))
     if event.to_state == ADMITTED:
@@ -114,9 +117,33 @@ def record_visit(conn: sa.Connection, event: Event, case: Case) -> None:
                                          business_owner_now(conn, case.candidate_id)): 1}))
 
 
-def count_reply(conn: sa.Connection, case: Case, task) -> None:
+def close_visit(conn: sa.Connection, step: Step) -> tuple[str, float] | None:
+    """Close the visit the step leaves; its state and days, or None when the case had no open visit.
+
+    The open visit is the one its state's entering event opened (``entered_seq`` = the case's ``state_seq``,
+    ``entered_at`` = its ``state_entered_at``, both as they were before the step): one UPDATE, no read. Only
+    when that matches no row (no step should leave it so) is the open visit looked for by ``left_at``."""
+    event, table = step.event, StateVisit.__table__
+    if step.left_entered_seq is not None:
+        days = visit_days(step.left_entered_at, event.occurred_at)
+        closed = conn.execute(table.update().where(
+            table.c.case_id == step.case.id, table.c.entered_seq == step.left_entered_seq, table.c.left_at.is_(None),
+        ).values(left_seq=event.seq, left_at=event.occurred_at, next_state=event.to_state, days=days))
+        if closed.rowcount == 1:
+            return event.from_state, days
+    open_visit = conn.execute(sa.select(table.c.id, table.c.state, table.c.entered_at).where(
+        table.c.case_id == step.case.id, table.c.left_at.is_(None))).first()
+    if open_visit is None:
+        return None
+    days = visit_days(open_visit.entered_at, event.occurred_at)
+    conn.execute(table.update().where(table.c.id == open_visit.id).values(
+        left_seq=event.seq, left_at=event.occurred_at, next_state=event.to_state, days=days))
+    return open_visit.state, days
+
+
+def count_reply(conn: sa.Connection, case: Case, task, paths: dict[int, str]) -> None:
     """A residential committee's reply, by the working days it took."""
-    path = conn.scalar(sa.select(Unit.path).where(Unit.id == case.owning_cell_id))
+    path = paths.get(case.owning_cell_id) or conn.scalar(sa.select(Unit.path).where(Unit.id == case.owning_cell_id))
     days = working_days_between(local_date(task.created_at), local_date(task.completed_at))
     add(conn, ReplyTally.__table__, {"year": local_year(task.completed_at), "top_unit_id": top_unit_id(path),
                                      "committee_unit_id": task.unit_id, "working_days": days}, 1)
@@ -150,12 +177,14 @@ def recount_business_owners(session: Session, counted_now: set[int]) -> None:
             add(conn, AdmissionTally.__table__, {**key, "business_owner": now}, row.n)
 
 
-def count_stays(conn: sa.Connection, stays: Counter) -> None:
+def count_stays(conn: sa.Connection, stays: Counter, known_paths: dict[int, str] | None = None) -> None:
+    """Stays by (cell, state, next state, year, days), counted per top unit; cells' paths not known are read."""
     if not stays:
         return
-    units = Unit.__table__
-    paths = dict(conn.execute(sa.select(units.c.id, units.c.path).where(
-        units.c.id.in_({cell for cell, *_ in stays}))).all())
+    units, paths = Unit.__table__, dict(known_paths or {})
+    missing = {cell for cell, *_ in stays} - set(paths)
+    if missing:
+        paths.update(conn.execute(sa.select(units.c.id, units.c.path).where(units.c.id.in_(missing))).all())
     tallies: Counter = Counter()
     for (cell, state, next_state, year, days), n in stays.items():
         tallies[(year, top_unit_id(paths[cell]), state, next_state, days)] += n
@@ -210,28 +239,36 @@ def _upsert(dialect: str, table_name: str) -> sa.Insert:
 # corrected register, an enterprise's ownership, a cell moved) moves the count.
 
 
-def case_keys(conn: sa.Connection, case_ids: set[int], *, lock: bool = False) -> dict[int, tuple[tuple, tuple]]:
-    """``{case id: (pipeline key, referral key)}`` as the database holds them now.
+def case_keys(conn: sa.Connection, case_ids: set[int], *, lock: bool = False,
+              locked: set[int] | frozenset = frozenset()) -> dict[int, Any]:
+    """``{case id: row}`` with what the keys are made of (``keys_of``), as the database holds them now.
 
     With ``lock`` (the reading before a flush) the cases' rows are locked first, for the rest of the
     transaction (PostgreSQL), and the keys read afterwards by a statement of their own. A concurrent change
     to the same keys, say a step on a case while its enterprise's ownership is corrected, then waits and
     reads what the other left, instead of both moving a count from the same old key. (Read in the locking
-    statement itself, the enterprise would still show the value from before the wait.)"""
+    statement itself, the enterprise would still show the value from before the wait.) Cases in ``locked``
+    are held by this transaction already (a step's ``lock_case``): the other writer waits for us anyway."""
     if not case_ids:
         return {}
-    if lock and conn.dialect.name != "sqlite":  # SQLite has one writer at a time and no row locks to take
-        conn.execute(_lock_query(), {"ids": list(case_ids)})
-    rows = conn.execute(_keys_query(), {"ids": list(case_ids)})
-    return {row.id: (pipeline_key(row), referral_key(row)) for row in rows}
+    to_lock = case_ids - locked
+    if lock and to_lock and conn.dialect.name != "sqlite":  # SQLite has one writer at a time, no row locks
+        conn.execute(_lock_query(), {"ids": list(to_lock)})
+    return {row.id: row for row in conn.execute(_keys_query(), {"ids": list(case_ids)})}
+
+
+def keys_of(row: Any) -> tuple[tuple, tuple | None]:
+    """(pipeline key, referral key) of a case's row."""
+    return pipeline_key(row), referral_key(row)
 
 
 @functools.cache
 def _keys_query() -> sa.Select:
     """Built once: constructing an ORM select costs milliseconds, and every step runs this twice."""
     cell, workplace = aliased(Unit), aliased(Unit)
-    return (sa.select(Case.id, cell.path, Case.state, Case.source, workplace.ownership, Candidate.is_business_owner,
-                      Case.opened_on, Case.closed_on, Case.referring_org_id, Case.referral_date)
+    return (sa.select(Case.id, Case.owning_cell_id, cell.path, Case.state, Case.source, workplace.ownership,
+                      Candidate.is_business_owner, Case.opened_on, Case.closed_on, Case.referring_org_id,
+                      Case.referral_date)
             .join(cell, cell.id == Case.owning_cell_id).join(Candidate, Candidate.id == Case.candidate_id)
             .join(workplace, workplace.id == Candidate.workplace_unit_id)
             .where(Case.id.in_(sa.bindparam("ids", expanding=True))))
@@ -260,37 +297,81 @@ KEY_ATTRIBUTES = {
 }
 
 
-def _changed(session: Session, model: type) -> list[int]:
-    """Ids of saved ``model`` rows whose key attributes this flush changes (most flushes change none)."""
+# The case's own columns among them: a flush changing only these (a step) leaves the joined parts as they were.
+OWN_KEY_ATTRIBUTES = ("state", "source", "opened_on", "closed_on", "referring_org_id", "referral_date")
+
+
+def _changed(session: Session, model: type) -> list:
+    """Saved ``model`` objects whose key attributes this flush changes (most flushes change none)."""
     names = KEY_ATTRIBUTES[model]
-    return [obj.id for obj in session.dirty if isinstance(obj, model) and obj.id is not None
+    return [obj for obj in session.dirty if isinstance(obj, model) and obj.id is not None
             and any(sa.inspect(obj).attrs[name].history.has_changes() for name in names)]
 
 
-def _touched_cases(session: Session) -> set[int]:
+def _own_changes(case: Case) -> dict[str, Any] | None:
+    """The new values of the case's own key columns this flush writes, or None when it also moves the case to
+    another cell or candidate (then the keys are read again after the flush)."""
+    attrs = sa.inspect(case).attrs
+    if any(attrs[name].history.has_changes() for name in ("owning_cell_id", "candidate_id")):
+        return None
+    return {name: attrs[name].value for name in OWN_KEY_ATTRIBUTES if attrs[name].history.has_changes()}
+
+
+def _touched_cases(session: Session) -> tuple[set[int], dict[int, dict[str, Any]]]:
     """Saved cases whose keys this flush may change: the cases themselves, and the cases of candidates,
-    workplaces and cells being changed."""
-    ids = set(_changed(session, Case))
-    candidates, units = _changed(session, Candidate), _changed(session, Unit)
+    workplaces and cells being changed; and, of those, the ones only their own columns move (with the new
+    values), whose keys after the flush need no second reading."""
+    cases = _changed(session, Case)
+    own = {case.id: changes for case in cases if (changes := _own_changes(case)) is not None}
+    ids = {case.id for case in cases}
+    candidates = [c.id for c in _changed(session, Candidate)]
+    units = [u.id for u in _changed(session, Unit)]
     if candidates or units:
         workplace_of = sa.select(Candidate.id).where(Candidate.workplace_unit_id.in_(units))
-        ids |= set(session.connection().scalars(sa.select(Case.id).where(sa.or_(
+        others = set(session.connection().scalars(sa.select(Case.id).where(sa.or_(
             Case.candidate_id.in_(candidates), Case.owning_cell_id.in_(units), Case.candidate_id.in_(workplace_of)))))
-    return ids
+        ids |= others
+        own = {case_id: changes for case_id, changes in own.items() if case_id not in others}
+    return ids, own
+
+
+def cell_paths(session: Session) -> dict[int, str]:
+    """The cells' paths the flushes of this transaction read with the keys (a path read in an earlier
+    transaction may have changed since)."""
+    if isinstance(session, scoped_session):  # the app's step hook is handed Flask-SQLAlchemy's
+        session = session()
+    transaction = session.get_transaction()
+    kept = session.info.get(_CELL_PATHS)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_CELL_PATHS] = (transaction, {})
+    return kept[1]
 
 
 def _keys_before(session: Session, flush_context, instances) -> None:
-    touched = _touched_cases(session)
-    session.info["casework_case_keys"] = case_keys(session.connection(), touched, lock=True) if touched else {}
+    touched, own = _touched_cases(session)
+    rows = case_keys(session.connection(), touched, lock=True, locked=locked_in_transaction(session))
+    cell_paths(session).update((row.owning_cell_id, row.path) for row in rows.values())
+    session.info[_BEFORE] = (rows, own)
+
+
+def _after(row: Any, changes: dict[str, Any]) -> SimpleNamespace:
+    """A case's row as the flush leaves it, when only its own columns changed: the cell, candidate and
+    workplace parts cannot have moved (anyone changing them locks the case first, and waits for us)."""
+    return SimpleNamespace(**{**row._asdict(), **changes})
 
 
 def _move_counts(session: Session, flush_context) -> None:
-    before = session.info.pop("casework_case_keys", {})
+    rows_before, own = session.info.pop(_BEFORE, ({}, {}))
     new = {c.id for c in session.new if isinstance(c, Case)}
-    if not before and not new:
+    if not rows_before and not new:
         return
     conn = session.connection()
-    after = case_keys(conn, set(before) | new)
+    rows_after = {case_id: _after(rows_before[case_id], changes) for case_id, changes in own.items()}
+    reread = case_keys(conn, (set(rows_before) | new) - set(rows_after))
+    cell_paths(session).update((row.owning_cell_id, row.path) for row in reread.values())
+    rows_after.update(reread)
+    before = {case_id: keys_of(row) for case_id, row in rows_before.items()}
+    after = {case_id: keys_of(row) for case_id, row in rows_after.items()}
     pipeline, referrals = Counter(), Counter()
     for case_id in set(before) | new:
         old_keys, new_keys = before.get(case_id, (None, None)), after.get(case_id, (None, None))

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from casework.engine import hooks
 from casework.engine.labels import ROLE_LABELS
@@ -40,10 +41,12 @@ def install(engine: Engine) -> None:
 
 
 def recipients(session: Session, role: str, unit_id: int) -> list[User]:
-    """Active people holding ``role`` for exactly ``unit_id``."""
+    """Active people holding ``role`` for exactly ``unit_id``. Their roles are not loaded with them (a notice
+    needs only the person): every step told its new task's holders, and loading their roles was a second
+    statement per step."""
     query = (sa.select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
              .where(RoleAssignment.role == role, RoleAssignment.unit_id == unit_id, User.active.is_(True))
-             .order_by(User.id))
+             .order_by(User.id).options(lazyload(User.roles)))
     return list(session.scalars(query).unique())
 
 
