@@ -2,12 +2,15 @@
 a bare SQL transaction doing the same row writes, measured in the same run on the configured database.
 
 Each line also says how many SQL statements a step sent on average (the engine's include reading the case
-back after the previous commit, the monitoring upkeep and the notices), the figure to watch when a step gets
-slower. Both run in a scratch database on the same server (a file beside the SQLite one, or a database of its own
-on the PostgreSQL server) holding the demo organisation, dropped afterwards: nothing touches real data.
+back after the previous commit and what the step reads: the case's lock and tasks, the tally keys, the new task's
+holders), the figure to watch when a step gets slower. Both run in a scratch database on the same server (a file
+beside the SQLite one, or a database of its own on the PostgreSQL server) holding the demo organisation, dropped
+afterwards: nothing touches real data.
 Each case loops sympathiser → in_course → sympathiser (``enrol_course`` / ``fail_course``), so every
-transition writes what a real step writes: the case row (state, version), one event, the closed task and
-the new one.
+transition writes what a real step writes, and the bare loop writes the same rows (``BARE_WRITES``): the case
+row, one event, the closed task and the new one, a notice to each holder of the new task, the visit closed and
+the next opened, the stay tally and the pipeline tallies (one multi-row upsert). It reads nothing while timing:
+what it needs (the cases, their tally keys, the holders) is read once before.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -27,11 +32,15 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from casework.engine import Engine
-from casework.models import Base, Case, Event, Task, TaskStatus
+from casework.models import Base, Case, Event, Notification, StateVisit, Task, TaskStatus
+from casework.models.monitoring import visit_days
+from casework.models.notifications import MailStatus
+from casework.models.tallies import PIPELINE_KEY, PipelineTally, StayTally, local_year, top_unit_id, whole_days
 
 CASES = 20
 WARM_UP = 10
 LOOP = {"sympathiser": ("enrol_course", "in_course"), "in_course": ("fail_course", "sympathiser")}
+COURSE = {"course": "Lớp nhận thức về Đảng", "course_mode": "online"}
 
 
 @dataclass
@@ -160,7 +169,7 @@ def run_engine(session: Session, engine: Engine, case_ids: list[int], user_id: i
     for n in range(count):
         case = session.get(Case, case_ids[n % len(case_ids)])
         trigger, _ = LOOP[case.state]
-        data = {"course": "Lớp nhận thức về Đảng", "course_mode": "online"} if trigger == "enrol_course" else {}
+        data = COURSE if trigger == "enrol_course" else {}
         apply(session=session, engine=engine, case=case, trigger=trigger, user=user, data=data,
               expected_version=case.version)
     return time.perf_counter() - started
@@ -173,44 +182,83 @@ class _BareCase:
     version: int
     seq: int
     cell_id: int
+    entered_at: datetime  # when it entered its state: the open visit's start
+    keys: Any  # what its pipeline tally key is made of (monitoring's keys row)
+    facts: dict
+    holders: list[int]  # who is told of its new task: the cell secretaries
 
 
 def _bare_cases(conn: sa.Connection, case_ids: list[int]) -> list[_BareCase]:
-    rows = conn.execute(sa.select(Case.id, Case.state, Case.version, Case.owning_cell_id,
-                                  sa.select(sa.func.max(Event.seq)).where(Event.case_id == Case.id)
-                                  .scalar_subquery()).where(Case.id.in_(case_ids)).order_by(Case.id)).all()
-    return [_BareCase(r[0], r[1], r[2], r[4], r[3]) for r in rows]
+    """The cases as they stand, and what the engine would read during a step (read once, before timing)."""
+    from casework.monitoring.upkeep import case_keys
+    from casework.notifications.inbox import recipients
+
+    keys = case_keys(conn, set(case_ids))
+    rows = conn.execute(sa.select(Case.id, Case.state, Case.version, Case.owning_cell_id, Case.state_entered_at,
+                                  Case.facts, sa.select(sa.func.max(Event.seq)).where(Event.case_id == Case.id)
+                                  .scalar_subquery().label("seq")).where(Case.id.in_(case_ids)).order_by(Case.id))
+    with Session(conn) as session:
+        holders = {cell: [u.id for u in recipients(session, "cell_secretary", cell)]
+                   for cell in {k.owning_cell_id for k in keys.values()}}
+    return [_BareCase(r.id, r.state, r.version, r.seq, r.owning_cell_id, r.state_entered_at, keys[r.id], r.facts,
+                      holders[r.owning_cell_id]) for r in rows]
 
 
 def run_bare(db_engine: sa.Engine, case_ids: list[int], user_id: int, count: int) -> float:
-    """The same row writes with SQLAlchemy Core, one commit each: update the case (state, version),
-    insert the event, close the open task, open the next one; seconds taken."""
-    cases, events, tasks = Case.__table__, Event.__table__, Task.__table__
+    """The same row writes with SQLAlchemy Core, one commit each (``BARE_WRITES``); seconds taken."""
     with db_engine.connect() as conn:
         bare = _bare_cases(conn, case_ids)
         conn.commit()
         started = time.perf_counter()
         for n in range(count):
-            case = bare[n % len(bare)]
-            trigger, target = LOOP[case.state]
-            now = datetime.now(UTC)
-            case.seq += 1
-            conn.execute(sa.update(cases).where(cases.c.id == case.id, cases.c.version == case.version).values(
-                state=target, state_seq=case.seq, stage=None, version=case.version + 1, state_entered_at=now,
-                updated_at=now))
-            conn.execute(sa.insert(events).values(
-                case_id=case.id, seq=case.seq, trigger=trigger, from_state=case.state, to_state=target,
-                actor_id=user_id, actor_role="cell_secretary", actor_unit_id=case.cell_id, occurred_at=now,
-                data={}, changes={"state": target, "state_seq": case.seq, "stage": None}, flags=[]))
-            conn.execute(sa.update(tasks).where(tasks.c.case_id == case.id, tasks.c.status == TaskStatus.OPEN)
-                         .values(status=TaskStatus.DONE, completed_at=now, completed_by_id=user_id))
-            conn.execute(sa.insert(tasks).values(
-                case_id=case.id, kind="step", state=target, role="cell_secretary", unit_id=case.cell_id,
-                status=TaskStatus.OPEN, subject={"stage": None}, entry_seq=case.seq, due_date=now.date(),
-                created_at=now, outcome={}))
+            _bare_step(conn, bare[n % len(bare)], user_id)
             conn.commit()
-            case.state, case.version = target, case.version + 1
         return time.perf_counter() - started
+
+
+# What a bare step writes, as the engine's step does (its reads are what the bare loop leaves out).
+BARE_WRITES = ("the case updated", "one event", "the open task closed", "the next task opened",
+               "a notice to each holder", "the visit closed", "the next visit opened", "the stay tally",
+               "the pipeline tallies (one key down, one up)")
+
+
+def _bare_step(conn: sa.Connection, case: _BareCase, user_id: int) -> None:
+    from casework.monitoring.upkeep import add, add_many, pipeline_key
+
+    cases, events, tasks, visits = Case.__table__, Event.__table__, Task.__table__, StateVisit.__table__
+    trigger, target = LOOP[case.state]
+    data = COURSE if trigger == "enrol_course" else {}
+    now, seq = datetime.now(UTC), case.seq + 1
+    facts = {**case.facts, **data}
+    conn.execute(sa.update(cases).where(cases.c.id == case.id, cases.c.version == case.version).values(
+        state=target, state_seq=seq, stage=None, version=case.version + 1, state_entered_at=now, updated_at=now,
+        facts=facts))
+    conn.execute(sa.insert(events).values(
+        case_id=case.id, seq=seq, trigger=trigger, from_state=case.state, to_state=target, actor_id=user_id,
+        actor_role="cell_secretary", actor_unit_id=case.cell_id, occurred_at=now, data=data,
+        changes={"state": target, "state_seq": seq, "stage": None}, flags=[]))
+    conn.execute(sa.update(tasks).where(tasks.c.case_id == case.id, tasks.c.status == TaskStatus.OPEN)
+                 .values(status=TaskStatus.DONE, completed_at=now, completed_by_id=user_id))
+    task_id = conn.execute(sa.insert(tasks).values(
+        case_id=case.id, kind="step", state=target, role="cell_secretary", unit_id=case.cell_id,
+        status=TaskStatus.OPEN, subject={"stage": None}, entry_seq=seq, due_date=now.date(), created_at=now,
+        outcome={}).returning(tasks.c.id)).scalar_one()
+    if case.holders:
+        conn.execute(sa.insert(Notification.__table__), [
+            {"user_id": holder, "kind": "new_task", "case_id": case.id, "task_id": task_id, "text_vi": "Việc mới",
+             "text_en": "New task", "created_at": now, "mail_status": MailStatus.PENDING} for holder in case.holders])
+    days = visit_days(case.entered_at, now)
+    conn.execute(visits.update().where(visits.c.case_id == case.id, visits.c.entered_seq == case.seq).values(
+        left_seq=seq, left_at=now, next_state=target, days=days))
+    conn.execute(visits.insert().values(case_id=case.id, owning_cell_id=case.cell_id, state=target,
+                                        entered_seq=seq, entered_at=now))
+    add(conn, StayTally.__table__, {"year": local_year(now), "top_unit_id": top_unit_id(case.keys.path),
+                                    "state": case.state, "next_state": target, "days": whole_days(days)}, 1)
+    moved = {pipeline_key(SimpleNamespace(**{**case.keys._asdict(), "state": state})): n
+             for state, n in ((case.state, -1), (target, 1))}
+    add_many(conn, PipelineTally.__table__, [{**dict(zip(PIPELINE_KEY, key, strict=True)), "n": n}
+                                             for key, n in sorted(moved.items())])
+    case.state, case.version, case.seq, case.entered_at, case.facts = target, case.version + 1, seq, now, facts
 
 
 # --- the command -----------------------------------------------------------------------------------
@@ -250,6 +298,7 @@ def engine_bench(transitions: int, scratch_name: str) -> None:
     for rate in (engine_rate, bare_rate):
         click.echo(f"  {rate.label:<28} {rate.count:>6} in {rate.seconds:7.2f} s  →  {rate.per_second:8.1f} /s, "
                    f"{rate.statements_per_step:5.1f} statements per step")
+    click.echo(f"  bare SQL writes per step: {', '.join(BARE_WRITES)}")
     click.echo(f"  ratio: the engine runs at {engine_rate.per_second / bare_rate.per_second:.2f}× the bare rate "
                f"({bare_rate.per_second / engine_rate.per_second:.1f}× the time per transition)")
 

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 import config
 from casework.cli import main
 from casework.cli.bench_engine import _prepare, run_bare, run_engine, scratch_database
-from casework.engine import Engine
-from casework.models import Base, Case, Event, Task
+from casework.engine import Engine, hooks
+from casework.models import Base, Case, Event, Notification, StateVisit, Task
+from casework.monitoring import summaries
+from casework.notifications import inbox
 from tests.conftest import DATABASE_URL, IS_POSTGRES
 
 
@@ -46,8 +48,10 @@ def test_the_command_prints_both_rates_and_the_ratio(configured, monkeypatch, tm
     assert [label for label, _, _ in rates] == ["engine (service.apply)", "bare SQL (same row writes)"]
     assert all(float(rate) > 0 for _, rate, _ in rates)
     engine_statements, bare_statements = (float(n) for _, _, n in rates)
-    # update the case, insert the event, close a task, open one; and reading the cases once, before the loop
-    assert bare_statements == round((4 * 6 + 1) / 6, 1)
+    # the case, the event, a task closed and one opened, the notice, the visit closed and opened, the stay and
+    # pipeline tallies; and reading the cases, their tally keys and the holders once, before the loop
+    assert bare_statements == round((9 * 6 + 3) / 6, 1)
+    assert "bare SQL writes per step: the case updated, one event" in result.output
     assert engine_statements > bare_statements
     assert re.search(r"ratio: the engine runs at [\d.]+× the bare rate", result.output)
     assert not _scratch_exists(url, scratch, tmp_path)
@@ -56,18 +60,33 @@ def test_the_command_prints_both_rates_and_the_ratio(configured, monkeypatch, tm
 
 
 def _shape(session: Session, case_ids: list[int]) -> list[tuple]:
-    """What each case looks like in the rows: state, version, events, tasks by status."""
+    """What each case looks like in the rows: state, version, events, tasks by status, notices, visits (state,
+    entered and left)."""
     shapes = []
     for case_id in case_ids:
         case = session.get(Case, case_id)
         events = session.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.case_id == case_id))
         tasks = session.execute(sa.select(Task.status, sa.func.count()).where(Task.case_id == case_id)
                                 .group_by(Task.status).order_by(Task.status)).all()
-        shapes.append((case.state, case.version, case.state_seq, events, [tuple(t) for t in tasks]))
+        notices = session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                                 .where(Notification.case_id == case_id))
+        visits = session.execute(sa.select(StateVisit.state, StateVisit.entered_seq, StateVisit.left_seq,
+                                           StateVisit.next_state).where(StateVisit.case_id == case_id)
+                                 .order_by(StateVisit.entered_seq)).all()
+        shapes.append((case.state, case.version, case.state_seq, events, [tuple(t) for t in tasks], notices,
+                       [tuple(v) for v in visits]))
     return shapes
 
 
-def test_the_bare_path_writes_what_the_engine_writes(tmp_path, workflows):
+@pytest.fixture
+def notices(workflows):
+    """The app's listener for new tasks, whatever earlier tests left installed."""
+    inbox.install(Engine(workflows=workflows))
+    yield
+    hooks.remove_listener(inbox.LISTENER_NAME)
+
+
+def test_the_bare_path_writes_what_the_engine_writes(tmp_path, workflows, notices):
     url = sa.make_url(f"sqlite:///{tmp_path / 'configured.sqlite'}")
     engine = Engine(workflows=workflows)
     with scratch_database(url, "shape") as db_engine:
@@ -79,4 +98,6 @@ def test_the_bare_path_writes_what_the_engine_writes(tmp_path, workflows):
             session.expire_all()
             assert _shape(session, engine_cases) == _shape(session, bare_cases)
             assert [s[0] for s in _shape(session, engine_cases)] == ["in_course", "sympathiser"]  # 3 and 2 steps
+            assert all(shape[5] > 0 for shape in _shape(session, bare_cases))  # the holders were told
+            assert summaries.check(session.connection()) == []  # both kept the tallies with the history
     assert not (tmp_path / "shape.sqlite").exists()
