@@ -12,6 +12,7 @@ from flask_smorest import Api
 
 from casework.api import bp
 from casework.api.schemas import NOT_BLANK, Actor, Error
+from casework.engine import Engine
 from casework.ids import MAX_ID, IdConverter
 
 DOCUMENT_SETTINGS = {
@@ -81,10 +82,11 @@ def register_api(app: Flask) -> CaseworkApi:
     api.spec.components.security_scheme("bearerToken", {
         "type": "http", "scheme": "bearer", "description": "an API token (casework token create)"})
     api.spec.components.schema("Actor", schema=Actor)
-    _workflow_names(api, app.extensions["casework_engine"].workflows)
+    engine = app.extensions["casework_engine"]
+    _workflow_names(api, engine)
     api.register_blueprint(bp)
-    _referral_fields(api, app.extensions["casework_engine"].workflows)
-    _state_names(api, app.extensions["casework_engine"].workflows)
+    _referral_fields(api, engine)
+    _state_names(api, engine)
     app.extensions["casework_api"] = api
     return api
 
@@ -95,10 +97,10 @@ def register_documented(app: Flask, blueprint) -> None:
     app.extensions["casework_api"].register_blueprint(blueprint)
 
 
-def _referral_fields(api: CaseworkApi, workflows: dict) -> None:
-    """The refer step's fields, as the workflow declares them, describe POST /cases's body. They only
-    describe it: the engine checks the values and answers 422 with its reasons."""
-    admission = workflows.get("admission")
+def _referral_fields(api: CaseworkApi, engine: Engine) -> None:
+    """The refer step's fields, as the version new cases start on at start-up declares them, describe
+    POST /cases's body. They only describe it: the engine checks the values and answers 422 with its reasons."""
+    admission = engine.workflow("admission") if "admission" in engine.workflows else None
     refer = next((t for t in admission.transitions if t.trigger == "refer"), None) if admission else None
     body = api.spec.components.schemas.get("ReferralFields")
     if refer is None or body is None:
@@ -129,17 +131,17 @@ def field_schema(field) -> dict:
     return {**schema, "description": label} if label else schema
 
 
-def _workflow_names(api: CaseworkApi, workflows: dict) -> None:
-    """Workflow names and step triggers come from workflows/*.yaml, loaded before the API is registered;
-    any other value answers 404."""
-    triggers = sorted({t.trigger for wf in workflows.values() for t in wf.transitions})
-    api.spec.components.schema("WorkflowName", {"type": "string", "enum": sorted(workflows)})
+def _workflow_names(api: CaseworkApi, engine: Engine) -> None:
+    """Workflow names and step triggers (of every version) come from workflows/<name>/v<N>.yaml, loaded
+    before the API is registered; any other value answers 404."""
+    triggers = sorted({t.trigger for wf in engine.definitions() for t in wf.transitions})
+    api.spec.components.schema("WorkflowName", {"type": "string", "enum": sorted(engine.workflows)})
     api.spec.components.schema("Trigger", {"type": "string", "enum": triggers})
 
 
-def _state_names(api: CaseworkApi, workflows: dict) -> None:
-    """GET /cases?state= takes a state some workflow declares (any other answers 422)."""
-    states = sorted({name for wf in workflows.values() for name in wf.states})
+def _state_names(api: CaseworkApi, engine: Engine) -> None:
+    """GET /cases?state= takes a state some version of some workflow declares (any other answers 422)."""
+    states = sorted({name for wf in engine.definitions() for name in wf.states})
     for parameter in api.spec._paths.get("/api/v1/cases", {}).get("get", {}).get("parameters", []):
         if parameter.get("name") == "state":
             parameter["schema"] = {"type": "string", "enum": states}

@@ -1,10 +1,11 @@
-"""`casework workflow check` and `casework workflow show NAME`."""
+"""`casework workflow check` and `casework workflow show NAME [--version N]`."""
 
 import click
 from flask import current_app
 
+from casework.engine import Engine
 from casework.engine.definition import WorkflowDef, load_workflows
-from casework.engine.errors import DefinitionError
+from casework.engine.errors import DefinitionError, NotFound
 
 
 @click.group("workflow")
@@ -14,25 +15,36 @@ def workflow() -> None:
 
 @workflow.command("check")
 def check() -> None:
-    """Validate every definition in the workflows directory."""
+    """Validate every version of every definition in the workflows directory."""
     directory = current_app.config["WORKFLOWS_DIR"]
     try:
         workflows = load_workflows(directory)
     except DefinitionError as exc:
         raise click.ClickException(str(exc)) from exc
-    for wf in workflows.values():
-        click.echo(f"ok  {wf.name} v{wf.version}: {len(wf.states)} states, {len(wf.transitions)} transitions "
-                   f"({wf.file})")
+    for versions in workflows.values():
+        for wf in versions.values():
+            effective = f", effective from {wf.effective_from}" if wf.effective_from else ""
+            click.echo(f"ok  {wf.name} v{wf.version}: {len(wf.states)} states, {len(wf.transitions)} transitions"
+                       f"{effective} ({wf.file})")
+
+
+def _definition(name: str, version: int | None) -> WorkflowDef:
+    engine: Engine = current_app.extensions["casework_engine"]
+    try:
+        return engine.workflow(name, version)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from exc
 
 
 @workflow.command("show")
 @click.argument("name")
-def show(name: str) -> None:
+@click.option("--version", "version", type=click.IntRange(min=1), default=None,
+              help="This version (default: the one new cases start on today).")
+def show(name: str, version: int | None) -> None:
     """Print the states, the transitions and a Mermaid diagram of one workflow."""
-    wf = current_app.extensions["casework_engine"].workflows.get(name)
-    if wf is None:
-        raise click.ClickException(f"no workflow named {name!r}")
-    click.echo(f"{wf.name} v{wf.version} — {wf.label['en']} / {wf.label['vi']}\n\nStates:")
+    wf = _definition(name, version)
+    effective = f" (effective from {wf.effective_from})" if wf.effective_from else ""
+    click.echo(f"{wf.name} v{wf.version}{effective} — {wf.label['en']} / {wf.label['vi']}\n\nStates:")
     for s in wf.states.values():
         marker = " ■" if s.terminal else ""
         stages = f" [stages: {', '.join(s.stages)}]" if s.stages else ""

@@ -83,12 +83,13 @@ def cases_needing_the_clock(session: Session, engine: Engine) -> list[int]:
 def _clock_date_queries(engine: Engine, today) -> list[sa.Select]:
     """Cases in a state with a clock transition whose date column has come."""
     queries = []
-    for wf in engine.workflows.values():
+    for wf in engine.definitions():  # each case follows the version it started under
         for tdef in wf.transitions:
             column = getattr(Case, tdef.clock, None) if tdef.clock else None
             if column is None:
                 continue
-            queries.append(sa.select(Case.id).where(Case.workflow == wf.name, Case.closed_on.is_(None),
+            queries.append(sa.select(Case.id).where(Case.workflow == wf.name, Case.workflow_version == wf.version,
+                                                    Case.closed_on.is_(None),
                                                     Case.state.in_([s for s in tdef.sources if s]), column <= today))
     return queries
 
@@ -125,7 +126,7 @@ def _attend(session: Session, engine: Engine, case: Case, report: TickReport) ->
 
 
 def _clock_steps(session: Session, engine: Engine, case: Case, done: set[str], report: TickReport) -> None:
-    wf = engine.workflow(case.workflow)
+    wf = engine.definition_of(case)
     for transition in clock_transitions_due(wf, case, engine.today()):
         reasons = take_clock_step(session=session, engine=engine, case=case, transition=transition)
         if not reasons:

@@ -1,17 +1,18 @@
 """The workflow engine: plain Python over a SQLAlchemy session, with no knowledge of Flask.
 
-``Engine`` bundles what every step needs besides the session: the loaded workflow definitions, the rules
-(thresholds and periods) and the clock. The web app builds one at start-up; tests build their own.
+``Engine`` bundles what every step needs besides the session: the loaded workflow definitions (every version
+of each), the rules (thresholds and periods) and the clock. The web app builds one at start-up; tests build
+their own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from casework.engine.definition import WorkflowDef, load_workflows
+from casework.engine.definition import Catalog, WorkflowDef, current_version, load_workflows
 from casework.engine.errors import Conflict, DefinitionError, EngineError, Invalid, NotFound, PermissionDenied
 from casework.engine.rules import Rules
 from casework.localtime import LOCAL_TZ
@@ -23,7 +24,7 @@ def _utcnow() -> datetime:
 
 @dataclass
 class Engine:
-    workflows: dict[str, WorkflowDef]
+    workflows: Catalog  # name -> version -> definition
     rules: Rules = field(default_factory=Rules)
     clock: Callable[[], datetime] = _utcnow
 
@@ -37,11 +38,25 @@ class Engine:
     def today(self) -> date:
         return self.now().astimezone(LOCAL_TZ).date()
 
-    def workflow(self, name: str) -> WorkflowDef:
-        try:
-            return self.workflows[name]
-        except KeyError:
-            raise NotFound(f"unknown workflow {name}") from None
+    def workflow(self, name: str, version: int | None = None) -> WorkflowDef:
+        """That version of the workflow; without one, the version new cases start on today."""
+        versions = self.workflows.get(name)
+        if not versions:
+            raise NotFound(f"unknown workflow {name}")
+        wf = current_version(versions, self.today()) if version is None else versions.get(version)
+        if wf is None:
+            raise NotFound(f"workflow {name} has no version {version}" if version is not None
+                           else f"no version of workflow {name} is in effect yet")
+        return wf
+
+    def definition_of(self, case) -> WorkflowDef:
+        """The version the case started under: a case keeps it to the end."""
+        return self.workflow(case.workflow, case.workflow_version)
+
+    def definitions(self) -> Iterator[WorkflowDef]:
+        """Every version of every workflow."""
+        for versions in self.workflows.values():
+            yield from versions.values()
 
 
 __all__ = ["Conflict", "DefinitionError", "Engine", "EngineError", "Invalid", "LOCAL_TZ", "NotFound",

@@ -60,9 +60,9 @@ def take_clock_step(*, session: Session, engine: Engine, case: Case, transition:
     if not transition.clock:
         raise ValueError(f"{transition.trigger} is not a clock transition")
     lock_case(session, case)
-    if transition not in engine.workflow(case.workflow).transitions_from(case.state, case.stage):
+    wf = engine.definition_of(case)
+    if transition not in wf.transitions_from(case.state, case.stage):
         raise Conflict("the case moved on before the clock step")  # a person's step committed first
-    wf = engine.workflow(case.workflow)
     today = engine.today()
     values, reasons = parse_fields(transition.fields, {}, FieldContext(session, case, today))
     if reasons:

@@ -1,4 +1,4 @@
-"""Workflow definitions as data: loading ``workflows/*.yaml`` into typed, validated objects.
+"""Workflow definitions as data: loading ``workflows/<name>/v<N>.yaml`` into typed, validated objects.
 
 Validation happens once, at load: a definition that names an unknown state, guard, role, routing target
 or rule, has a state nobody can reach or a non-terminal state with no way out, fails with the file, the
@@ -8,7 +8,9 @@ element and the reason, so a bad edit never reaches a running case.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +136,7 @@ class WorkflowDef:
     states: dict[str, StateDef]
     transitions: list[TransitionDef]
     file: str
+    effective_from: date | None = None  # new cases start on this version from that day; None: from the start
     machine: Any = None  # the shared transitions.Machine, built after validation
 
     @property
@@ -298,6 +301,22 @@ class _Reader:
             raise self.fail(f"{element}.to", "the last destination must have no condition (the default)")
         return options
 
+    def version(self, raw: Any) -> int:
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+            raise self.fail("version", f"must be a whole number from 1, not {raw!r}")
+        return raw
+
+    def effective_from(self, raw: Any) -> date | None:
+        """YAML reads an unquoted 2026-01-01 as a date; a quoted one is accepted in the same ISO form."""
+        if raw is None or (isinstance(raw, date) and not isinstance(raw, datetime)):
+            return raw
+        if isinstance(raw, str):
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                pass
+        raise self.fail("effective_from", f"must be a date (YYYY-MM-DD), not {raw!r}")
+
     def _flag(self, raw: Any, element: str) -> FlagDef:
         raw = self.mapping(raw, element)
         if "check" not in raw:
@@ -313,17 +332,19 @@ def load_workflow(path: Path) -> WorkflowDef:
     except yaml.YAMLError as exc:
         raise reader.fail("file", f"not valid YAML: {exc}") from exc
     raw = reader.mapping(raw, "file")
-    reader.only(raw, {"name", "version", "label", "initial", "start", "states", "transitions", "fieldsets"}, "file")
+    reader.only(raw, {"name", "version", "effective_from", "label", "initial", "start", "states", "transitions",
+                      "fieldsets"}, "file")
     for key in ("name", "version", "initial", "start", "states", "transitions"):
         if key not in raw:
             raise reader.fail("file", f"missing {key}")
+    version, effective_from = reader.version(raw["version"]), reader.effective_from(raw.get("effective_from"))
     states = {name: reader.state(name, s) for name, s in reader.mapping(raw["states"], "states").items()}
     if not isinstance(raw["transitions"], list):
         raise reader.fail("transitions", "must be a list")
     transitions = [reader.transition(t, i, states) for i, t in enumerate(raw["transitions"])]
-    workflow = WorkflowDef(name=raw["name"], version=int(raw["version"]), label=reader.label(raw.get("label"), "file"),
+    workflow = WorkflowDef(name=raw["name"], version=version, label=reader.label(raw.get("label"), "file"),
                            initial=raw["initial"], start=raw["start"], states=states, transitions=transitions,
-                           file=str(path))
+                           file=str(path), effective_from=effective_from)
     from casework.engine.validation import validate  # the checks need the guard and routing registries
 
     validate(workflow)
@@ -333,16 +354,62 @@ def load_workflow(path: Path) -> WorkflowDef:
     return workflow
 
 
-def load_workflows(directory: Path | str) -> dict[str, WorkflowDef]:
-    """Every ``*.yaml`` in the directory, keyed by workflow name; two files with one name fail."""
+# Every version of every workflow: name -> version -> definition.
+Catalog = dict[str, dict[int, WorkflowDef]]
+
+VERSION_FILE = re.compile(r"v(\d+)\.yaml")
+
+
+def load_workflows(directory: Path | str) -> Catalog:
+    """Every ``<name>/v<N>.yaml`` under the directory: each workflow's folder holds its versions (other files
+    there, its code and migration plans, are not definitions). A folder's versions must be 1, 2, 3… with no
+    gap, each file saying the name of its folder and the version of its file name."""
     directory = Path(directory)
     if not directory.is_dir():
         raise DefinitionError(str(directory), "directory", "no such workflows directory")
-    workflows: dict[str, WorkflowDef] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    catalog: Catalog = {}
+    for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
+        versions = _load_versions(folder)
+        if versions:
+            catalog[folder.name] = versions
+    return catalog
+
+
+def _load_versions(folder: Path) -> dict[int, WorkflowDef]:
+    versions: dict[int, WorkflowDef] = {}
+    for path in sorted(folder.glob("v*.yaml")):
+        match = VERSION_FILE.fullmatch(path.name)
+        if match is None:
+            continue
         workflow = load_workflow(path)
-        if workflow.name in workflows:
-            raise DefinitionError(str(path), "name", f"workflow {workflow.name} is already defined in "
-                                  f"{workflows[workflow.name].file}")
-        workflows[workflow.name] = workflow
-    return workflows
+        if workflow.name != folder.name:
+            raise DefinitionError(str(path), "name", f"says {workflow.name}, but the folder is {folder.name}")
+        if workflow.version != int(match.group(1)):
+            raise DefinitionError(str(path), "version", f"says {workflow.version}, but the file name says "
+                                  f"{int(match.group(1))}")
+        if workflow.version in versions:
+            raise DefinitionError(str(path), "version", f"version {workflow.version} is already defined in "
+                                  f"{versions[workflow.version].file}")
+        versions[workflow.version] = workflow
+    _check_sequence(folder, versions)
+    return dict(sorted(versions.items()))
+
+
+def _check_sequence(folder: Path, versions: dict[int, WorkflowDef]) -> None:
+    """Versions count 1, 2, 3…, and a later one never takes effect before an earlier one (else which version
+    new cases start on would depend on more than the date)."""
+    missing = sorted(set(range(1, max(versions, default=0) + 1)) - set(versions))
+    if missing:
+        raise DefinitionError(str(folder / f"v{missing[0]}.yaml"), "version",
+                              f"missing: the versions of {folder.name} must be 1, 2, 3… with no gap")
+    ordered = sorted(versions.values(), key=lambda wf: wf.version)
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        if (earlier.effective_from or date.min) > (later.effective_from or date.min):
+            raise DefinitionError(later.file, "effective_from", f"{later.effective_from} is before version "
+                                  f"{earlier.version}'s {earlier.effective_from}")
+
+
+def current_version(versions: dict[int, WorkflowDef], today: date) -> WorkflowDef | None:
+    """The version new cases start on: the highest one in effect today (no effective_from: from the start)."""
+    in_effect = [wf for wf in versions.values() if wf.effective_from is None or wf.effective_from <= today]
+    return max(in_effect, key=lambda wf: wf.version, default=None)

@@ -110,7 +110,7 @@ def authorise(session: Session, tdef: TransitionDef, case: Case, user: User,
 def available_actions(*, session: Session, engine: Engine, case: Case, user: User) -> list[Action]:
     """Every step of the case's current state, each allowed or with all its reasons (role, routing scope,
     failing guards). Guards that need submitted values are checked when the step is submitted."""
-    wf = engine.workflow(case.workflow)
+    wf = engine.definition_of(case)
     actions = []
     for tdef in wf.transitions_from(case.state, case.stage):
         reasons: list[Reason] = []
@@ -157,7 +157,7 @@ def refer(*, session: Session, engine: Engine, user: User, data: dict[str, Any],
 
 
 def _refer(session: Session, engine: Engine, user: User, data: dict[str, Any], workflow: str) -> Case:
-    wf = engine.workflow(workflow)
+    wf = engine.workflow(workflow)  # the version in effect today; the case keeps it (Case.workflow_version)
     tdef = wf.start_transition
     if not any(user.units_for(actor.role) for actor in tdef.actors):
         raise PermissionDenied("not allowed to refer", _actor_reasons(session, user, [(tdef.actors[0].role, None)]))
@@ -174,7 +174,8 @@ def _refer(session: Session, engine: Engine, user: User, data: dict[str, Any], w
     if actor is None:
         raise PermissionDenied("not allowed to refer for this organisation", reasons)
     facts = {k: to_json(v) for k, v in values.items() if k not in CANDIDATE_FIELDS and k not in CASE_DATE_COLUMNS}
-    changes = {"state": wf.initial, "state_seq": 1, "stage": first_stage(wf, wf.initial),
+    changes = {"workflow_version": wf.version,  # the history says which version the case follows
+               "state": wf.initial, "state_seq": 1, "stage": first_stage(wf, wf.initial),
                "dates": {"referral_date": values["referral_date"].isoformat()}, "facts": facts}
     try:
         take_step(session, engine, ctx, actor, changes=changes)
@@ -281,7 +282,7 @@ def apply(*, session: Session, engine: Engine, case: Case, trigger: str, user: U
 
 
 def _apply(session, engine, case, trigger, user, data, task_id) -> None:
-    wf = engine.workflow(case.workflow)
+    wf = engine.definition_of(case)
     tdef = _pick_transition(wf, case, trigger)
     task = _pick_task(session, case, tdef, user, task_id) if tdef.task_kind else None
     actor, reasons = authorise(session, tdef, case, user, task)

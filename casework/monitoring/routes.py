@@ -98,9 +98,12 @@ def dashboard():
 
 
 def _state_labels() -> dict[str, str]:
-    """Each state's name in the page language, as the workflow definition gives it."""
-    workflow = current_app.extensions["casework_engine"].workflow("admission")
-    return {name: pick(state.label) for name, state in workflow.states.items()}
+    """Each state's name in the page language, as the workflow definition gives it: every version's states,
+    since cases still on an older version are counted too (a later version's label wins)."""
+    labels: dict[str, str] = {}
+    for workflow in current_app.extensions["casework_engine"].workflows.get("admission", {}).values():
+        labels.update({name: pick(state.label) for name, state in workflow.states.items()})
+    return labels
 
 
 def _breadcrumbs(scope: Scope) -> list[Unit]:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from casework.engine import Engine
-    from casework.engine.definition import WorkflowDef
+    from casework.engine.definition import Catalog
     from casework.models import Case
 
 LISTENER_NAME = "notifications.new_task"
@@ -62,9 +62,9 @@ def notify(session: Session, users: list[User], *, kind: str, case: Case | None,
 # --- Texts ----------------------------------------------------------------------------------------------
 
 
-def step_label(workflows: dict[str, WorkflowDef], case: Case, task_kind: str, state: str) -> dict[str, str]:
+def step_label(workflows: Catalog, case: Case, task_kind: str, state: str) -> dict[str, str]:
     """What a task asks for: the state's label for the step of a state, else the label of its trigger."""
-    wf = workflows.get(case.workflow)
+    wf = workflows.get(case.workflow, {}).get(case.workflow_version)  # the labels of the case's own version
     if wf is None:
         return {"vi": task_kind, "en": task_kind}
     if task_kind == "step":
@@ -85,14 +85,14 @@ def due_text(due: date | None) -> dict[str, str]:
     return {"vi": f", hạn {due.strftime('%d/%m/%Y')}", "en": f", due {due.isoformat()}"}
 
 
-def new_task_texts(workflows: dict[str, WorkflowDef], task: Task) -> dict[str, str]:
+def new_task_texts(workflows: Catalog, task: Task) -> dict[str, str]:
     label, name, due = step_label(workflows, task.case, task.kind, task.state), case_name(task.case), due_text(
         task.due_date)
     return {"vi": f"Việc mới: {label['vi']} — {name['vi']}{due['vi']}.",
             "en": f"New task: {label['en']} — {name['en']}{due['en']}."}
 
 
-def escalation_texts(session: Session, workflows: dict[str, WorkflowDef], copy: Task) -> dict[str, str]:
+def escalation_texts(session: Session, workflows: Catalog, copy: Task) -> dict[str, str]:
     """The copy of an overdue task, as the unit above reads it: what, where, since when."""
     subject = copy.subject or {}
     label = step_label(workflows, copy.case, subject.get("kind", "step"), copy.state)

@@ -17,7 +17,13 @@ def engine() -> Engine:
 
 
 def workflow(name: str = WORKFLOW) -> WorkflowDef:
+    """The version new cases start on (a referral's form, the filters)."""
     return engine().workflow(name)
+
+
+def definition_of(case) -> WorkflowDef:
+    """The version the case started under: its steps, states and labels."""
+    return engine().definition_of(case)
 
 
 def state_name(state: str, wf: WorkflowDef | None = None) -> str:
@@ -28,7 +34,7 @@ def state_name(state: str, wf: WorkflowDef | None = None) -> str:
 def task_name(task: Task, wf: WorkflowDef | None = None) -> str:
     """What a task asks for: the trigger that completes it, or for the actor of a state its first (forward)
     step for that role, as the definition lists them."""
-    wf = wf or workflow()
+    wf = wf or definition_of(task.case)
     if task.kind != "step":
         tdef = next((t for t in wf.transitions if t.trigger == task.kind), None)
         return pick(tdef.label) if tdef else task.kind

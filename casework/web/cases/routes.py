@@ -17,7 +17,7 @@ from casework.web import choices as choice_source
 from casework.web.access import register_error_pages, visible_case
 from casework.web.cases import views
 from casework.web.documents.forms import UploadForm
-from casework.web.engine_access import engine, state_name, workflow
+from casework.web.engine_access import definition_of, engine, state_name
 from casework.web.i18n import pick
 from casework.web.stepforms import attach_reasons, build_form, to_engine_data
 
@@ -46,7 +46,7 @@ def show(case_id: int):
 
 
 def render_case(case, *, submitted=None, status: int = 200, stale: bool = False):
-    wf = workflow(case.workflow)
+    wf = definition_of(case)
     events, describer = views.timeline(case, wf)
     visited = {e.to_state for e in events}
     return render_template(
@@ -61,7 +61,7 @@ def render_case(case, *, submitted=None, status: int = 200, stale: bool = False)
 @login_required
 def act(case_id: int, trigger: str):
     case = visible_case(case_id)
-    tdef = next((t for t in workflow(case.workflow).transitions_from(case.state, case.stage)
+    tdef = next((t for t in definition_of(case).transitions_from(case.state, case.stage)
                  if t.trigger == trigger), None)
     if tdef is None:
         return _not_available(case, trigger)
@@ -103,7 +103,7 @@ def _after_step(case) -> str:
 
 def _not_available(case, trigger: str):
     """A step the current state does not offer (an old page, usually): the engine says why, stale first."""
-    if trigger not in workflow(case.workflow).triggers():
+    if trigger not in definition_of(case).triggers():
         abort(404)
     try:
         apply(session=db.session, engine=engine(), case=case, trigger=trigger, user=current_user, data={},

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from casework import inbox
 from casework.extensions import db
 from casework.ids import parse_id
-from casework.web.engine_access import engine, state_name, task_name, workflow
+from casework.web.engine_access import definition_of, engine, state_name, task_name, workflow
 from casework.web.inbox.forms import InboxFilterForm
 from casework.web.stepforms import options
 
@@ -48,5 +48,5 @@ def index():
     unit_names = {r.unit_id: r.unit.name for r in current_user.roles}
     args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template("inbox/index.html", form=form, page=result, today=today, hat_counts=hat_counts,
-                           unit_names=unit_names, args=args, wf=workflow(), task_name=task_name,
-                           state_name=state_name)
+                           unit_names=unit_names, args=args, task_name=task_name,
+                           state_name=state_name, definition_of=definition_of)

@@ -11,7 +11,7 @@ from casework.access_log import record_case_access
 from casework.extensions import db
 from casework.models import AccessFace, AccessKind, Event, Task, TaskStatus, Unit
 from casework.web.access import dossier_case, register_error_pages
-from casework.web.engine_access import engine, workflow
+from casework.web.engine_access import definition_of, engine
 from casework.web.i18n import pick
 
 bp = Blueprint("printing", __name__, url_prefix="/cases/<id:case_id>/print")
@@ -24,7 +24,7 @@ def _latest(case_id: int, trigger: str) -> Event | None:
 
 
 def _render(template: str, case, event: Event | None, trigger: str, **extra):
-    step = next(t for t in workflow(case.workflow).transitions if t.trigger == trigger)
+    step = next(t for t in definition_of(case).transitions if t.trigger == trigger)
     record_case_access(db.session, current_user, case, AccessFace.PAGE, AccessKind.PRINTABLE,
                        export_name=request.url_rule.rule.rsplit("/", 1)[-1])  # the form's code, 5-knd…
     return render_template(f"printing/{template}", case=case, event=event, data=(event.data if event else {}),

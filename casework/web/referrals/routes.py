@@ -12,7 +12,7 @@ from casework.extensions import db
 from casework.ids import parse_id
 from casework.web.access import register_error_pages
 from casework.web.choices import units_by_kind
-from casework.web.engine_access import engine, state_name, workflow
+from casework.web.engine_access import definition_of, engine, state_name, workflow
 from casework.web.referrals import queries
 from casework.web.stepforms import Choices, attach_reasons, build_form, to_engine_data
 
@@ -64,4 +64,4 @@ def mine():
     before = request.args.get("before", type=parse_id)
     cases, next_before = queries.my_referrals(db.session, current_user, before, PAGE_SIZE)
     return render_template("referrals/mine.html", cases=cases, next_before=next_before, state_name=state_name,
-                           can_refer=bool(queries.referrer_roles(current_user)), wf=workflow())
+                           can_refer=bool(queries.referrer_roles(current_user)), definition_of=definition_of)

@@ -20,7 +20,7 @@ from casework.ids import parse_id
 from casework.models import AccessFace, Case, Task
 from casework.web.access import register_error_pages
 from casework.web.choices import units_by_kind
-from casework.web.engine_access import engine, workflow
+from casework.web.engine_access import definition_of, engine
 from casework.web.stepforms import Choices, attach_reasons, build_form, to_engine_data
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
@@ -57,20 +57,21 @@ def _my_task(task_id: int) -> Task:
     return task
 
 
-def _reply_form(formdata=None):
-    tdef = _transition()
+def _reply_form(task: Task, formdata=None):
+    tdef = _transition(task)
     return tdef, build_form(tdef, Choices(units=units_by_kind(db.session, set())), formdata=formdata)
 
 
-def _transition():
-    return next(t for t in workflow().transitions if t.trigger == KIND)
+def _transition(task: Task):
+    """The reply as the case's own version of the workflow asks for it."""
+    return next(t for t in definition_of(task.case).transitions if t.trigger == KIND)
 
 
 @bp.route("/<id:task_id>", methods=["GET", "POST"])
 @login_required
 def task(task_id: int):
     task = _my_task(task_id)
-    tdef, form = _reply_form(request.form if request.method == "POST" else None)
+    tdef, form = _reply_form(task, request.form if request.method == "POST" else None)
     general: list[str] = []
     status = 200
     if request.method == "POST" and task.is_open:
