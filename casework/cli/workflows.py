@@ -1,10 +1,13 @@
-"""`casework workflow check` and `casework workflow show NAME [--version N]`."""
+"""`casework workflow check`, `casework workflow show NAME [--version N]` and `casework workflow diff NAME A B`."""
+
+import json
 
 import click
 from flask import current_app
 
 from casework.engine import Engine
 from casework.engine.definition import WorkflowDef, load_workflows
+from casework.engine.diff import describe, diff_workflows
 from casework.engine.errors import DefinitionError, NotFound
 
 
@@ -58,6 +61,20 @@ def show(name: str, version: int | None) -> None:
         click.echo(f"  {t.trigger}{stage}: {source} → {to}  by {actors}")
     click.echo("\nMermaid:\n")
     click.echo(mermaid(wf))
+
+
+@workflow.command("diff")
+@click.argument("name")
+@click.argument("old", type=click.IntRange(min=1))
+@click.argument("new", type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON, for tools.")
+def diff(name: str, old: int, new: int, as_json: bool) -> None:
+    """What changed from version OLD to version NEW of a workflow."""
+    result = diff_workflows(_definition(name, old), _definition(name, new))
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(describe(result))
 
 
 def mermaid(wf: WorkflowDef) -> str:

@@ -1,6 +1,8 @@
-"""`casework workflow check|show` across the versions of a workflow."""
+"""`casework workflow check|show|diff` across the versions of a workflow."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -43,3 +45,34 @@ def test_show_gives_the_current_version_or_the_one_asked_for(versioned_app, cloc
     result = _run(versioned_app, "show", "admission", "--version", "9")
     assert result.exit_code != 0 and "no version 9" in result.output
     assert _run(versioned_app, "show", "nothing").exit_code != 0
+
+
+def test_diff_prints_what_changed(versioned_app):
+    result = _run(versioned_app, "diff", "admission", "1", "2")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == ["admission: version 1 → 2", "  ~ effective_from: — → 2026-12-01"]
+    for line in ("States:", "  ~ sympathiser (changed)",
+                 "      label: Sympathiser / Cảm tình Đảng → Sympathiser (listed) / Quần chúng cảm tình",
+                 "Transitions:", "  + return_referral (added)", "  ~ enrol_course (changed)",
+                 "      fields: course, course_mode, course_start → course, course_mode",
+                 "Fields:", "  ~ decline_referral.reason (changed)", "      required: True → False",
+                 "  - enrol_course.course_start (removed)", "  + return_referral.reason (added)"):
+        assert line in result.output.splitlines(), line
+
+
+def test_diff_as_json(versioned_app):
+    result = _run(versioned_app, "diff", "admission", "1", "2", "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert (body["workflow"], body["old_version"], body["new_version"]) == ("admission", 1, 2)
+    assert {(e["name"], e["status"]) for e in body["transitions"]} == {
+        ("return_referral", "added"), ("enrol_course", "changed")}
+    reason = next(e for e in body["fields"] if e["name"] == "decline_referral.reason")
+    assert reason["changes"] == [{"aspect": "required", "old": True, "new": False}]
+    assert body["states"][0]["changes"][0]["new"] == {"vi": "Quần chúng cảm tình", "en": "Sympathiser (listed)"}
+
+
+def test_diff_refuses_an_unknown_version(versioned_app):
+    result = _run(versioned_app, "diff", "admission", "1", "3")
+    assert result.exit_code != 0 and "no version 3" in result.output
+    assert _run(versioned_app, "diff", "admission", "0", "1").exit_code != 0

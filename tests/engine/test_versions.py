@@ -1,5 +1,5 @@
 """Several versions of a workflow side by side: each in its folder, the current one chosen by its effective
-date, each case staying on the version it started under."""
+date, each case staying on the version it started under, and what changed between two versions."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from casework.engine import DefinitionError, Engine, NotFound
 from casework.engine.definition import load_workflows
+from casework.engine.diff import describe, diff_workflows
 from casework.engine.service import apply, available_actions, refer
 from tests.engine.versions import V1, V2_FROM, original, two_versions, version_2, write
 from tests.walk import Walker, referral
@@ -151,6 +152,44 @@ def test_a_case_opened_under_v1_continues_on_v1_after_v2_takes_effect(session, v
     assert walker.to("in_course").state == "in_course" and old.workflow_version == 1
     enrol = next(t for t in versioned.definition_of(old).transitions if t.trigger == "enrol_course")
     assert enrol.field("course_start") is not None
+
+
+# --- Diff ---------------------------------------------------------------------------------------------------------
+
+
+def _by_name(elements):
+    return {e.name: e for e in elements}
+
+
+def test_the_diff_names_every_known_change(versioned):
+    diff = diff_workflows(versioned.workflow("admission", 1), versioned.workflow("admission", 2))
+    assert [(c.aspect, c.old, c.new) for c in diff.workflow_changes] == [("effective_from", None, "2026-12-01")]
+    states = _by_name(diff.states)
+    assert list(states) == ["sympathiser"] and states["sympathiser"].status == "changed"
+    assert [c.aspect for c in states["sympathiser"].changes] == ["label"]
+    transitions = _by_name(diff.transitions)
+    assert transitions["return_referral"].status == "added"
+    assert transitions["enrol_course"].status == "changed"
+    assert [(c.aspect, c.old, c.new) for c in transitions["enrol_course"].changes] == [
+        ("fields", ["course", "course_mode", "course_start"], ["course", "course_mode"])]
+    assert set(transitions) == {"return_referral", "enrol_course"}
+    fields = _by_name(diff.fields)
+    assert {name: e.status for name, e in fields.items()} == {
+        "decline_referral.reason": "changed", "enrol_course.course_start": "removed",
+        "return_referral.reason": "added"}
+    assert [(c.aspect, c.old, c.new) for c in fields["decline_referral.reason"].changes] == [
+        ("required", True, False)]
+
+
+def test_the_diff_reads_as_text_and_back_to_front(versioned):
+    v1, v2 = versioned.workflow("admission", 1), versioned.workflow("admission", 2)
+    text = describe(diff_workflows(v1, v2))
+    assert text.splitlines()[0] == "admission: version 1 → 2"
+    assert "  + return_referral (added)" in text and "  - enrol_course.course_start (removed)" in text
+    assert "      required: True → False" in text
+    backwards = diff_workflows(v2, v1)
+    assert _by_name(backwards.transitions)["return_referral"].status == "removed"
+    assert describe(diff_workflows(v1, v1)).endswith("no changes")
 
 
 def test_the_project_workflow_is_version_1_in_its_folder(workflows):
