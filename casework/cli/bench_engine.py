@@ -195,8 +195,8 @@ def _bare_cases(conn: sa.Connection, case_ids: list[int]) -> list[_BareCase]:
 
     keys = case_keys(conn, set(case_ids))
     rows = conn.execute(sa.select(Case.id, Case.state, Case.version, Case.owning_cell_id, Case.state_entered_at,
-                                  Case.facts, sa.select(sa.func.max(Event.seq)).where(Event.case_id == Case.id)
-                                  .scalar_subquery().label("seq")).where(Case.id.in_(case_ids)).order_by(Case.id))
+                                  Case.facts, Case.last_event_seq.label("seq"))
+                       .where(Case.id.in_(case_ids)).order_by(Case.id))
     with Session(conn) as session:
         holders = {cell: [u.id for u in recipients(session, "cell_secretary", cell)]
                    for cell in {k.owning_cell_id for k in keys.values()}}
@@ -231,8 +231,8 @@ def _bare_step(conn: sa.Connection, case: _BareCase, user_id: int) -> None:
     now, seq = datetime.now(UTC), case.seq + 1
     facts = {**case.facts, **data}
     conn.execute(sa.update(cases).where(cases.c.id == case.id, cases.c.version == case.version).values(
-        state=target, state_seq=seq, stage=None, version=case.version + 1, state_entered_at=now, updated_at=now,
-        facts=facts))
+        state=target, state_seq=seq, last_event_seq=seq, stage=None, version=case.version + 1, state_entered_at=now,
+        updated_at=now, facts=facts))
     conn.execute(sa.insert(events).values(
         case_id=case.id, seq=seq, trigger=trigger, from_state=case.state, to_state=target, actor_id=user_id,
         actor_role="cell_secretary", actor_unit_id=case.cell_id, occurred_at=now, data=data,

@@ -14,12 +14,14 @@ from __future__ import annotations
 from datetime import date as date_type
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from casework.engine.context import StepContext
 from casework.engine.errors import Conflict, Invalid
 from casework.engine.fields import FieldContext, case_date, parse_fields, to_json
 from casework.engine.races import lock_case
-from casework.engine.step import next_event_seq, take_step
-from casework.models import Event
+from casework.engine.step import take_step
+from casework.models import Case, Event
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -76,6 +78,18 @@ def take_clock_step(*, session: Session, engine: Engine, case: Case, transition:
     return []
 
 
+def claim_notice_seq(session: Session, case: Case) -> int:
+    """A notice's event number: one past the case's last (``cases.last_event_seq``), claimed by an UPDATE of
+    that column alone, so the case's version stays as it was, and a step holding the case's row is waited for
+    rather than raced. The case in the session is told the new number without being marked changed."""
+    cases = Case.__table__
+    seq = session.execute(cases.update().where(cases.c.id == case.id)
+                          .values(last_event_seq=cases.c.last_event_seq + 1)
+                          .returning(cases.c.last_event_seq)).scalar_one()
+    set_committed_value(case, "last_event_seq", seq)
+    return seq
+
+
 def record_notice(*, session: Session, engine: Engine, case: Case, kind: str, data: dict[str, Any],
                   task: Task | None = None) -> Event:
     """Append a notice to the case's history: same state before and after, no changes, the clock as actor.
@@ -84,7 +98,7 @@ def record_notice(*, session: Session, engine: Engine, case: Case, kind: str, da
     """
     if kind not in NOTICES:
         raise ValueError(f"unknown notice kind {kind}")
-    event = Event(case=case, seq=next_event_seq(session, case), trigger=kind, from_state=case.state,
+    event = Event(case=case, seq=claim_notice_seq(session, case), trigger=kind, from_state=case.state,
                   to_state=case.state, actor_id=None, actor_role=CLOCK_ROLE, actor_unit_id=None,
                   task_id=task.id if task is not None else None,
                   occurred_at=engine.now(), data=to_json({"label": NOTICES[kind], **data}), changes={}, flags=[])

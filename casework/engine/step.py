@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from casework.engine import guards as guard_registry
 from casework.engine import hooks
 from casework.engine.effects import EFFECTS
@@ -89,12 +87,11 @@ def step_changes(ctx: StepContext) -> dict[str, Any]:
     return changes
 
 
-def next_event_seq(session: Session, case: Case) -> int:
-    """The number of the case's next event. Read under the case's row lock (the caller's), so no other step
-    takes the same number; the unique key on (case, seq) refuses one that does anyway."""
-    if case.id is None:
-        return 1
-    return (session.scalar(sa.select(sa.func.max(Event.seq)).where(Event.case_id == case.id)) or 0) + 1
+def next_event_seq(case: Case) -> int:
+    """The number of the case's next event: one past its last (``cases.last_event_seq``, written with the case
+    by every step and by the clock's notices), read with the case under its row lock (the caller's), so no other
+    step takes the same number; the unique key on (case, seq) refuses one that does anyway."""
+    return 1 if case.id is None else case.last_event_seq + 1
 
 
 def take_step(session: Session, engine: Engine, ctx: StepContext, actor: tuple[str, int | None], *,
@@ -115,7 +112,8 @@ def _write(session: Session, engine: Engine, ctx: StepContext, actor: tuple[str,
            changes: dict[str, Any], flags: list[Reason]) -> Event:
     """Write the event, move the projection, and open and close tasks: all in the caller's transaction."""
     case, tdef, now = ctx.case, ctx.transition, engine.now()
-    seq = next_event_seq(session, case)
+    seq = next_event_seq(case)
+    case.last_event_seq = seq  # the case row is written by every step anyway
     from_state = case.state if case.id is not None else None
     if "state" in changes:
         changes["state_seq"] = seq

@@ -63,6 +63,8 @@ class Case(Base):
     state_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The seq of the event that entered the current state: tasks of this round carry it too.
     state_seq: Mapped[int] = mapped_column(default=1)
+    # The seq of the case's last event (a step's or a notice's): the next event's number without a max(seq).
+    last_event_seq: Mapped[int] = mapped_column(default=0, server_default="0")
     # Key dates, projected from the history.
     referral_date: Mapped[date | None]
     certificate_date: Mapped[date | None]
