@@ -115,10 +115,12 @@ def sign_out():
 
 
 @bp.get("/workflows/<name>", parameters=[path_parameter("name", "WorkflowName", "a workflow's name")])
+@bp.arguments(schemas.WorkflowQuery, location="query")
 @bp.response(200, schemas.WorkflowOut)
-@errors(401, 404)
-def workflow(name: str):
-    return workflow_json(engine().workflow(name))
+@errors(401, 404, 422)
+def workflow(query_args: dict[str, Any], name: str):
+    """The version new cases start on today, or with ?version= any version (cases keep the one they began on)."""
+    return workflow_json(engine().workflow(name, query_args.get("version")))
 
 
 @bp.get("/units")
@@ -185,7 +187,7 @@ def _case_response(case: Case, status: int = 200):
 
 
 @bp.post("/cases")
-@bp.arguments(schemas.ReferralFields, description="the refer step's fields, as workflows/admission.yaml declares "
+@bp.arguments(schemas.ReferralFields, description="the refer step's fields, as workflows/admission/v<N>.yaml declares "
               "them; the engine checks them")
 @bp.response(201, schemas.CaseOut, description="the case opened")
 @errors(400, 401, 403, 409, 415, 422)

@@ -68,8 +68,9 @@ class WholeNumberParameter(f.Integer):
     """A query parameter that is a whole number within bounds (read as ids are, so "²" or 10**20 is refused
     with a reason, not a 500)."""
 
-    def __init__(self, low: int, high: int, **kwargs):
-        super().__init__(strict=True, metadata={"minimum": low, "maximum": high}, **kwargs)
+    def __init__(self, low: int, high: int, description: str | None = None, **kwargs):
+        metadata = {"minimum": low, "maximum": high} | ({"description": description} if description else {})
+        super().__init__(strict=True, metadata=metadata, **kwargs)
         self.low, self.high = low, high
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -109,7 +110,7 @@ class Credentials(ma.Schema):
 
 class StepFields(ma.Schema):
     """A step: ``expected_version``, ``task_id`` for task steps, and the step's own fields (declared per
-    trigger in workflows/*.yaml and listed by GET /workflows/admission; the engine checks them)."""
+    trigger in workflows/<name>/v<N>.yaml and listed by GET /workflows/admission; the engine checks them)."""
 
     class Meta:
         unknown = ma.INCLUDE  # (a Meta.description would make apispec drop additionalProperties)
@@ -160,6 +161,11 @@ class InboxCursor(f.String):
 class InboxQuery(ma.Schema):
     limit = WholeNumberParameter(1, 200, load_default=50)
     after = InboxCursor()
+
+
+class WorkflowQuery(ma.Schema):
+    version = WholeNumberParameter(1, MAX_ID, description="this version of the workflow (default: the one new "
+                                   "cases start on today); a version the workflow does not have answers 404")
 
 
 # --- Answers: every field listed, so the document says exactly what comes back -----------------------
@@ -429,6 +435,8 @@ class StateOut(ma.Schema):
 class WorkflowOut(ma.Schema):
     name = _str()
     version = _int()
+    effective_from = f.String(required=True, allow_none=True, metadata={
+        **DATE, "description": "new cases start on this version from that day (null: from the start)"})
     label = _texts()
     initial = _str()
     start = _str()

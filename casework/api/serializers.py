@@ -108,6 +108,7 @@ def workflow_json(wf: WorkflowDef) -> dict[str, Any]:
                    | {task.role for s in wf.states.values() for task in s.tasks})
     return {
         "name": wf.name, "version": wf.version, "label": wf.label, "initial": wf.initial, "start": wf.start,
+        "effective_from": wf.effective_from.isoformat() if wf.effective_from else None,
         "states": [{"name": s.name, "label": s.label, "terminal": s.terminal, "stages": list(s.stages),
                     "tasks": [{"kind": t.kind, "role": t.role, "routing": list(t.routing), "stage": t.stage}
                               for t in s.tasks]} for s in wf.states.values()],

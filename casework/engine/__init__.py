@@ -14,6 +14,7 @@ from pathlib import Path
 
 from casework.engine.definition import Catalog, WorkflowDef, current_version, load_workflows
 from casework.engine.errors import Conflict, DefinitionError, EngineError, Invalid, NotFound, PermissionDenied
+from casework.engine.reasons import Reason
 from casework.engine.rules import Rules
 from casework.localtime import LOCAL_TZ
 
@@ -42,11 +43,15 @@ class Engine:
         """That version of the workflow; without one, the version new cases start on today."""
         versions = self.workflows.get(name)
         if not versions:
-            raise NotFound(f"unknown workflow {name}")
-        wf = current_version(versions, self.today()) if version is None else versions.get(version)
+            raise _missing("unknown_workflow", f"Không có quy trình {name}.", f"unknown workflow {name}",
+                           workflow=name)
+        if version is not None and version not in versions:
+            raise _missing("unknown_workflow_version", f"Quy trình {name} không có phiên bản {version}.",
+                           f"workflow {name} has no version {version}", workflow=name, version=version)
+        wf = versions[version] if version is not None else current_version(versions, self.today())
         if wf is None:
-            raise NotFound(f"workflow {name} has no version {version}" if version is not None
-                           else f"no version of workflow {name} is in effect yet")
+            raise _missing("no_version_in_effect", f"Chưa có phiên bản nào của quy trình {name} có hiệu lực.",
+                           f"no version of workflow {name} is in effect yet", workflow=name)
         return wf
 
     def definition_of(self, case) -> WorkflowDef:
@@ -57,6 +62,10 @@ class Engine:
         """Every version of every workflow."""
         for versions in self.workflows.values():
             yield from versions.values()
+
+
+def _missing(code: str, vi: str, en: str, **params) -> NotFound:
+    return NotFound(en, [Reason(code, vi, en[0].upper() + en[1:] + ".", params)])
 
 
 __all__ = ["Conflict", "DefinitionError", "Engine", "EngineError", "Invalid", "LOCAL_TZ", "NotFound",

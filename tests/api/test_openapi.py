@@ -83,6 +83,19 @@ def test_the_step_body_is_the_version_and_task_plus_the_steps_own_fields(app):
     assert {"400", "403", "404", "409", "415", "422"} <= set(operation["responses"])
 
 
+def test_the_workflow_takes_a_version_and_says_from_when_it_is_in_effect(app):
+    document = _document(app)
+    operation = document["paths"]["/api/v1/workflows/{name}"]["get"]
+    version = next(p for p in operation["parameters"] if p["name"] == "version")
+    assert version["in"] == "query" and version.get("required") is not True
+    assert version["schema"]["type"] == "integer" and version["schema"]["minimum"] == 1
+    assert "new cases start on" in version["description"]
+    assert {"404", "422"} <= set(operation["responses"])
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    answer = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert answer["properties"]["effective_from"]["format"] == "date" and "effective_from" in answer["required"]
+
+
 def test_the_notifications_endpoints_are_in_the_document(app):
     paths = _document(app)["paths"]
     assert {"/api/v1/notifications", "/api/v1/notifications/{notification_id}/read",

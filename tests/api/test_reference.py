@@ -1,5 +1,8 @@
 """The workflow definition, the organisation tree and the member register, as the API shows them."""
 
+from casework.engine import Engine
+from tests.engine.versions import V2_FROM, two_versions
+
 STATES = {"referred", "sympathiser", "in_course", "dossier", "verification", "cell_review", "grassroots_review",
           "authority_review", "admitted", "probation", "recognition_review", "official_member", "declined",
           "rejected", "withdrawn", "removed"}
@@ -27,6 +30,35 @@ def test_the_workflow_lists_states_transitions_fields_and_roles(api):
 def test_an_unknown_workflow_is_a_json_404(api):
     response = api("union_officer").get("/api/v1/workflows/nothing")
     assert response.status_code == 404 and response.get_json()["error"]
+
+
+def _reason(response) -> dict:
+    return response.get_json()["reasons"][0]
+
+
+def test_a_version_of_the_workflow_is_asked_for_with_version(app, api, tmp_path, clock):
+    app.extensions["casework_engine"] = Engine.from_directory(two_versions(tmp_path), clock=clock)
+    client = api("union_officer")
+    current = client.get("/api/v1/workflows/admission").get_json()
+    assert (current["version"], current["effective_from"]) == (1, None)
+    v2 = client.get("/api/v1/workflows/admission?version=2").get_json()
+    assert (v2["version"], v2["effective_from"]) == (2, "2026-12-01")
+    assert "return_referral" in {t["trigger"] for t in v2["transitions"]}
+    clock.set_day(V2_FROM)
+    assert client.get("/api/v1/workflows/admission").get_json()["version"] == 2
+    assert client.get("/api/v1/workflows/admission?version=1").get_json()["version"] == 1
+
+
+def test_an_unknown_or_bad_version_is_refused_with_a_reason(api):
+    client = api("union_officer")
+    missing = client.get("/api/v1/workflows/admission?version=7")
+    assert missing.status_code == 404
+    assert _reason(missing)["code"] == "unknown_workflow_version" and _reason(missing)["params"]["version"] == 7
+    assert _reason(client.get("/api/v1/workflows/nothing"))["code"] == "unknown_workflow"
+    for bad in ("0", "two", "1.5", "99999999999"):
+        response = client.get(f"/api/v1/workflows/admission?version={bad}")
+        assert response.status_code == 422, bad
+        assert _reason(response)["code"] == "bad_parameter" and _reason(response)["params"]["parameter"] == "version"
 
 
 def test_units_form_a_tree_with_their_attributes(api, web_org):
