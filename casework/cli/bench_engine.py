@@ -219,11 +219,11 @@ def run_bare(db_engine: sa.Engine, case_ids: list[int], user_id: int, count: int
 # What a bare step writes, as the engine's step does (its reads are what the bare loop leaves out).
 BARE_WRITES = ("the case updated", "one event", "the open task closed", "the next task opened",
                "a notice to each holder", "the visit closed", "the next visit opened", "the stay tally",
-               "the pipeline tallies (one key down, one up)")
+               "the pipeline tallies (one key down, one up)")  # the visit and stay in one statement on PostgreSQL
 
 
 def _bare_step(conn: sa.Connection, case: _BareCase, user_id: int) -> None:
-    from casework.monitoring.upkeep import add, add_many, pipeline_key
+    from casework.monitoring.upkeep import MOVE_VISIT, add, add_many, pipeline_key
 
     cases, events, tasks, visits = Case.__table__, Event.__table__, Task.__table__, StateVisit.__table__
     trigger, target = LOOP[case.state]
@@ -248,12 +248,18 @@ def _bare_step(conn: sa.Connection, case: _BareCase, user_id: int) -> None:
             {"user_id": holder, "kind": "new_task", "case_id": case.id, "task_id": task_id, "text_vi": "Việc mới",
              "text_en": "New task", "created_at": now, "mail_status": MailStatus.PENDING} for holder in case.holders])
     days = visit_days(case.entered_at, now)
-    conn.execute(visits.update().where(visits.c.case_id == case.id, visits.c.entered_seq == case.seq).values(
-        left_seq=seq, left_at=now, next_state=target, days=days))
-    conn.execute(visits.insert().values(case_id=case.id, owning_cell_id=case.cell_id, state=target,
-                                        entered_seq=seq, entered_at=now))
-    add(conn, StayTally.__table__, {"year": local_year(now), "top_unit_id": top_unit_id(case.keys.path),
-                                    "state": case.state, "next_state": target, "days": whole_days(days)}, 1)
+    stay = {"year": local_year(now), "top_unit_id": top_unit_id(case.keys.path), "next_state": target,
+            "days": days, "whole_days": whole_days(days)}
+    if conn.dialect.name == "postgresql":  # in one statement, as the engine's upkeep does there
+        conn.execute(MOVE_VISIT, {**stay, "seq": seq, "at": now, "case_id": case.id, "left_entered_seq": case.seq,
+                                  "cell_id": case.cell_id})
+    else:
+        conn.execute(visits.update().where(visits.c.case_id == case.id, visits.c.entered_seq == case.seq).values(
+            left_seq=seq, left_at=now, next_state=target, days=days))
+        conn.execute(visits.insert().values(case_id=case.id, owning_cell_id=case.cell_id, state=target,
+                                            entered_seq=seq, entered_at=now))
+        add(conn, StayTally.__table__, {"year": stay["year"], "top_unit_id": stay["top_unit_id"],
+                                        "state": case.state, "next_state": target, "days": stay["whole_days"]}, 1)
     moved = {pipeline_key(SimpleNamespace(**{**case.keys._asdict(), "state": state})): n
              for state, n in ((case.state, -1), (target, 1))}
     add_many(conn, PipelineTally.__table__, [{**dict(zip(PIPELINE_KEY, key, strict=True)), "n": n}

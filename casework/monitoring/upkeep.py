@@ -104,27 +104,68 @@ def record_visit(conn: sa.Connection, step: Step, paths: dict[int, str]) -> None
     """A state-changing event closes the case's open visit and opens the next; the stay it ended and an
     admission are counted."""
     event, case, table = step.event, step.case, StateVisit.__table__
-    left = close_visit(conn, step)
-    if left is not None:
-        state, days = left
-        count_stays(conn, Counter({(case.owning_cell_id, state, event.to_state, local_year(event.occurred_at),
-                                    whole_days(days)): 1}), paths)
-    conn.execute(table.insert().values(case_id=case.id, owning_cell_id=case.owning_cell_id, state=event.to_state,
-                                       entered_seq=event.seq, entered_at=event.occurred_at))
+    if not _move_visit_at_once(conn, step, paths.get(case.owning_cell_id)):
+        left = close_visit(conn, step)
+        if left is not None:
+            state, days = left
+            count_stays(conn, Counter({(case.owning_cell_id, state, event.to_state, local_year(event.occurred_at),
+                                        whole_days(days)): 1}), paths)
+        conn.execute(table.insert().values(case_id=case.id, owning_cell_id=case.owning_cell_id,
+                                           state=event.to_state, entered_seq=event.seq, entered_at=event.occurred_at))
     if event.to_state == ADMITTED:
         count_admissions(conn, Counter({(local_year(event.occurred_at), case.owning_cell_id,
                                          case.referring_org_id or 0,
                                          business_owner_now(conn, case.candidate_id)): 1}))
 
 
-def close_visit(conn: sa.Connection, step: Step) -> tuple[str, float] | None:
+# PostgreSQL: close the visit, open the next and count the stay in one statement (data-modifying CTEs see the
+# same snapshot, so the UPDATE never meets the visit the INSERT adds). The stay is counted from the closed row.
+MOVE_VISIT = sa.text("""
+WITH closed AS (
+    UPDATE state_visits SET left_seq = :seq, left_at = :at, next_state = :next_state, days = :days
+    WHERE case_id = :case_id AND entered_seq = :left_entered_seq AND left_at IS NULL
+    RETURNING state
+), opened AS (
+    INSERT INTO state_visits (case_id, owning_cell_id, state, entered_seq, entered_at)
+    VALUES (:case_id, :cell_id, :next_state, :seq, :at)
+)
+INSERT INTO stay_tallies (year, top_unit_id, state, next_state, days, n)
+SELECT :year, :top_unit_id, closed.state, :next_state, :whole_days, 1 FROM closed
+ON CONFLICT (year, top_unit_id, state, next_state, days) DO UPDATE SET n = stay_tallies.n + excluded.n
+RETURNING 1
+""")
+
+
+def _move_visit_at_once(conn: sa.Connection, step: Step, path: str | None) -> bool:
+    """The step's visit moved in one statement (PostgreSQL, a case leaving a state, its cell's path known):
+    True when the visit it left was closed and counted. False when not tried, or when no visit matched (the
+    next visit is open then: only the closing is left to ``close_visit``, which never meets a visit entered by
+    this event)."""
+    if conn.dialect.name != "postgresql" or step.left_entered_seq is None or path is None:
+        return False
+    event, case = step.event, step.case
+    days = visit_days(step.left_entered_at, event.occurred_at)
+    counted = conn.execute(MOVE_VISIT, {
+        "seq": event.seq, "at": event.occurred_at, "next_state": event.to_state, "days": days, "case_id": case.id,
+        "left_entered_seq": step.left_entered_seq, "cell_id": case.owning_cell_id,
+        "year": local_year(event.occurred_at), "top_unit_id": top_unit_id(path), "whole_days": whole_days(days),
+    }).first()
+    if counted is None:
+        left = close_visit(conn, step, skip_update=True)
+        if left is not None:
+            count_stays(conn, Counter({(case.owning_cell_id, left[0], event.to_state, local_year(event.occurred_at),
+                                        whole_days(left[1])): 1}), {case.owning_cell_id: path})
+    return True
+
+
+def close_visit(conn: sa.Connection, step: Step, *, skip_update: bool = False) -> tuple[str, float] | None:
     """Close the visit the step leaves; its state and days, or None when the case had no open visit.
 
     The open visit is the one its state's entering event opened (``entered_seq`` = the case's ``state_seq``,
     ``entered_at`` = its ``state_entered_at``, both as they were before the step): one UPDATE, no read. Only
     when that matches no row (no step should leave it so) is the open visit looked for by ``left_at``."""
     event, table = step.event, StateVisit.__table__
-    if step.left_entered_seq is not None:
+    if step.left_entered_seq is not None and not skip_update:
         days = visit_days(step.left_entered_at, event.occurred_at)
         closed = conn.execute(table.update().where(
             table.c.case_id == step.case.id, table.c.entered_seq == step.left_entered_seq, table.c.left_at.is_(None),
@@ -132,7 +173,7 @@ def close_visit(conn: sa.Connection, step: Step) -> tuple[str, float] | None:
         if closed.rowcount == 1:
             return event.from_state, days
     open_visit = conn.execute(sa.select(table.c.id, table.c.state, table.c.entered_at).where(
-        table.c.case_id == step.case.id, table.c.left_at.is_(None))).first()
+        table.c.case_id == step.case.id, table.c.left_at.is_(None), table.c.entered_seq != event.seq)).first()
     if open_visit is None:
         return None
     days = visit_days(open_visit.entered_at, event.occurred_at)

@@ -41,3 +41,19 @@ def test_the_app_installs_the_upkeep(app, clock):
         assert summaries.check(session.connection()) == []
     finally:
         upkeep.install()
+
+
+def test_a_visit_the_case_does_not_point_at_is_still_closed_and_counted(session, engine, org):
+    """A step finds the visit it leaves by the case's state_seq; an open visit entered under another number (no
+    step leaves one so, a repair might) is still closed, its stay counted, and the next visit opened once."""
+    walker = Walker(session, engine, org)
+    case = walker.to("sympathiser")
+    session.execute(sa.update(StateVisit).where(StateVisit.case_id == case.id, StateVisit.left_at.is_(None))
+                    .values(entered_seq=StateVisit.entered_seq + 100))
+    session.commit()
+    walker.to("in_course")
+    visits = session.execute(sa.select(StateVisit.state, StateVisit.next_state)
+                             .where(StateVisit.case_id == case.id)).all()
+    assert sorted(tuple(v) for v in visits) == [("in_course", None), ("referred", "sympathiser"),
+                                                ("sympathiser", "in_course")]
+    assert summaries.check(session.connection()) == []
