@@ -13,6 +13,7 @@ from flask_smorest import Api
 from casework.api import bp
 from casework.api.schemas import NOT_BLANK, Actor, Error
 from casework.engine import Engine
+from casework.engine.definition import current_version
 from casework.ids import MAX_ID, IdConverter
 
 DOCUMENT_SETTINGS = {
@@ -100,7 +101,8 @@ def register_documented(app: Flask, blueprint) -> None:
 def _referral_fields(api: CaseworkApi, engine: Engine) -> None:
     """The refer step's fields, as the version new cases start on at start-up declares them, describe
     POST /cases's body. They only describe it: the engine checks the values and answers 422 with its reasons."""
-    admission = engine.workflow("admission") if "admission" in engine.workflows else None
+    # current_version, not engine.workflow: with no version in effect yet the app still starts
+    admission = current_version(engine.workflows.get("admission", {}), engine.today())
     refer = next((t for t in admission.transitions if t.trigger == "refer"), None) if admission else None
     body = api.spec.components.schemas.get("ReferralFields")
     if refer is None or body is None:

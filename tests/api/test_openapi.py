@@ -106,3 +106,13 @@ def test_ids_in_paths_are_documented_with_their_range(app):
     document = _document(app)
     parameters = document["paths"]["/api/v1/cases/{case_id}"]["parameters"]
     assert parameters[0]["schema"] == {"type": "integer", "minimum": 1, "maximum": 2147483647}
+
+
+def test_the_document_is_served_before_any_version_is_in_effect(tmp_path):
+    from casework import create_app
+    from tests.engine.versions import original, write
+
+    write(tmp_path / "admission", "v1.yaml", {**original(), "effective_from": "2999-01-01"})
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret-key", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "WORKFLOWS_DIR": str(tmp_path)})
+    assert _document(app)["openapi"] == "3.1.0"

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from casework.engine import Engine
 from casework.extensions import db
 from casework.models import Case
+from tests.engine.versions import V2_FROM, two_versions
 from tests.web.conftest import step, text
 
 
@@ -125,3 +127,17 @@ def test_a_residential_committee_gets_the_verification_page_not_the_dossier(page
     response = committee.get(f"/cases/{case.id}")
     assert response.status_code == 302 and "/verification/" in response.headers["Location"]
     assert committee.get(f"/cases/{case.id}/print/6-knd").status_code == 404
+
+
+def test_a_case_page_offers_the_steps_of_the_version_the_case_started_under(app, page, walker, tmp_path, clock):
+    app.extensions["casework_engine"] = Engine.from_directory(two_versions(tmp_path), clock=clock)
+    old = walker().case
+    clock.set_day(V2_FROM)  # version 2 adds "return the referral"; the case referred before stays on version 1
+    new = walker().case
+    secretary = page("cell_secretary")
+    assert "Trả lại giới thiệu" not in text(secretary.get(f"/cases/{old.id}"))
+    assert "Trả lại giới thiệu" in text(secretary.get(f"/cases/{new.id}"))
+    assert step(secretary, old.id, "return_referral", {"reason": "trả lại"}).status_code == 404
+    step(secretary, new.id, "return_referral", {"reason": "trả lại"})
+    db.session.expire_all()
+    assert (db.session.get(Case, old.id).state, db.session.get(Case, new.id).state) == ("referred", "declined")
