@@ -367,6 +367,9 @@ def load_workflows(directory: Path | str) -> Catalog:
     directory = Path(directory)
     if not directory.is_dir():
         raise DefinitionError(str(directory), "directory", "no such workflows directory")
+    for stray in sorted(directory.glob("*.yaml")):  # the old layout: refused, or its workflow would vanish
+        raise DefinitionError(str(stray), "file", "a definition belongs in its workflow's folder, as "
+                              f"{stray.stem}/v1.yaml (one file per version)")
     catalog: Catalog = {}
     for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
         versions = _load_versions(folder)

@@ -48,6 +48,13 @@ def test_other_files_in_a_workflow_folder_are_not_definitions(tmp_path):
     assert list(load_workflows(root)["admission"]) == [1, 2]
 
 
+def test_a_definition_left_in_the_top_folder_is_refused(tmp_path):
+    root = two_versions(tmp_path)
+    stray = write(root, "admission.yaml", original())
+    error = _refused(root, "file", "admission/v1.yaml")
+    assert error.file == str(stray)
+
+
 def _refused(root, element: str, words: str) -> DefinitionError:
     with pytest.raises(DefinitionError) as info:
         load_workflows(root)
