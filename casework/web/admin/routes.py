@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import sqlalchemy as sa
@@ -301,44 +302,51 @@ def _deactivation_refusal(user: User) -> str | None:
     return _left_without_admin(orphaned) if orphaned else None
 
 
+def _account_action(view):
+    """A button on one account: the account must be in the admin's scope (else 404) and changeable by them
+    (else 403, the page read-only); the view gets the account and the admin's roots."""
+
+    @functools.wraps(view)
+    def checked(user_id: int):
+        roots = require_admin()
+        user = managed_account(user_id, roots)
+        if not _may_change(user, roots):
+            return _account_page(user, AccountForm(obj=user), roots, status=403)
+        return view(user, roots)
+
+    return checked
+
+
+def _back_to_account(user: User, message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.account", user_id=user.id))
+
+
 @bp.post("/accounts/<id:user_id>/deactivate")
-def deactivate_account(user_id: int):
+@_account_action
+def deactivate_account(user: User, roots: list[Unit]):
     """Deactivation is a button of its own: a form that merely lacks a field never deactivates anyone."""
-    roots = require_admin()
-    user = managed_account(user_id, roots)
-    if not _may_change(user, roots):
-        return _account_page(user, AccountForm(obj=user), roots, status=403)
     refusal = _deactivation_refusal(user)
     if refusal:
         flash(refusal, "error")
         return _account_page(user, AccountForm(obj=user), roots, status=409)
     user.active = False
     end_sessions(db.session, user)
-    db.session.commit()
-    flash(_("Account %(name)s deactivated: it cannot sign in.", name=user.username), "success")
-    return redirect(url_for("admin.account", user_id=user.id))
+    return _back_to_account(user, _("Account %(name)s deactivated: it cannot sign in.", name=user.username))
 
 
 @bp.post("/accounts/<id:user_id>/reactivate")
-def reactivate_account(user_id: int):
-    roots = require_admin()
-    user = managed_account(user_id, roots)
-    if not _may_change(user, roots):
-        return _account_page(user, AccountForm(obj=user), roots, status=403)
+@_account_action
+def reactivate_account(user: User, roots: list[Unit]):
     user.active = True
-    db.session.commit()
-    flash(_("Account %(name)s reactivated.", name=user.username), "success")
-    return redirect(url_for("admin.account", user_id=user.id))
+    return _back_to_account(user, _("Account %(name)s reactivated.", name=user.username))
 
 
 @bp.post("/accounts/<id:user_id>/sign-out-everywhere")
-def sign_out_account_everywhere(user_id: int):
+@_account_action
+def sign_out_account_everywhere(user: User, roots: list[Unit]):
     """For a lost phone or a shared password: every session, remember cookie and API token ends."""
-    roots = require_admin()
-    user = managed_account(user_id, roots)
-    if not _may_change(user, roots):
-        return _account_page(user, AccountForm(obj=user), roots, status=403)
     sign_out_everywhere(db.session, user)
-    db.session.commit()
-    flash(_("%(name)s is signed out everywhere; their API tokens are revoked.", name=user.full_name), "success")
-    return redirect(url_for("admin.account", user_id=user.id))
+    return _back_to_account(user, _("%(name)s is signed out everywhere; their API tokens are revoked.",
+                                    name=user.full_name))
