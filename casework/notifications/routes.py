@@ -17,8 +17,7 @@ from flask_smorest import Blueprint as DocumentedBlueprint
 
 from casework.api.errors import answer_errors_as_json
 from casework.api.openapi import errors, register_documented
-from casework.api.routes import json_body
-from casework.auth import request_user
+from casework.api.routes import identify_caller, require_json_object
 from casework.extensions import csrf, db
 from casework.models import EmailMode, Notification, NotificationPreference, User
 from casework.notifications import api_schemas as schemas
@@ -117,14 +116,10 @@ def preferences():
 # --- JSON -------------------------------------------------------------------------------------------------
 
 
-@api_bp.before_request
-def identify_caller() -> None:
-    signed_in = current_user if current_user.is_authenticated else None
-    g.api_user = request_user(db.session, request.headers.get("Authorization", ""), signed_in, _engine().now())
-    if g.api_user is None:
-        abort(401, "sign in (POST /api/v1/session) or send a bearer token")
-    if request.method == "POST":
-        json_body()  # a JSON object, even where nothing in it is read: [null] is refused, not ignored
+# The API's own checks: who is calling (token or session), and a JSON object body on every change, even
+# where nothing in it is read ([null] is refused, not ignored).
+api_bp.before_request(identify_caller)
+api_bp.before_request(require_json_object)
 
 
 def notice_json(notice: Notification) -> dict[str, Any]:
@@ -133,7 +128,7 @@ def notice_json(notice: Notification) -> dict[str, Any]:
             "read_at": notice.read_at.isoformat() if notice.read_at else None}
 
 
-# A change needs a JSON body (see identify_caller), even where nothing in it is read.
+# A change needs a JSON body (require_json_object), even where nothing in it is read.
 ANY_JSON_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
 
 
