@@ -13,6 +13,8 @@ import csv
 from collections.abc import Iterable
 from typing import Any
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 # The ASCII leads, and the full-width forms some spreadsheet programs accept as the same.
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 

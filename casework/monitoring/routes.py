@@ -38,11 +38,11 @@ from casework.monitoring.targets import (
     target_progress,
     whole_number,
 )
+from casework.spreadsheets import XLSX_MIMETYPE
 from casework.web.downloads import attachment
 from casework.web.i18n import pick
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _today() -> date:
@@ -126,7 +126,7 @@ def export_table(name: str, fmt: str):
     record_export(db.session, current_user, name, scope)  # only the tables that name people
     if fmt == "csv":
         return _download(exports.table_csv(tables[name]), "text/csv; charset=utf-8", filename)
-    return _download(exports.table_xlsx(name, tables[name]), XLSX, filename)
+    return _download(exports.table_xlsx(name, tables[name]), XLSX_MIMETYPE, filename)
 
 
 @bp.get("/events.<fmt>")

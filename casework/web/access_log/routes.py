@@ -4,19 +4,20 @@ each showing the subtrees where the person holds that role (403 for anyone else)
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from casework.extensions import db
 from casework.ids import parse_id
 from casework.models import AccessKind, Unit
 from casework.monitoring.exports import table_csv, table_xlsx
+from casework.spreadsheets import XLSX_MIMETYPE
 from casework.web.access import register_error_pages
 from casework.web.access_log import queries
+from casework.web.downloads import attachment
 
 bp = Blueprint("access_log", __name__)
 register_error_pages(bp)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _roots(role: str) -> list[Unit]:
@@ -38,11 +39,8 @@ def _download(role: str, fmt: str):
         abort(404)
     table = queries.table(db.session, queries.query(_roots(role), queries.Filters.from_args(request.args)))
     if fmt == "csv":
-        body, mimetype = table_csv(table), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = table_xlsx("access_log", table), XLSX
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="access-log.{fmt}"'})
+        return attachment(table_csv(table), "text/csv; charset=utf-8", "access-log.csv")
+    return attachment(table_xlsx("access_log", table), XLSX_MIMETYPE, "access-log.xlsx")
 
 
 @bp.get("/monitoring/access-log")
