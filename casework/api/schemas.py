@@ -14,6 +14,7 @@ import marshmallow as ma
 from marshmallow import fields as f
 
 from casework.documents import SIGNATURES
+from casework.engine.races import EXPECTED_VERSION_REQUIRED
 from casework.engine.reasons import Reason
 from casework.ids import MAX_ID, parse_id
 from casework.inbox import BadCursor, read_cursor
@@ -86,9 +87,7 @@ class WholeNumberParameter(f.Integer):
 class Version(f.Integer):
     """The case version the caller last saw: what makes a stale step a 409 instead of a lost update."""
 
-    default_error_messages = {"required": Reason(
-        "expected_version_required", "Thiếu phiên bản hồ sơ (expected_version).",
-        "expected_version (the case version you saw) is required.")}
+    default_error_messages = {"required": EXPECTED_VERSION_REQUIRED}
 
     def __init__(self, **kwargs):
         super().__init__(strict=True, metadata={"minimum": 1, "maximum": MAX_ID}, **kwargs)

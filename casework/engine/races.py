@@ -62,6 +62,12 @@ def is_lost_race(exc: BaseException) -> bool:
     return sqlstate in _RACE_SQLSTATES or "database is locked" in str(exc.orig)  # SQLite's busy writer
 
 
+# Without the version the caller saw, a stale step could not be told from a fresh one. The API's schema
+# refuses a missing one with this same reason before the engine is reached.
+EXPECTED_VERSION_REQUIRED = Reason("expected_version_required", "Thiếu phiên bản hồ sơ (expected_version).",
+                                   "expected_version (the case version you saw) is required.")
+
+
 def stale(expected_version: int, current_version: int) -> Conflict:
     """The refusal for a step taken on a version that is no longer current."""
     return Conflict("the case has changed", [Reason(

@@ -19,7 +19,7 @@ from casework.engine.definition import TransitionDef, WorkflowDef
 from casework.engine.errors import Conflict, Invalid, NotFound, PermissionDenied
 from casework.engine.fields import FieldContext, parse_fields, to_json
 from casework.engine.labels import role_label
-from casework.engine.races import is_lost_race, lock_case, lost_race, stale
+from casework.engine.races import EXPECTED_VERSION_REQUIRED, is_lost_race, lock_case, lost_race, stale
 from casework.engine.reasons import Reason
 from casework.engine.routing import authority_of, grassroots_of, resolve_unit
 from casework.engine.step import check_guards, first_stage, take_step
@@ -262,9 +262,7 @@ def apply(*, session: Session, engine: Engine, case: Case, trigger: str, user: U
     a race the database catches anyway, at any flush, is a ``Conflict`` too (see ``casework.engine.races``)."""
     try:
         if isinstance(expected_version, bool) or not isinstance(expected_version, int):
-            raise Invalid("expected_version required", [Reason(
-                "expected_version_required", "Thiếu phiên bản hồ sơ (expected_version).",
-                "expected_version (the case version you saw) is required.")])
+            raise Invalid("expected_version required", [EXPECTED_VERSION_REQUIRED])
         current_version = lock_case(session, case)
         if expected_version != current_version:
             raise stale(expected_version, current_version)
