@@ -29,14 +29,21 @@ TaskListener = Callable[["Session", "Task"], None]
 _TASK_CREATED: dict[str, TaskListener] = {}
 
 
-def on_task_created(name: str) -> Callable[[TaskListener], TaskListener]:
-    """Register ``fn(session, task)`` under a name; registering the same name again replaces it."""
+def _registrar(listeners: dict[str, Callable]) -> Callable[[str], Callable[[Callable], Callable]]:
+    """``@on_…(name)``: register a listener under a name; registering the same name again replaces it."""
 
-    def register(fn: TaskListener) -> TaskListener:
-        _TASK_CREATED[name] = fn
-        return fn
+    def under(name: str) -> Callable[[Callable], Callable]:
+        def register(fn: Callable) -> Callable:
+            listeners[name] = fn
+            return fn
 
-    return register
+        return register
+
+    return under
+
+
+#: ``@on_task_created(name)`` registers ``fn(session, task)``.
+on_task_created = _registrar(_TASK_CREATED)
 
 
 def remove_listener(name: str) -> None:
@@ -48,14 +55,8 @@ StepListener = Callable[["Session", "Step"], None]
 _STEP_TAKEN: dict[str, StepListener] = {}
 
 
-def on_step_taken(name: str) -> Callable[[StepListener], StepListener]:
-    """Register ``fn(session, step)`` under a name; registering the same name again replaces it."""
-
-    def register(fn: StepListener) -> StepListener:
-        _STEP_TAKEN[name] = fn
-        return fn
-
-    return register
+#: ``@on_step_taken(name)`` registers ``fn(session, step)``.
+on_step_taken = _registrar(_STEP_TAKEN)
 
 
 def step_taken(session: Session, step: Step) -> None:
