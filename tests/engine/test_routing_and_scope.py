@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from casework.engine.routing import party_unit_for_place
-from casework.engine.scope import can_view, verification_only, visible_case
+from casework.engine.scope import access_role, can_view, verification_only, visible_case
 from casework.engine.service import available_actions
 from casework.models import TaskStatus, User
 from tests.factories import UnitFactory
@@ -101,6 +101,18 @@ def test_who_sees_a_case_in_verification(session, org, verifying, username, sees
     assert can_view(session, org.users[username], verifying.case.id) is sees
     found = visible_case(session, org.users[username], verifying.case.id)
     assert (found is verifying.case) if sees else found is None
+    if sees:  # the access log names the role that let them in; the two rules must never drift apart
+        assert access_role(org.users[username], verifying.case) is not None
+
+
+def test_whoever_sees_a_case_has_a_role_to_log_in_every_state(session, engine, org):
+    w = Walker(session, engine, org)
+    for state in ("sympathiser", "verification", "cell_review", "authority_review", "probation", "recognition_review",
+                  "official_member"):
+        w.to(state)
+        for username, user in org.users.items():
+            if can_view(session, user, w.case.id):
+                assert access_role(user, w.case) is not None, (state, username)
 
 
 def test_a_visible_case_is_one_select_with_what_the_faces_read(session, org, verifying, db_engine):
