@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from casework.engine import Engine
-from casework.engine.service import apply, refer
+from casework.engine.service import apply, start_case
 from casework.models import Case, Document, TaskStatus
 
 ORDER = ["referred", "sympathiser", "in_course", "dossier", "verification", "cell_review", "grassroots_review",
@@ -31,7 +31,7 @@ class Walker:
     def __init__(self, session, engine: Engine, org, case: Case | None = None, referrer: str = "union_officer",
                  **referral_overrides):
         self.session, self.engine, self.org = session, engine, org
-        self.case = case or refer(session=session, engine=engine, user=org.users[referrer],
+        self.case = case or start_case(workflow="admission", session=session, engine=engine, user=org.users[referrer],
                                   data=referral(org, **referral_overrides))
 
     @property

@@ -27,7 +27,7 @@ from casework.documents import DocumentRefused, make_document
 from casework.engine import Engine, Invalid, NotFound
 from casework.engine.reasons import Reason
 from casework.engine.scope import verification_only, visibility_clause, visible_case
-from casework.engine.service import apply, available_actions, refer
+from casework.engine.service import apply, available_actions, start_case
 from casework.extensions import db
 from casework.models import AccessFace, AccessKind, Case, Document, PartyMember, Unit, User
 from casework.web.downloads import attachment
@@ -192,7 +192,7 @@ def _case_response(case: Case, status: int = 200):
 @bp.response(201, schemas.CaseOut, description="the case opened")
 @errors(400, 401, 403, 409, 415, 422)
 def create_case(referral: dict[str, Any]):
-    case = refer(session=db.session, engine=engine(), user=caller(), data=referral)
+    case = start_case(workflow="admission", session=db.session, engine=engine(), user=caller(), data=referral)
     return _case_response(case, 201)
 
 

@@ -136,14 +136,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _prepare(session: Session, engine: Engine, cases: int) -> tuple[list[int], list[int], int]:
     """The demo organisation and 2 × ``cases`` cases in ``sympathiser``: one half for each path."""
     from casework.demo.organisation import build_organisation
-    from casework.engine.service import apply, refer
+    from casework.engine.service import apply, start_case
 
     org = build_organisation(session)
     secretary, union = org.users["cell_secretary"], org.users["union_officer"]
     helper = org.officials("cell_kinh_bac")[0]
     ids = []
     for n in range(2 * cases):
-        case = refer(session=session, engine=engine, user=union, data={
+        case = start_case(workflow="admission", session=session, engine=engine, user=union, data={
             "full_name": f"Người lao động {n + 1}", "birth_date": "1995-03-08", "gender": "female",
             "national_id": f"027195{n:06d}", "residence_unit": org.units["area_pho_moi"].id,
             "workplace_unit": org.units["kinh_bac"].id, "source": "trade_union",

@@ -19,7 +19,7 @@ from casework.demo.documents import pdf_page
 from casework.demo.names import NameBook
 from casework.demo.organisation import DemoOrg
 from casework.engine import LOCAL_TZ, Engine
-from casework.engine.service import apply, refer
+from casework.engine.service import apply, start_case
 from casework.models import Candidate, Case, Document, Task, TaskStatus
 
 if TYPE_CHECKING:
@@ -285,7 +285,7 @@ class CaseBuilder:
                 "position": self.rng.choice(POSITIONS[self.plan.chain]), "source": source,
                 "referring_org": self.org.units[org_key].id,
                 "referral_number": f"{self.rng.randint(3, 48)}/{prefix}", "referral_date": resolution.isoformat()}
-        self.case = refer(session=self.session, engine=self.engine, user=referrer, data=data)
+        self.case = start_case(workflow="admission", session=self.session, engine=self.engine, user=referrer, data=data)
         self.clock.tick()
 
     # --- forward steps -----------------------------------------------------------------------------

@@ -380,6 +380,9 @@ def load_workflows(directory: Path | str) -> Catalog:
 
 def _load_versions(folder: Path) -> dict[int, WorkflowDef]:
     versions: dict[int, WorkflowDef] = {}
+    from casework.engine.packages import import_package  # its guards, effects and targets, before the checks
+
+    import_package(folder.name, str(folder))
     for path in sorted(folder.glob("v*.yaml")):
         match = VERSION_FILE.fullmatch(path.name)
         if match is None:

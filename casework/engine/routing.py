@@ -1,6 +1,7 @@
 """Where work goes: routing targets resolved to units of the organisation tree.
 
-A target names a place relative to the case (its owning cell, the committee where the candidate lives…);
+A target names a place relative to the case (its owning cell, its authority; a workflow package adds its own,
+such as the committee where a candidate lives);
 resolving it gives the unit, and for fan-out targets one entry per place with the people to verify there.
 """
 
@@ -68,50 +69,30 @@ def _one(unit_id: int | None) -> list[Routed]:
     return [Routed(unit_id)] if unit_id is not None else []
 
 
-def _residence_committee(session: Session, case: Case) -> list[Routed]:
-    candidate = case.candidate
-    place = session.get(Unit, candidate.residence_unit_id)
-    committee = party_unit_for_place(session, place) if place else None
-    if committee is None:
-        return []
-    person = {"full_name": candidate.full_name, "relation": "candidate", "birth_date": candidate.birth_date.isoformat(),
-              "residence_unit": place.id}
-    return [Routed(committee.id, subject={"people": [person]})]
-
-
-def _relative_residence_committees(session: Session, case: Case) -> list[Routed]:
-    routed: list[Routed] = []
-    for relative in case.facts.get("relatives") or []:
-        person = {k: relative[k] for k in ("full_name", "relation") if k in relative}
-        if relative.get("abroad"):
-            person["abroad"] = True
-            person["country"] = relative.get("country", "")
-            if case.authority_unit_id is not None:
-                routed.append(Routed(case.authority_unit_id, role="authority", subject={"people": [person]}))
-            continue
-        place = session.get(Unit, relative["residence_unit"])
-        committee = party_unit_for_place(session, place) if place else None
-        if committee is not None:
-            person["residence_unit"] = place.id
-            routed.append(Routed(committee.id, subject={"people": [person]}))
-    return routed
-
-
 def _organizer(session: Session, case: Case) -> list[Routed]:
     authority = session.get(Unit, case.authority_unit_id) if case.authority_unit_id else None
     department = organizing_department_of(session, authority) if authority else None
     return _one(department.id if department else None)
 
 
-TARGETS: dict[str, Callable[[Session, Case], list[Routed]]] = {
+Target = Callable[["Session", Case], list[Routed]]
+
+# The places every case has (its units for routing); a workflow package adds its own with ``target``.
+TARGETS: dict[str, Target] = {
     "owning_cell": lambda s, c: _one(c.owning_cell_id),
     "grassroots": lambda s, c: _one(c.grassroots_unit_id),
     "authority": lambda s, c: _one(c.authority_unit_id),
-    "referring_org": lambda s, c: _one(c.referring_org_id),
     "organizer": _organizer,
-    "residence_committee": _residence_committee,
-    "relative_residence_committee": _relative_residence_committees,
 }
+
+
+def target(name: str) -> Callable[[Target], Target]:
+    """Register a routing target under the name definitions use (``routing: <name>``)."""
+    def register(fn: Target) -> Target:
+        TARGETS[name] = fn
+        return fn
+
+    return register
 
 
 def resolve(session: Session, case: Case, targets: tuple[str, ...], role: str) -> list[Routed]:
@@ -134,6 +115,17 @@ def resolve_unit(session: Session, case: Case, target: str) -> int | None:
 
 
 # Conditions choosing between destinations of one trigger.
-CONDITIONS: dict[str, Callable[[Session, Case], bool]] = {
+Condition = Callable[["Session", Case], bool]
+
+CONDITIONS: dict[str, Condition] = {
     "has_grassroots_committee": lambda s, c: c.grassroots_unit_id is not None,
 }
+
+
+def condition(name: str) -> Callable[[Condition], Condition]:
+    """Register a condition under the name definitions use (``when: <name>``)."""
+    def register(fn: Condition) -> Condition:
+        CONDITIONS[name] = fn
+        return fn
+
+    return register

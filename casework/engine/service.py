@@ -1,5 +1,5 @@
-"""The service functions every face (JSON API, pages, CLI, clock) calls: refer a candidate, list what a
-person may do on a case, and apply a step.
+"""The service functions every face (JSON API, pages, CLI, clock) calls: start a case, list what a person may
+do on a case, and apply a step.
 
 Each public function owns its transaction: the new state, the event and the task changes commit together,
 and any refusal raises before anything is written (the session is rolled back).
@@ -8,35 +8,28 @@ and any refusal raises before anything is written (the session is rolled back).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from casework.engine.context import StepContext
 from casework.engine.definition import TransitionDef, WorkflowDef
 from casework.engine.errors import Conflict, Invalid, NotFound, PermissionDenied
-from casework.engine.fields import FieldContext, parse_fields, to_json
+from casework.engine.fields import FieldContext, parse_fields
 from casework.engine.labels import role_label
+from casework.engine.packages import package_of
 from casework.engine.races import EXPECTED_VERSION_REQUIRED, is_lost_race, lock_case, lost_race, stale
 from casework.engine.reasons import Reason
-from casework.engine.routing import authority_of, grassroots_of, resolve_unit
-from casework.engine.step import check_guards, first_stage, take_step
+from casework.engine.routing import resolve_unit
+from casework.engine.step import check_guards, first_stage, recorded_changes, take_step
 from casework.engine.tasks import open_tasks
-from casework.engine.validation import CASE_DATE_COLUMNS
-from casework.models import Candidate, Case, Task, TaskStatus, Unit, User
+from casework.models import Case, Task, TaskStatus, Unit, User
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from casework.engine import Engine
 
-# Recorded by `refer` about the person, kept on the candidate rather than in the case's facts.
-CANDIDATE_FIELDS = ("full_name", "birth_date", "gender", "national_id", "residence_unit", "workplace_unit",
-                    "position", "is_business_owner")
-_OFFICER_ROLE_FOR_SOURCE = {"trade_union": "union_officer", "youth_union": "youth_officer",
-                            "women_union": "women_officer"}
 
 
 @dataclass
@@ -133,90 +126,51 @@ def available_actions(*, session: Session, engine: Engine, case: Case, user: Use
 
 
 # --------------------------------------------------------------------------------------------------
-# Referral: the start of a case
+# Starting a case
 
 
-def _default_referring_org(user: User, data: dict[str, Any]) -> None:
-    """An officer of exactly one organisation of the source's kind refers on its behalf by default."""
-    source = data.get("source")
-    role = _OFFICER_ROLE_FOR_SOURCE.get(source) if isinstance(source, str) else None  # the fields check it later
-    if role and data.get("referring_org") in (None, ""):
-        units = user.units_for(role)
-        if len(units) == 1:
-            data["referring_org"] = units[0]
-
-
-def refer(*, session: Session, engine: Engine, user: User, data: dict[str, Any],
-          workflow: str = "admission") -> Case:
-    """Open a case for a referred candidate (the ``refer`` trigger)."""
+def start_case(*, session: Session, engine: Engine, user: User, data: dict[str, Any], workflow: str) -> Case:
+    """Open a case of the workflow (its start trigger: admission's ``refer``), on the version in effect today."""
     try:
-        return _refer(session, engine, user, data, workflow)
+        return _start_case(session, engine, user, data, workflow)
     except (PermissionDenied, Invalid):
-        session.rollback()  # an existing candidate's details may have been touched before a guard failed
+        session.rollback()  # an existing subject's details may have been touched before a guard failed
         raise
 
 
-def _refer(session: Session, engine: Engine, user: User, data: dict[str, Any], workflow: str) -> Case:
+def _start_case(session: Session, engine: Engine, user: User, data: dict[str, Any], workflow: str) -> Case:
     wf = engine.workflow(workflow)  # the version in effect today; the case keeps it (Case.workflow_version)
+    package = package_of(wf.name)
     tdef = wf.start_transition
     if not any(user.units_for(actor.role) for actor in tdef.actors):
-        raise PermissionDenied("not allowed to refer", _actor_reasons(session, user, [(tdef.actors[0].role, None)]))
+        raise PermissionDenied("not allowed to start", _actor_reasons(session, user, [(tdef.actors[0].role, None)]))
     data = dict(data)
-    _default_referring_org(user, data)
+    if package.prefill is not None:
+        package.prefill(user, data)
     today = engine.today()
     values, reasons = parse_fields(tdef.fields, data, FieldContext(session, None, today))
     if reasons:
-        raise Invalid("invalid referral", reasons)
-    case = _new_case(session, wf, values, today, engine.now())
+        raise Invalid("invalid fields", reasons)
+    case = package.open_case(session, wf, values, today, engine.now())
     ctx = StepContext(session=session, workflow=wf, transition=tdef, case=case, user=user, rules=engine.rules,
                       today=today, data=values)
     actor, reasons = authorise(session, tdef, case, user, None)
     if actor is None:
-        raise PermissionDenied("not allowed to refer for this organisation", reasons)
-    facts = {k: to_json(v) for k, v in values.items() if k not in CANDIDATE_FIELDS and k not in CASE_DATE_COLUMNS}
+        raise PermissionDenied("not allowed to start for this unit", reasons)
     changes = {"workflow_version": wf.version,  # the history says which version the case follows
-               "state": wf.initial, "state_seq": 1, "stage": first_stage(wf, wf.initial),
-               "dates": {"referral_date": values["referral_date"].isoformat()}, "facts": facts}
+               "state": wf.initial, "state_seq": 1, "stage": first_stage(wf, wf.initial)}
+    changes.update(recorded_changes(tdef, values, skip=package.subject_fields))
     try:
         take_step(session, engine, ctx, actor, changes=changes)
         session.commit()
     except Invalid as refused:
-        raise Invalid("referral refused", refused.reasons) from None
-    except IntegrityError as exc:  # another referral of the same person committed first (the step's flush or ours)
+        raise Invalid("start refused", refused.reasons) from None
+    except IntegrityError as exc:  # the same subject's case committed first (the step's flush or ours)
         session.rollback()
-        raise Invalid("referral refused", [Reason(
-            "open_case_exists", "Người này vừa được giới thiệu trong một hồ sơ khác.",
-            "This person has just been referred in another case.")]) from exc
+        raise Invalid("start refused", [Reason(
+            "open_case_exists", "Đối tượng này vừa được mở một hồ sơ khác.",
+            "A case has just been opened for the same subject.")]) from exc
     return case
-
-
-def _new_case(session: Session, wf: WorkflowDef, values: dict[str, Any], today: date, now: datetime) -> Case:
-    workplace = session.get(Unit, values["workplace_unit"])
-    if workplace.assigned_cell_id is None:
-        raise Invalid("no owning cell", [Reason(
-            "no_assigned_cell", f"{workplace.name} chưa được phân công chi bộ phụ trách.",
-            f"{workplace.name} has no party cell assigned to it yet.", {"unit_id": workplace.id})])
-    cell = session.get(Unit, workplace.assigned_cell_id)
-    grassroots = grassroots_of(session, cell)
-    authority = authority_of(session, cell)
-    candidate = session.scalar(sa.select(Candidate).where(Candidate.national_id == values["national_id"]))
-    if candidate is None:
-        candidate = Candidate(national_id=values["national_id"])
-    # Routing and guards read the candidate before anything is saved; no_autoflush keeps it unsaved.
-    with session.no_autoflush:
-        for name in ("full_name", "birth_date", "gender"):
-            setattr(candidate, name, values[name])
-        candidate.residence_unit_id = values["residence_unit"]
-        candidate.workplace_unit_id = values["workplace_unit"]
-        candidate.position = values.get("position", "")
-        candidate.is_business_owner = values.get("is_business_owner", False)
-    return Case(workflow=wf.name, workflow_version=wf.version, candidate=candidate, state=wf.initial, stage=None,
-                state_seq=1, source=values["source"], owning_cell_id=cell.id,
-                grassroots_unit_id=grassroots.id if grassroots else None,
-                authority_unit_id=authority.id if authority else None,
-                referring_org_id=values.get("referring_org") if values["source"] != "party_member" else None,
-                open_national_id=values["national_id"], opened_on=today, facts={}, created_at=now, updated_at=now,
-                state_entered_at=now)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from casework.engine import Engine
     from casework.engine.context import StepContext
-    from casework.engine.definition import WorkflowDef
+    from casework.engine.definition import TransitionDef, WorkflowDef
     from casework.engine.reasons import Reason
 
 
@@ -74,17 +74,26 @@ def step_changes(ctx: StepContext) -> dict[str, Any]:
         changes["stage"] = first_stage(wf, dest)
         if wf.is_terminal(dest):
             changes["closed_on"] = ctx.today.isoformat()
+    changes.update(recorded_changes(tdef, values))
+    for name in tdef.effects:
+        EFFECTS[name].fn(ctx, changes)
+    return changes
+
+
+def recorded_changes(tdef: TransitionDef, values: dict[str, Any], *, skip: frozenset[str] = frozenset()
+                     ) -> dict[str, dict[str, Any]]:
+    """The submitted values the case keeps: its key dates and its facts, under the names the transition gives
+    them. ``skip`` names fields kept elsewhere (on the case's subject)."""
+    recorded: dict[str, dict[str, Any]] = {}
     for fdef in tdef.fields:
-        if fdef.name not in values:
+        if fdef.name not in values or fdef.name in skip:
             continue
         if tdef.task_kind and fdef.name not in tdef.field_sets:
             continue  # a task's answer belongs to the task, not to the whole case
         target = tdef.target_of(fdef)
         bucket = "dates" if target in CASE_DATE_COLUMNS else "facts"
-        changes.setdefault(bucket, {})[target] = to_json(values[fdef.name])
-    for name in tdef.effects:
-        EFFECTS[name].fn(ctx, changes)
-    return changes
+        recorded.setdefault(bucket, {})[target] = to_json(values[fdef.name])
+    return recorded
 
 
 def next_event_seq(case: Case) -> int:

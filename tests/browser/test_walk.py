@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from casework.engine.service import refer
+from casework.engine.service import start_case
 from casework.extensions import db
 from casework.models import User
 from tests.browser.conftest import sign_in
@@ -130,7 +130,8 @@ def test_a_stale_form_is_refused_with_the_fresh_case(new_page, live_server):
     data = {**known["referral"], "full_name": "Phạm Quốc Bảo", "national_id": "001099005566"}
     with app.app_context():
         officer = db.session.scalar(db.select(User).where(User.username == "union_officer"))
-        case = refer(session=db.session, engine=app.extensions["casework_engine"], user=officer, data=data)
+        case = start_case(workflow="admission", session=db.session, engine=app.extensions["casework_engine"],
+                          user=officer, data=data)
         case_id = case.id
         db.session.remove()
     first, second = new_page(), new_page()

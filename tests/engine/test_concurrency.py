@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from casework.engine import Conflict, EngineError
-from casework.engine.service import apply, refer
+from casework.engine.service import apply, start_case
 from casework.models import Candidate, Case, Event, User
 from tests.conftest import IS_POSTGRES
 from tests.walk import Walker, referral
@@ -82,7 +82,7 @@ def test_two_referrals_of_one_person_open_one_case(session, db_engine, engine, o
         user = own.get(User, officer_id)
         own.commit()
         barrier.wait()
-        return refer(session=own, engine=engine, user=user, data=dict(data))
+        return start_case(workflow="admission", session=own, engine=engine, user=user, data=dict(data))
 
     results = _race(db_engine, refer_once)
     cases = [r for r in results if isinstance(r, Case)]

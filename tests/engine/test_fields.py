@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from casework.engine import Conflict, Invalid, NotFound
-from casework.engine.service import refer
+from casework.engine.service import start_case
 from casework.models import Candidate, Case
 from tests.engine.support import assert_readable, assert_refused
 from tests.walk import Walker, referral
@@ -218,7 +218,7 @@ def test_a_bad_referral_writes_nothing(session, engine, org, overrides, code):
     referrer = org.users[overrides.pop("referrer", "union_officer")]
     before = _counts(session)
     with pytest.raises(Invalid) as info:
-        refer(session=session, engine=engine, user=referrer, data=referral(org, **overrides))
+        start_case(workflow="admission", session=session, engine=engine, user=referrer, data=referral(org, **overrides))
     assert code in [r.code for r in info.value.reasons]
     assert_readable(info.value.reasons)
     assert _counts(session) == before

@@ -10,7 +10,7 @@ import pytest
 from casework.engine import DefinitionError, Engine, NotFound
 from casework.engine.definition import load_workflows
 from casework.engine.diff import describe, diff_workflows
-from casework.engine.service import apply, available_actions, refer
+from casework.engine.service import apply, available_actions, start_case
 from tests.engine.versions import V1, V2_FROM, original, two_versions, version_2, write
 from tests.walk import Walker, referral
 
@@ -137,11 +137,13 @@ def _triggers(session, engine, case, user) -> list[str]:
 
 def test_a_case_opened_under_v1_continues_on_v1_after_v2_takes_effect(session, versioned, org, clock):
     secretary = org.users["cell_secretary"]
-    old = refer(session=session, engine=versioned, user=org.users["union_officer"], data=referral(org))
+    old = start_case(workflow="admission", session=session, engine=versioned, user=org.users["union_officer"],
+                     data=referral(org))
     assert old.workflow_version == 1 and old.events[0].changes["workflow_version"] == 1
 
     clock.set_day(V2_FROM)
-    new = refer(session=session, engine=versioned, user=org.users["union_officer"], data=referral(org))
+    new = start_case(workflow="admission", session=session, engine=versioned, user=org.users["union_officer"],
+                     data=referral(org))
     assert new.workflow_version == 2 and new.events[0].changes["workflow_version"] == 2
     assert versioned.definition_of(old).version == 1 and versioned.definition_of(new).version == 2
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from casework.engine import Invalid
-from casework.engine.service import refer
+from casework.engine.service import start_case
 from casework.extensions import db
 from casework.ids import parse_id
 from casework.web.access import register_error_pages
@@ -46,7 +46,8 @@ def new():
         data, format_errors = to_engine_data(form, tdef)
         if not format_errors:
             try:
-                case = refer(session=db.session, engine=engine(), user=current_user, data=data)
+                case = start_case(workflow="admission", session=db.session, engine=engine(), user=current_user,
+                                  data=data)
             except Invalid as exc:
                 errors = attach_reasons(form, exc.reasons, {})
             else:

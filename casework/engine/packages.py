@@ -1,0 +1,76 @@
+"""Workflow packages: each procedure's folder under the top-level ``workflows/`` is also a Python package.
+
+The folder holds the procedure's definitions as data (``v1.yaml``, ``v2.yaml`` …, migration plans) and, as
+code, whatever data cannot say: its guards, effects and routing targets (registered by name with
+``casework.engine.guards.guard``, ``casework.engine.effects.effect`` and ``casework.engine.routing.target``)
+and one ``WorkflowPackage``: how a case of the procedure starts (its subject — a candidate, an enterprise —
+and the units it is routed to). The engine imports the package of every workflow folder it loads, before
+checking the definitions against those registries; nothing in ``casework`` names a workflow.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from casework.engine.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from casework.engine.definition import WorkflowDef
+    from casework.models import Case, User
+
+# The importable root of the workflow packages (the top-level ``workflows/`` folder).
+PACKAGE_ROOT = "workflows"
+
+# (session, definition, the start step's parsed fields, today, now) -> the new case, unsaved, with its subject.
+OpenCase = Callable[["Session", "WorkflowDef", dict[str, Any], date, datetime], "Case"]
+
+
+@dataclass(frozen=True)
+class WorkflowPackage:
+    """What a procedure's code tells the engine beyond its registered guards, effects and targets."""
+
+    name: str
+    open_case: OpenCase
+    # Start-step fields the subject keeps (a candidate's name, birth date …) rather than the case's facts.
+    subject_fields: frozenset[str] = frozenset()
+    # Fills defaults into the start step's submitted fields for this person (the union they are officer of).
+    prefill: Callable[[User, dict[str, Any]], None] | None = None
+
+
+PACKAGES: dict[str, WorkflowPackage] = {}
+
+
+def register(package: WorkflowPackage) -> WorkflowPackage:
+    """Called by a workflow package's ``__init__`` when it is imported."""
+    PACKAGES[package.name] = package
+    return package
+
+
+def import_package(name: str, origin: str) -> None:
+    """Import ``workflows.<name>`` if it exists; a folder of definitions alone may use what others registered.
+    A package that fails to import is a definition error naming it, not a traceback at start-up."""
+    module = f"{PACKAGE_ROOT}.{name}"
+    try:
+        if importlib.util.find_spec(module) is None:
+            return
+        importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name in (PACKAGE_ROOT, module):
+            return
+        raise DefinitionError(origin, "package", f"{module} cannot be imported: {exc}") from exc
+
+
+def package_of(name: str) -> WorkflowPackage:
+    """The registered package of a workflow (its definitions were loaded, so its package was imported)."""
+    try:
+        return PACKAGES[name]
+    except KeyError:
+        raise DefinitionError(name, "package", f"no workflow package registers {name}: add "
+                              f"{PACKAGE_ROOT}/{name}/__init__.py calling casework.engine.packages.register") from None

@@ -1,0 +1,1 @@
+"""The procedures casework runs, one package per workflow (see ``casework.engine.packages``)."""

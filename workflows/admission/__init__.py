@@ -1,0 +1,12 @@
+"""The admission workflow (kết nạp đảng viên): a referred worker's path to official party membership.
+
+This folder holds the procedure: its definition versions (``v<N>.yaml``) and, as code, its guards, effects,
+routing targets and how a case starts (``subject``). Importing the package registers them with the engine.
+"""
+
+from casework.engine.packages import WorkflowPackage, register
+from workflows.admission import effects, guards, routing  # noqa: F401  (registered by name on import)
+from workflows.admission.subject import CANDIDATE_FIELDS, default_referring_org, open_case
+
+PACKAGE = register(WorkflowPackage(name="admission", open_case=open_case, subject_fields=CANDIDATE_FIELDS,
+                                   prefill=default_referring_org))

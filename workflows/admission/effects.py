@@ -1,0 +1,62 @@
+"""The admission workflow's effects: dates and stages a step derives (probation's end, the recognition votes).
+
+Each is registered by name (``casework.engine.effects.effect``) and named by the definitions in this folder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casework.engine.calendar import add_months
+from casework.engine.context import StepContext
+from casework.engine.effects import effect
+from workflows.admission.guards import cell_vote_passes, committee_vote_passes
+
+
+@effect("start_probation", produces_dates=("probation_ends",))
+def start_probation(ctx: StepContext, changes: dict[str, Any]) -> None:
+    """Probation runs 12 calendar months from the ceremony."""
+    ends = add_months(ctx.data["ceremony_date"], ctx.rules.probation_months)
+    changes.setdefault("dates", {})["probation_ends"] = ends.isoformat()
+
+
+@effect("grant_membership", produces_dates=("official_since",))
+def grant_membership(ctx: StepContext, changes: dict[str, Any]) -> None:
+    """Membership counts from the end of probation, not from the decision date."""
+    changes.setdefault("dates", {})["official_since"] = ctx.case.probation_ends.isoformat()
+
+
+@effect("note_membership_start")
+def note_membership_start(ctx: StepContext, changes: dict[str, Any]) -> None:
+    """Whoever opens the review (the cell or the clock), the history says from when membership will count:
+    the end of probation, however long the votes and the decision take afterwards."""
+    changes.setdefault("facts", {})["membership_counts_from"] = ctx.case.probation_ends.isoformat()
+
+
+@effect("mark_removal_proposed")
+def mark_removal_proposed(ctx: StepContext, changes: dict[str, Any]) -> None:
+    changes.setdefault("facts", {})["removal_proposed"] = True
+
+
+@effect("tally_recognition_vote", produces_dates=("recognition_proposed_on",))
+def tally_recognition_vote(ctx: StepContext, changes: dict[str, Any]) -> None:
+    """A passed cell vote goes up to the grassroots committee (or straight to the authority); a passed
+    grassroots resolution goes to the authority. Failed votes are counted, and after the configured
+    number the case goes to the authority all the same, to decide on removal."""
+    facts = changes.setdefault("facts", {})
+    at_cell = ctx.case.stage == "cell_vote"
+    passed, needed = cell_vote_passes(ctx) if at_cell else committee_vote_passes(ctx)
+    facts["last_recognition_vote"] = {"stage": ctx.case.stage, "passed": passed, "needed": needed}
+    if passed:
+        if at_cell:
+            facts["recognition_proposed_on"] = ctx.data["meeting_date"].isoformat()
+        if at_cell and ctx.case.grassroots_unit_id is not None:
+            changes["stage"] = "grassroots_vote"
+        else:
+            changes["stage"] = "authority_decision"
+            facts["recognition_passed"] = True
+        return
+    failed = ctx.case.facts.get("recognition_failed_votes", 0) + 1
+    facts["recognition_failed_votes"] = failed
+    if failed >= ctx.rules.max_failed_recognition_votes:
+        changes["stage"] = "authority_decision"

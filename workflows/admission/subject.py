@@ -1,0 +1,73 @@
+"""How an admission case starts: the referred candidate (its subject, one row per person, kept across cases) and
+the units the case is routed to — the cell assigned to the candidate's workplace, the committee above it and
+the authority that admits members."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from casework.engine.errors import Invalid
+from casework.engine.reasons import Reason
+from casework.engine.routing import authority_of, grassroots_of
+from casework.models import Candidate, Case, Unit
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from casework.engine.definition import WorkflowDef
+    from casework.models import User
+
+# Recorded by `refer` about the person, kept on the candidate rather than in the case's facts.
+CANDIDATE_FIELDS = frozenset({"full_name", "birth_date", "gender", "national_id", "residence_unit", "workplace_unit",
+                              "position", "is_business_owner"})
+_OFFICER_ROLE_FOR_SOURCE = {"trade_union": "union_officer", "youth_union": "youth_officer",
+                            "women_union": "women_officer"}
+
+
+def default_referring_org(user: User, data: dict[str, Any]) -> None:
+    """An officer of exactly one organisation of the source's kind refers on its behalf by default."""
+    source = data.get("source")
+    role = _OFFICER_ROLE_FOR_SOURCE.get(source) if isinstance(source, str) else None  # the fields check it later
+    if role and data.get("referring_org") in (None, ""):
+        units = user.units_for(role)
+        if len(units) == 1:
+            data["referring_org"] = units[0]
+
+
+def open_case(session: Session, wf: WorkflowDef, values: dict[str, Any], today: date, now: datetime) -> Case:
+    """The new case (unsaved) for the referred person, owned by the cell assigned to their workplace."""
+    workplace = session.get(Unit, values["workplace_unit"])
+    if workplace.assigned_cell_id is None:
+        raise Invalid("no owning cell", [Reason(
+            "no_assigned_cell", f"{workplace.name} chưa được phân công chi bộ phụ trách.",
+            f"{workplace.name} has no party cell assigned to it yet.", {"unit_id": workplace.id})])
+    cell = session.get(Unit, workplace.assigned_cell_id)
+    grassroots = grassroots_of(session, cell)
+    authority = authority_of(session, cell)
+    candidate = _candidate(session, values)
+    return Case(workflow=wf.name, workflow_version=wf.version, candidate=candidate, state=wf.initial, stage=None,
+                state_seq=1, source=values["source"], owning_cell_id=cell.id,
+                grassroots_unit_id=grassroots.id if grassroots else None,
+                authority_unit_id=authority.id if authority else None,
+                referring_org_id=values.get("referring_org") if values["source"] != "party_member" else None,
+                open_national_id=values["national_id"], opened_on=today, facts={}, created_at=now, updated_at=now,
+                state_entered_at=now)
+
+
+def _candidate(session: Session, values: dict[str, Any]) -> Candidate:
+    """The person's row (found by national ID, else new) with the details this referral gives."""
+    candidate = session.scalar(sa.select(Candidate).where(Candidate.national_id == values["national_id"]))
+    if candidate is None:
+        candidate = Candidate(national_id=values["national_id"])
+    # Routing and guards read the candidate before anything is saved; no_autoflush keeps it unsaved.
+    with session.no_autoflush:
+        for name in ("full_name", "birth_date", "gender"):
+            setattr(candidate, name, values[name])
+        candidate.residence_unit_id = values["residence_unit"]
+        candidate.workplace_unit_id = values["workplace_unit"]
+        candidate.position = values.get("position", "")
+        candidate.is_business_owner = values.get("is_business_owner", False)
+    return candidate
