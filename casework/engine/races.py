@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import scoped_session, selectinload
+from sqlalchemy.orm import joinedload, scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework.engine.errors import Conflict
@@ -33,10 +33,14 @@ def lock_case(session: Session, case: Case) -> int:
     """Hold the case's row until the transaction ends and reload it (and its tasks) as committed now:
     whoever stepped first has finished by then. Returns the current version."""
     # A notice of the clock opens or closes tasks without changing the version: read them afresh too, in the
-    # collection itself, so the step that follows loads nothing more.
-    session.scalar(sa.select(Case).where(Case.id == case.id).with_for_update(of=Case)
-                   .options(selectinload(Case.tasks)).execution_options(populate_existing=True))
-    locked_in_transaction(session).add(case.id)
+    # collection itself and in the same statement (joined, the lock taken on the case's row only), so the step
+    # that follows loads nothing more. The id comes from the identity: a case expired by the previous commit is
+    # not reloaded just to be read again here.
+    identity = sa.inspect(case).identity
+    case_id = identity[0] if identity else case.id
+    session.execute(sa.select(Case).where(Case.id == case_id).with_for_update(of=Case)
+                    .options(joinedload(Case.tasks)).execution_options(populate_existing=True)).unique().one()
+    locked_in_transaction(session).add(case_id)
     return case.version
 
 
