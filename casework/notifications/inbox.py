@@ -10,15 +10,15 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, lazyload, scoped_session
 
 from casework.engine import hooks
 from casework.engine.labels import ROLE_LABELS
 from casework.models import Notification, RoleAssignment, Task, Unit, User
+from casework.models.notifications import MailStatus
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from casework.engine import Engine
     from casework.engine.definition import Catalog
     from casework.models import Case
@@ -36,8 +36,62 @@ def install(engine: Engine) -> None:
     def _notify_new_task(session: Session, task: Task) -> None:
         kind = "escalation" if task.kind == ESCALATION_KIND else "new_task"
         texts = escalation_texts(session, workflows, task) if kind == "escalation" else new_task_texts(workflows, task)
-        notify(session, recipients(session, task.role, task.unit_id), kind=kind, case=task.case, task=task,
-               texts=texts, now=engine.now())
+        _waiting(session).append((task, kind, texts, engine.now()))
+
+    if not sa_event.contains(Session, "after_flush", _tell_holders):
+        sa_event.listen(Session, "after_flush", _tell_holders)
+
+
+# The new tasks whose holders are told once the task is written (the flush gives it its id): in one
+# INSERT … SELECT from the role assignments, instead of reading the holders and then inserting their notices.
+_WAITING = "casework_waiting_notices"
+
+
+def _waiting(session: Session) -> list[tuple[Task, str, dict[str, str], datetime]]:
+    """This transaction's new tasks not yet notified (a rolled-back transaction's are forgotten with it)."""
+    if isinstance(session, scoped_session):  # the app hands Flask-SQLAlchemy's proxy
+        session = session()
+    transaction = session.get_transaction()
+    kept = session.info.get(_WAITING)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_WAITING] = (transaction, [])
+    return kept[1]
+
+
+def _tell_holders(session: Session, flush_context) -> None:
+    """After a flush: a notice to every active holder of each new task it wrote, in one statement."""
+    kept = session.info.get(_WAITING)
+    if not kept or not kept[1] or kept[0] is not session.get_transaction():
+        return
+    written = [item for item in kept[1] if item[0].id is not None]
+    if not written:
+        return
+    kept[1][:] = [item for item in kept[1] if item[0].id is None]
+    session.connection().execute(_notices_insert(written))
+
+
+def _notices_insert(written: list[tuple[Task, str, dict[str, str], datetime]]) -> sa.Insert:
+    """INSERT INTO notifications … SELECT, one notice per active holder of each task's role at its unit."""
+    cols = Notification.__table__.c
+    ra, users = RoleAssignment.__table__, User.__table__
+
+    def value(v, column):
+        return sa.literal(v, column.type)
+
+    parts = [sa.select(ra.c.user_id.label("user_id"), value(kind, cols.kind).label("kind"),
+                       value(task.case_id, cols.case_id).label("case_id"),
+                       value(task.id, cols.task_id).label("task_id"),
+                       value(texts["vi"], cols.text_vi).label("text_vi"),
+                       value(texts["en"], cols.text_en).label("text_en"),
+                       value(now, cols.created_at).label("created_at"),
+                       value(MailStatus.PENDING.value, cols.mail_status).label("mail_status"))
+             .join(users, users.c.id == ra.c.user_id)
+             .where(ra.c.role == task.role, ra.c.unit_id == task.unit_id, users.c.active.is_(True))
+             for task, kind, texts, now in written]
+    rows = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
+    names = ("user_id", "kind", "case_id", "task_id", "text_vi", "text_en", "created_at", "mail_status")
+    ordered = sa.select(*(rows.c[name] for name in names)).order_by(rows.c.task_id, rows.c.user_id)
+    return sa.insert(Notification.__table__).from_select(names, ordered)
 
 
 def recipients(session: Session, role: str, unit_id: int) -> list[User]:
