@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 
 def apply_changes(case: Case, changes: dict[str, Any], occurred_at: datetime) -> None:
+    if "workflow_version" in changes:  # a referral's version, or a migration's (casework.engine.migration)
+        case.workflow_version = changes["workflow_version"]
     if "state" in changes:
         case.state = changes["state"]
         case.state_seq = changes["state_seq"]
@@ -26,6 +28,8 @@ def apply_changes(case: Case, changes: dict[str, Any], occurred_at: datetime) ->
         setattr(case, name, date.fromisoformat(value) if value else None)
     if changes.get("facts"):
         case.facts = {**(case.facts or {}), **changes["facts"]}
+    if changes.get("unset_facts"):  # a migration's renamed facts leave their old names
+        case.facts = {k: v for k, v in (case.facts or {}).items() if k not in changes["unset_facts"]}
     if changes.get("closed_on"):
         case.closed_on = date.fromisoformat(changes["closed_on"])
         case.open_national_id = None
@@ -34,6 +38,7 @@ def apply_changes(case: Case, changes: dict[str, Any], occurred_at: datetime) ->
 def snapshot(case: Case) -> dict[str, Any]:
     """What the history determines about a case, comparable with a replay."""
     return {
+        "workflow_version": case.workflow_version,
         "state": case.state,
         "stage": case.stage,
         "state_seq": case.state_seq,
@@ -47,6 +52,7 @@ class _Replay:
     """A blank stand-in for a case, filled by replaying events."""
 
     def __init__(self):
+        self.workflow_version = None
         self.state = None
         self.stage = None
         self.state_seq = 0
