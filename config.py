@@ -47,6 +47,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WORKFLOWS_DIR = os.environ.get("CASEWORK_WORKFLOWS", str(PROJECT_ROOT / "workflows"))
+    # The workflow a referral starts (POST /api/v1/cases, the referral pages) and the case filters list first.
+    DEFAULT_WORKFLOW = os.environ.get("CASEWORK_DEFAULT_WORKFLOW", "admission")
     CASEWORK_RULES = _json_env("CASEWORK_RULES")
     # Uploaded documents are kept in the database so that web processes stay stateless.
     MAX_CONTENT_LENGTH = int(os.environ.get("CASEWORK_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))

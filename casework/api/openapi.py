@@ -14,6 +14,7 @@ from casework.api import bp
 from casework.api.schemas import NOT_BLANK, Actor, Error
 from casework.engine import Engine
 from casework.engine.definition import current_version
+from casework.engine.fields import JSON_SCHEMAS
 from casework.ids import MAX_ID, IdConverter
 
 DOCUMENT_SETTINGS = {
@@ -72,7 +73,7 @@ def register_api(app: Flask) -> CaseworkApi:
         app.config.setdefault(key, value)
     app.config.setdefault("API_SPEC_OPTIONS", {
         "security": [{"session": []}, {"bearerToken": []}],
-        "info": {"description": "Party-membership admission casework. Errors are "
+        "info": {"description": "Party-building casework: cases of every workflow under workflows/. Errors are "
                                 '{"error": ..., "reasons": [{"code", "vi", "en", "params"}]}.'},
     })
     api = CaseworkApi(app)
@@ -86,7 +87,7 @@ def register_api(app: Flask) -> CaseworkApi:
     engine = app.extensions["casework_engine"]
     _workflow_names(api, engine)
     api.register_blueprint(bp)
-    _referral_fields(api, engine)
+    _referral_fields(api, engine, app.config["DEFAULT_WORKFLOW"])
     _state_names(api, engine)
     app.extensions["casework_api"] = api
     return api
@@ -98,17 +99,18 @@ def register_documented(app: Flask, blueprint) -> None:
     app.extensions["casework_api"].register_blueprint(blueprint)
 
 
-def _referral_fields(api: CaseworkApi, engine: Engine) -> None:
-    """The refer step's fields, as the version new cases start on at start-up declares them, describe
-    POST /cases's body. They only describe it: the engine checks the values and answers 422 with its reasons."""
+def _referral_fields(api: CaseworkApi, engine: Engine, workflow: str) -> None:
+    """The default workflow's start step's fields, as the version new cases start on at start-up declares them,
+    describe POST /cases's body. They only describe it: the engine checks the values and answers 422 with its
+    reasons."""
     # current_version, not engine.workflow: with no version in effect yet the app still starts
-    admission = current_version(engine.workflows.get("admission", {}), engine.today())
-    refer = next((t for t in admission.transitions if t.trigger == "refer"), None) if admission else None
+    wf = current_version(engine.workflows.get(workflow, {}), engine.today())
     body = api.spec.components.schemas.get("ReferralFields")
-    if refer is None or body is None:
+    if wf is None or body is None:
         return
-    body["properties"] = {f.name: field_schema(f) for f in refer.fields}
-    body["required"] = [f.name for f in refer.fields if f.required]
+    start = wf.start_transition
+    body["properties"] = {f.name: field_schema(f) for f in start.fields}
+    body["required"] = [f.name for f in start.fields if f.required]
 
 
 def field_schema(field) -> dict:
@@ -118,10 +120,8 @@ def field_schema(field) -> dict:
         "date": {"type": "string", "format": "date"}, "integer": {"type": "integer"},
         "choice": {"enum": list(field.choices)}, "unit": dict(ID_SCHEMA), "document": dict(ID_SCHEMA),
         "member_ids": {"type": "array", "items": dict(ID_SCHEMA)},
-        "introducers": {"type": "array", "items": {"type": "object"}},
-        "relatives": {"type": "array", "items": {"type": "object"}},
     }
-    schema = by_type.get(field.type, {})
+    schema = dict(by_type.get(field.type) or JSON_SCHEMAS.get(field.type, {}))
     if field.type in ("string", "text") and field.required:
         schema.update(NOT_BLANK)
     if field.pattern is not None:  # the engine matches the whole value; JSON Schema searches within it

@@ -187,12 +187,13 @@ def _case_response(case: Case, status: int = 200):
 
 
 @bp.post("/cases")
-@bp.arguments(schemas.ReferralFields, description="the refer step's fields, as workflows/admission/v<N>.yaml declares "
-              "them; the engine checks them")
+@bp.arguments(schemas.ReferralFields, description="the start step's fields of the default workflow (configuration "
+              "CASEWORK_DEFAULT_WORKFLOW), as workflows/<name>/v<N>.yaml declares them; the engine checks them")
 @bp.response(201, schemas.CaseOut, description="the case opened")
 @errors(400, 401, 403, 409, 415, 422)
 def create_case(referral: dict[str, Any]):
-    case = start_case(workflow="admission", session=db.session, engine=engine(), user=caller(), data=referral)
+    case = start_case(workflow=current_app.config["DEFAULT_WORKFLOW"], session=db.session, engine=engine(),
+                      user=caller(), data=referral)
     return _case_response(case, 201)
 
 
@@ -211,7 +212,7 @@ def list_cases(query_args: dict[str, Any]):
         query = query.where(Case.state == state)
     rows = db.session.scalars(query.order_by(Case.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
     return {"page": page, "per_page": per_page, "cases": [
-        {"id": c.id, "state": c.state, "version": c.version, "candidate": c.candidate.full_name,
+        {"id": c.id, "state": c.state, "version": c.version, "candidate": c.title,
          "owning_cell_id": c.owning_cell_id, "opened_on": c.opened_on.isoformat()} for c in rows]}
 
 
@@ -293,5 +294,5 @@ def inbox(query_args: dict[str, Any]):
     today = engine().today()
     page = tasks_inbox.page(db.session, tasks_inbox.filtered(caller(), tasks_inbox.InboxFilters(), today),
                             query_args.get("after"), query_args["limit"])
-    return {"tasks": [{**task_json(t, today), "candidate": t.case.candidate.full_name, "case_state": t.case.state}
+    return {"tasks": [{**task_json(t, today), "candidate": t.case.title, "case_state": t.case.state}
                       for t in page.rows], "next": page.next_after}

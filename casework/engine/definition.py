@@ -69,7 +69,9 @@ class TaskDef:
 
     @property
     def fans_out(self) -> bool:
-        return len(self.routing) > 1 or self.routing[0] == "relative_residence_committee"
+        from casework.engine.routing import FAN_OUT_TARGETS  # registered by the workflow packages
+
+        return len(self.routing) > 1 or self.routing[0] in FAN_OUT_TARGETS
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ _TRUE = {"true", "1", "on", "yes"}
 _FALSE = {"false", "0", "off", "no", ""}
 
 
-def _parse_boolean(field: FieldDef, raw: Any, ctx: FieldContext) -> bool:
+def parse_boolean(field: FieldDef, raw: Any, ctx: FieldContext) -> bool:
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
@@ -123,7 +123,7 @@ def _parse_choice(field: FieldDef, raw: Any, ctx: FieldContext) -> str:
     return raw
 
 
-def _parse_id(field: FieldDef, raw: Any) -> int:
+def parse_id_value(field: FieldDef, raw: Any) -> int:
     """Units, members and documents are named by id, read as everywhere else (casework.ids)."""
     parsed = parse_id(raw)
     if parsed is None:
@@ -132,8 +132,8 @@ def _parse_id(field: FieldDef, raw: Any) -> int:
     return parsed
 
 
-def _parse_unit(field: FieldDef, raw: Any, ctx: FieldContext) -> int:
-    unit = ctx.session.get(Unit, _parse_id(field, raw))
+def parse_unit(field: FieldDef, raw: Any, ctx: FieldContext) -> int:
+    unit = ctx.session.get(Unit, parse_id_value(field, raw))
     if unit is None:
         raise problem(field, "unknown_unit", "không có đơn vị này", "no such unit", unit_id=raw)
     if field.unit_kinds and unit.kind not in field.unit_kinds:
@@ -142,10 +142,10 @@ def _parse_unit(field: FieldDef, raw: Any, ctx: FieldContext) -> int:
     return unit.id
 
 
-def _parse_member_ids(field: FieldDef, raw: Any, ctx: FieldContext) -> list[int]:
+def parse_member_ids(field: FieldDef, raw: Any, ctx: FieldContext) -> list[int]:
     if not isinstance(raw, list):
         raise problem(field, "not_list", "phải là danh sách", "must be a list")
-    ids = [_parse_id(field, item) for item in raw]
+    ids = [parse_id_value(field, item) for item in raw]
     if len(set(ids)) != len(ids):
         raise problem(field, "duplicate_member", "có người bị lặp", "lists someone twice")
     found = set(ctx.session.scalars(sa.select(PartyMember.id).where(PartyMember.id.in_(ids)))) if ids else set()
@@ -155,58 +155,8 @@ def _parse_member_ids(field: FieldDef, raw: Any, ctx: FieldContext) -> list[int]
     return ids
 
 
-def _parse_introducers(field: FieldDef, raw: Any, ctx: FieldContext) -> list[dict]:
-    if not isinstance(raw, list):
-        raise problem(field, "not_list", "phải là danh sách", "must be a list")
-    result = []
-    for item in raw:
-        if not isinstance(item, dict) or "member_id" not in item or "known_since" not in item:
-            raise problem(field, "bad_introducer", "mỗi người giới thiệu cần member_id và known_since",
-                          "each introducer needs member_id and known_since")
-        known_since = parse_iso_date(item["known_since"])
-        if known_since is None or known_since > ctx.today:
-            raise problem(field, "bad_date", "known_since phải là ngày hợp lệ, không sau hôm nay",
-                          "known_since must be a valid date, not in the future")
-        result.append({"member_id": _parse_id(field, item["member_id"]), "known_since": known_since})
-    _parse_member_ids(field, [i["member_id"] for i in result], ctx)  # each must be in the register
-    return result
-
-
-def _parse_relatives(field: FieldDef, raw: Any, ctx: FieldContext) -> list[dict]:
-    if not isinstance(raw, list):
-        raise problem(field, "not_list", "phải là danh sách", "must be a list")
-    result = []
-    for item in raw:
-        if not isinstance(item, dict) or not str(item.get("full_name", "")).strip() \
-                or not str(item.get("relation", "")).strip():
-            raise problem(field, "bad_relative", "mỗi người thân cần họ tên và quan hệ",
-                          "each relative needs a full name and a relation")
-        abroad = _relative_abroad(field, item, ctx)
-        relative = {"full_name": str(item["full_name"]).strip(), "relation": str(item["relation"]).strip(),
-                    "abroad": abroad}
-        if abroad:
-            relative["country"] = str(item.get("country", "")).strip()
-        else:
-            if "residence_unit" not in item:
-                raise problem(field, "relative_residence_missing",
-                              f"cần nơi cư trú của {relative['full_name']}",
-                              f"the residence of {relative['full_name']} is needed")
-            # The same kinds of place as the candidate's residence, so the verification reaches a committee.
-            relative["residence_unit"] = _parse_unit(field, item["residence_unit"], ctx)
-        result.append(relative)
-    return result
-
-
-def _relative_abroad(field: FieldDef, item: dict, ctx: FieldContext) -> bool:
-    """Strictly yes or no: ``bool("false")`` would send a verification abroad by mistake."""
-    try:
-        return _parse_boolean(field, item.get("abroad", False), ctx)
-    except FieldProblem:
-        raise problem(field, "bad_relative", "abroad phải là có/không", "abroad must be true or false") from None
-
-
 def _parse_document(field: FieldDef, raw: Any, ctx: FieldContext) -> int:
-    doc = ctx.session.get(Document, _parse_id(field, raw))
+    doc = ctx.session.get(Document, parse_id_value(field, raw))
     if doc is None or ctx.case is None or doc.case_id != ctx.case.id:
         raise problem(field, "unknown_document", "không có tài liệu này trong hồ sơ", "no such document on this case")
     if field.form_code and doc.form_code != field.form_code:
@@ -232,16 +182,28 @@ PARSERS: dict[str, Callable[[FieldDef, Any, FieldContext], Any]] = {
     "text": _parse_string,
     "date": _parse_date,
     "integer": _parse_integer,
-    "boolean": _parse_boolean,
+    "boolean": parse_boolean,
     "choice": _parse_choice,
-    "unit": _parse_unit,
-    "member_ids": _parse_member_ids,
-    "introducers": _parse_introducers,
-    "relatives": _parse_relatives,
+    "unit": parse_unit,
+    "member_ids": parse_member_ids,
     "document": _parse_document,
 }
 
-FIELD_TYPES = frozenset(PARSERS)
+# JSON Schema of a field type's submitted value, for the API's document (casework.api.openapi).
+JSON_SCHEMAS: dict[str, dict] = {}
+
+Parser = Callable[["FieldDef", Any, FieldContext], Any]
+
+
+def field_type(name: str, *, json_schema: dict) -> Callable[[Parser], Parser]:
+    """Register a workflow package's own field type (a list of introducers, say) under the name definitions use
+    (``type: <name>``), with the JSON Schema its submitted value has."""
+    def register(parser: Parser) -> Parser:
+        PARSERS[name] = parser
+        JSON_SCHEMAS[name] = json_schema
+        return parser
+
+    return register
 
 
 def _is_blank(value: Any) -> bool:

@@ -86,10 +86,16 @@ TARGETS: dict[str, Target] = {
 }
 
 
-def target(name: str) -> Callable[[Target], Target]:
+# Targets that may name several places (one task each), even when a task is routed to them alone.
+FAN_OUT_TARGETS: set[str] = set()
+
+
+def target(name: str, *, fans_out: bool = False) -> Callable[[Target], Target]:
     """Register a routing target under the name definitions use (``routing: <name>``)."""
     def register(fn: Target) -> Target:
         TARGETS[name] = fn
+        if fans_out:
+            FAN_OUT_TARGETS.add(name)
         return fn
 
     return register

@@ -8,7 +8,7 @@ from collections import deque
 from casework.engine.definition import DueDef, TaskDef, TransitionDef, WorkflowDef
 from casework.engine.effects import EFFECTS
 from casework.engine.errors import DefinitionError
-from casework.engine.fields import FIELD_TYPES
+from casework.engine.fields import PARSERS
 from casework.engine.flags import CHECKS, PARAM_ALIASES
 from casework.engine.guards import GUARDS
 from casework.engine.routing import CONDITIONS, TARGETS
@@ -153,7 +153,7 @@ class _Validator:
 
     def field(self, f, element: str) -> None:
         where = f"{element} field {f.name}"
-        if f.type not in FIELD_TYPES:
+        if f.type not in PARSERS:
             raise self.fail(where, f"unknown field type {f.type}")
         if f.type == "choice" and not f.choices:
             raise self.fail(where, "a choice field needs choices")

@@ -98,10 +98,10 @@ def dashboard():
 
 
 def _state_labels() -> dict[str, str]:
-    """Each state's name in the page language, as the workflow definition gives it: every version's states,
+    """Each state's name in the page language, as the workflow definitions give it: every version's states,
     since cases still on an older version are counted too (a later version's label wins)."""
     labels: dict[str, str] = {}
-    for workflow in current_app.extensions["casework_engine"].workflows.get("admission", {}).values():
+    for workflow in current_app.extensions["casework_engine"].definitions():
         labels.update({name: pick(state.label) for name, state in workflow.states.items()})
     return labels
 

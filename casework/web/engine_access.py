@@ -9,16 +9,19 @@ from casework.engine.definition import WorkflowDef
 from casework.models import Task
 from casework.web.i18n import pick
 
-WORKFLOW = "admission"
-
 
 def engine() -> Engine:
     return current_app.extensions["casework_engine"]
 
 
-def workflow(name: str = WORKFLOW) -> WorkflowDef:
-    """The version new cases start on (a referral's form, the filters)."""
-    return engine().workflow(name)
+def default_workflow_name() -> str:
+    """The workflow a referral starts (configuration: ``CASEWORK_DEFAULT_WORKFLOW``)."""
+    return current_app.config["DEFAULT_WORKFLOW"]
+
+
+def workflow(name: str | None = None) -> WorkflowDef:
+    """The version new cases start on (a referral's form, the filters) of that workflow, else the default one."""
+    return engine().workflow(name or default_workflow_name())
 
 
 def definition_of(case) -> WorkflowDef:

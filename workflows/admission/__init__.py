@@ -5,7 +5,7 @@ routing targets and how a case starts (``subject``). Importing the package regis
 """
 
 from casework.engine.packages import WorkflowPackage, register
-from workflows.admission import effects, guards, routing  # noqa: F401  (registered by name on import)
+from workflows.admission import effects, fields, guards, routing  # noqa: F401  (registered by name on import)
 from workflows.admission.subject import CANDIDATE_FIELDS, default_referring_org, open_case
 
 PACKAGE = register(WorkflowPackage(name="admission", open_case=open_case, subject_fields=CANDIDATE_FIELDS,

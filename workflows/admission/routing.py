@@ -29,7 +29,7 @@ def residence_committee(session: Session, case: Case) -> list[Routed]:
     return [Routed(committee.id, subject={"people": [person]})]
 
 
-@target("relative_residence_committee")
+@target("relative_residence_committee", fans_out=True)
 def relative_residence_committees(session: Session, case: Case) -> list[Routed]:
     routed: list[Routed] = []
     for relative in case.facts.get("relatives") or []:

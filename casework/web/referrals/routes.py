@@ -12,7 +12,7 @@ from casework.extensions import db
 from casework.ids import parse_id
 from casework.web.access import register_error_pages
 from casework.web.choices import units_by_kind
-from casework.web.engine_access import definition_of, engine, state_name, workflow
+from casework.web.engine_access import default_workflow_name, definition_of, engine, state_name, workflow
 from casework.web.referrals import queries
 from casework.web.stepforms import Choices, attach_reasons, build_form, to_engine_data
 
@@ -46,12 +46,12 @@ def new():
         data, format_errors = to_engine_data(form, tdef)
         if not format_errors:
             try:
-                case = start_case(workflow="admission", session=db.session, engine=engine(), user=current_user,
-                                  data=data)
+                case = start_case(workflow=default_workflow_name(), session=db.session, engine=engine(),
+                                  user=current_user, data=data)
             except Invalid as exc:
                 errors = attach_reasons(form, exc.reasons, {})
             else:
-                flash(_("%(name)s has been referred to %(cell)s.", name=case.candidate.full_name,
+                flash(_("%(name)s has been referred to %(cell)s.", name=case.title,
                         cell=case.owning_cell.name), "success")
                 return redirect(url_for("referrals.mine"))
         attach_reasons(form, [], format_errors)
