@@ -26,7 +26,7 @@ from casework.documents import SIGNATURES as DOCUMENT_TYPES
 from casework.documents import DocumentRefused, make_document
 from casework.engine import Engine, Invalid, NotFound
 from casework.engine.reasons import Reason
-from casework.engine.scope import verification_only, visibility_clause, visible_case
+from casework.engine.scope import task_view_only, visibility_clause, visible_case
 from casework.engine.service import apply, available_actions, start_case
 from casework.extensions import db
 from casework.models import AccessFace, AccessKind, Case, Document, PartyMember, Unit, User
@@ -159,7 +159,7 @@ def _visible_case(case_id: int) -> Case:
 def _case_for_documents(case_id: int) -> Case:
     """A residential committee verifying a case sees no documents: for it they do not exist."""
     case = _visible_case(case_id)
-    if verification_only(caller(), case):
+    if task_view_only(caller(), case, engine().definition_of(case)):
         raise NotFound("no such case")
     return case
 
@@ -181,7 +181,8 @@ def case_first(find):
 def _case_response(case: Case, status: int = 200):
     user = caller()
     actions = available_actions(session=db.session, engine=engine(), case=case, user=user)
-    body = case_json(case, actions=actions, today=engine().today(), restricted=verification_only(user, case),
+    restricted = task_view_only(user, case, engine().definition_of(case))
+    body = case_json(case, actions=actions, today=engine().today(), restricted=restricted,
                      viewer=user)
     return body, status
 
@@ -278,7 +279,7 @@ def _document_content(encoded: str) -> bytes:
 def download_document(case_id: int, doc_id: int):
     case = _visible_case(case_id)
     doc = db.session.get(Document, doc_id)
-    if doc is None or doc.case_id != case.id or verification_only(caller(), case):
+    if doc is None or doc.case_id != case.id or task_view_only(caller(), case, engine().definition_of(case)):
         raise NotFound("no such document")
     record_case_access(db.session, caller(), case, AccessFace.API, AccessKind.DOCUMENT, document_id=doc.id)
     return attachment(doc.content, doc.content_type, doc.filename)

@@ -43,8 +43,9 @@ def event_json(event: Event) -> dict[str, Any]:
 
 def case_json(case: Case, *, actions: list[Action], today: date, restricted: bool,
               viewer: User | None = None) -> dict[str, Any]:
-    """The full case; ``restricted`` (a residential committee verifying) keeps to what verification needs:
-    the viewer's own verification tasks, not those (and the relatives named in them) of other places."""
+    """The full case; ``restricted`` (the viewer sees the case only through tasks marked ``view: task``, as a
+    residential committee verifying) keeps to what those tasks need: the viewer's own open tasks, not those (and
+    the people named in them) of other places."""
     candidate = case.candidate
     person = {"full_name": candidate.full_name, "birth_date": iso(candidate.birth_date),
               "residence_unit_id": candidate.residence_unit_id}
@@ -53,8 +54,9 @@ def case_json(case: Case, *, actions: list[Action], today: date, restricted: boo
                             "owning_cell": {"id": case.owning_cell_id, "name": case.owning_cell.name},
                             "actions": [a.as_dict() for a in actions]}
     if restricted:
-        body["tasks"] = [task_json(t, today) for t in case.tasks if t.kind == "confirm_background" and t.is_open
-                         and (viewer is None or viewer.holds(t.role, t.unit_id))]
+        # Restricted: every task the viewer holds on the case is one they see alone (``view: task``).
+        body["tasks"] = [task_json(t, today) for t in case.tasks
+                         if t.is_open and viewer is not None and viewer.holds(t.role, t.unit_id)]
         return body
     person.update({"gender": candidate.gender, "national_id": candidate.national_id,
                    "workplace_unit_id": candidate.workplace_unit_id, "position": candidate.position,

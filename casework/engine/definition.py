@@ -66,6 +66,9 @@ class TaskDef:
     stage: str | None = None
     after: str | None = None
     due: DueDef | None = None
+    # "task": whoever holds this task sees only what answering it needs (a residential committee verifying a
+    # candidate's background), not the whole case; "case" (the default): the whole case.
+    view: str = "case"
 
     @property
     def fans_out(self) -> bool:
@@ -155,6 +158,11 @@ class WorkflowDef:
     def is_terminal(self, state: str) -> bool:
         return self.states[state].terminal
 
+    @property
+    def task_view_kinds(self) -> frozenset[str]:
+        """Kinds of task whose holders see only the task, not the case (``view: task``)."""
+        return frozenset(t.kind for s in self.states.values() for t in s.tasks if t.view == "task")
+
 
 # --------------------------------------------------------------------------------------------------
 # Loading
@@ -200,14 +208,17 @@ class _Reader:
 
     def task(self, raw: Any, element: str) -> TaskDef:
         raw = self.mapping(raw, element)
-        self.only(raw, {"kind", "role", "routing", "stage", "after", "due"}, element)
+        self.only(raw, {"kind", "role", "routing", "stage", "after", "due", "view"}, element)
+        if raw.get("view", "case") not in ("case", "task"):
+            raise self.fail(f"{element}.view", "must be case or task")
         for key in ("kind", "role", "routing"):
             if key not in raw:
                 raise self.fail(element, f"missing {key}")
         routing = raw["routing"]
         routing = tuple(routing) if isinstance(routing, list) else (routing,)
         return TaskDef(kind=raw["kind"], role=raw["role"], routing=routing, stage=raw.get("stage"),
-                       after=raw.get("after"), due=self.due(raw.get("due"), f"{element}.due"))
+                       after=raw.get("after"), due=self.due(raw.get("due"), f"{element}.due"),
+                       view=raw.get("view", "case"))
 
     def state(self, name: str, raw: Any) -> StateDef:
         element = f"state {name}"

@@ -15,6 +15,8 @@ from casework.models.org import within
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from casework.engine.definition import WorkflowDef
+
 # Roles that see the cases routed to their unit through a column of the case.
 _ROUTED_COLUMN = {
     "cell_secretary": Case.owning_cell_id,
@@ -53,16 +55,16 @@ def can_view(session: Session, user: User, case_id: int) -> bool:
 
 def visible_case(session: Session, user: User, case_id: int) -> Case | None:
     """The case, if this person may see it, else None (outside scope a case does not exist). One SELECT with
-    the scope applied, bringing what every face reads next: the candidate, the owning cell (scope and the
-    access log), the tasks and their units (``verification_only``, ``access_role``, the task lists)."""
+    the scope applied, bringing what every face reads next: the subject, the owning cell (scope and the
+    access log), the tasks and their units (``task_view_only``, ``access_role``, the task lists)."""
     query = (sa.select(Case).where(Case.id == case_id, visibility_clause(user))
              .options(joinedload(Case.owning_cell), joinedload(Case.tasks).joinedload(Task.unit)))
     return session.scalars(query).unique().one_or_none()
 
 
-def verification_only(user: User, case: Case) -> bool:
-    """True when this person sees the case only because a verification task was routed to them: they get
-    what verifying needs, not the whole dossier."""
+def task_view_only(user: User, case: Case, wf: WorkflowDef) -> bool:
+    """True when this person sees the case only because a task its definition marks ``view: task`` was routed
+    to them (a residential committee verifying a candidate): they get what answering it needs, not the case."""
     for role, column in _ROUTED_COLUMN.items():
         if getattr(case, column.key) in user.units_for(role):
             return False
@@ -71,7 +73,7 @@ def verification_only(user: User, case: Case) -> bool:
             if r.role in SUBTREE_ROLES and case.owning_cell.is_within(r.unit):
                 return False
     mine = [t for t in case.tasks if user.holds(t.role, t.unit_id)]
-    return all(t.kind == "confirm_background" for t in mine)
+    return all(t.kind in wf.task_view_kinds for t in mine)
 
 
 def access_role(user: User, case: Case) -> RoleAssignment | None:

@@ -10,9 +10,10 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from casework.engine import EngineError, NotFound, PermissionDenied, scope
-from casework.engine.scope import verification_only
+from casework.engine.scope import task_view_only
 from casework.extensions import db
 from casework.models import Case
+from casework.web.engine_access import engine
 
 
 def visible_case(case_id: int) -> Case:
@@ -25,7 +26,7 @@ def visible_case(case_id: int) -> Case:
 def dossier_case(case_id: int) -> Case:
     """A case whose whole dossier this person may see (not a residential committee that only verifies)."""
     case = visible_case(case_id)
-    if verification_only(current_user, case):
+    if task_view_only(current_user, case, engine().definition_of(case)):
         abort(404)
     return case
 

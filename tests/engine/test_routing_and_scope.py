@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from casework.engine.routing import party_unit_for_place
-from casework.engine.scope import access_role, can_view, verification_only, visible_case
+from casework.engine.scope import access_role, can_view, task_view_only, visible_case
 from casework.engine.service import available_actions
 from casework.models import TaskStatus, User
 from tests.factories import UnitFactory
@@ -115,7 +115,7 @@ def test_whoever_sees_a_case_has_a_role_to_log_in_every_state(session, engine, o
                 assert access_role(user, w.case) is not None, (state, username)
 
 
-def test_a_visible_case_is_one_select_with_what_the_faces_read(session, org, verifying, db_engine):
+def test_a_visible_case_is_one_select_with_what_the_faces_read(session, engine, org, verifying, db_engine):
     from tests.engine.test_statements import counting
 
     case_id, user_id = verifying.case.id, org.users["organizer"].id
@@ -124,7 +124,7 @@ def test_a_visible_case_is_one_select_with_what_the_faces_read(session, org, ver
     with counting(db_engine) as statements:
         case = visible_case(session, user, case_id)
         # read afterwards by the scope rules, the access log and the case page / API answer
-        assert not verification_only(user, case)
+        assert not task_view_only(user, case, engine.definition_of(case))
         assert [t.unit.name for t in case.tasks] and case.owning_cell.path and case.candidate.full_name
     assert len(statements) == 1, statements
     assert visible_case(session, user, 2_000_000_000) is None
@@ -149,8 +149,10 @@ def test_the_province_organizer_sees_every_commune(session, engine, org):
     assert not can_view(session, org.users["cell_secretary"], w.case.id)
 
 
-def test_verification_only_for_a_residential_committee(session, org, verifying):
+def test_a_residential_committee_sees_only_its_verification_task(session, engine, org, verifying):
     case = verifying.case
-    assert verification_only(org.users["residential_committee"], case)
+    wf = engine.definition_of(case)
+    assert wf.task_view_kinds == {"confirm_background"}  # `view: task` in the definition
+    assert task_view_only(org.users["residential_committee"], case, wf)
     for username in ("cell_secretary", "organizer", "province_organizer", "authority", "grassroots_committee"):
-        assert not verification_only(org.users[username], case), username
+        assert not task_view_only(org.users[username], case, wf), username

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from casework.access_log import record_case_access
 from casework.engine import Conflict, Invalid
-from casework.engine.scope import verification_only
+from casework.engine.scope import task_view_only
 from casework.engine.service import apply
 from casework.extensions import db
 from casework.ids import parse_id  # versions are read as ids are: whole numbers 1..MAX_ID
@@ -25,10 +25,11 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 register_error_pages(bp)
 
 
-def _verification_redirect(case):
-    """A residential committee verifying sees only its task page, never the dossier."""
-    mine = [t for t in case.tasks if t.is_open and t.kind == "confirm_background"
-            and current_user.holds(t.role, t.unit_id)]
+def _task_redirect(case):
+    """Someone who sees the case only through a ``view: task`` task (a residential committee verifying) sees
+    only that task's page, never the dossier."""
+    kinds = definition_of(case).task_view_kinds
+    mine = [t for t in case.tasks if t.is_open and t.kind in kinds and current_user.holds(t.role, t.unit_id)]
     if not mine:
         abort(404)
     return redirect(url_for("verification.task", task_id=mine[0].id))
@@ -38,8 +39,8 @@ def _verification_redirect(case):
 @login_required
 def show(case_id: int):
     case = visible_case(case_id)
-    if verification_only(current_user, case):
-        return _verification_redirect(case)
+    if task_view_only(current_user, case, definition_of(case)):
+        return _task_redirect(case)
     page = render_case(case)  # rendered first: recording after it reads nothing the page did not load
     record_case_access(db.session, current_user, case, AccessFace.PAGE)
     return page
@@ -96,7 +97,7 @@ def _after_step(case) -> str:
     """Back to the case while the person can still see it, else to the inbox."""
     from casework.engine.scope import can_view
 
-    if can_view(db.session, current_user, case.id) and not verification_only(current_user, case):
+    if can_view(db.session, current_user, case.id) and not task_view_only(current_user, case, definition_of(case)):
         return url_for("cases.show", case_id=case.id)
     return url_for("inbox.index")
 
