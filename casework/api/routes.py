@@ -297,3 +297,29 @@ def inbox(query_args: dict[str, Any]):
                             query_args.get("after"), query_args["limit"])
     return {"tasks": [{**task_json(t, today), "candidate": t.case.title, "case_state": t.case.state}
                       for t in page.rows], "next": page.next_after}
+
+
+@bp.post("/workflows/<name>/migrations", parameters=[path_parameter("name", "WorkflowName", "a workflow's name")])
+@bp.arguments(schemas.MigrationRequest)
+@bp.response(200, schemas.MigrationReportOut, description="what happened (or, in a dry run, would happen) to "
+             "each selected case, and a summary")
+@errors(400, 401, 403, 404, 415, 422)
+def migrate_workflow(body: dict[str, Any], name: str):
+    """Administrators: move open cases from one version of the workflow to another by the plan
+    workflows/<name>/migrations/<from>-to-<to>.yaml, each case in its own transaction; the caller's subtrees
+    only. ``dry_run`` (the default) writes nothing."""
+    from casework.engine.errors import DefinitionError
+    from casework.engine.migration import find_plan, migrate, parse_where, require_admin
+
+    user = caller()
+    require_admin(db.session, user)
+    try:
+        plan = find_plan(engine(), name, body["from"], body["to"])
+    except DefinitionError as exc:
+        raise Invalid("the migration plan is not valid", [Reason(
+            "invalid_migration_plan", f"Kế hoạch chuyển phiên bản không hợp lệ: {exc.element}: {exc.problem}",
+            f"The migration plan is not valid: {exc.element}: {exc.problem}",
+            {"element": exc.element})]) from exc
+    report = migrate(session=db.session, engine=engine(), plan=plan, selection=parse_where(body.get("where")),
+                     user=user, dry_run=body["dry_run"])
+    return report.as_dict()

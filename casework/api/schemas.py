@@ -442,3 +442,89 @@ class WorkflowOut(ma.Schema):
     states = _list(f.Nested(StateOut))
     transitions = _list(f.Nested(TransitionOut))
     roles = _list(f.String())
+
+
+# --- Moving cases to another workflow version (casework.engine.migration) --------------------------------------
+
+
+class OneOrMany(f.Field):
+    """One value or a list of them, each read by ``inner`` (a selection's states, units or cases)."""
+
+    def __init__(self, inner: f.Field, one: dict, **kwargs):
+        super().__init__(metadata={"oneOf": [one, {"type": "array", "items": one}]}, **kwargs)
+        self.inner = inner
+
+    def _bind_to_schema(self, field_name, schema):
+        super()._bind_to_schema(field_name, schema)
+        self.inner._bind_to_schema(field_name, self)  # its refusals name the field
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        values = value if isinstance(value, list) else [value]
+        return [self.inner.deserialize(v, attr, data) for v in values]
+
+
+class MigrationWhere(ma.Schema):
+    """Which cases: each key's values are alternatives; the keys all apply."""
+
+    state = OneOrMany(Text(), {"type": "string", **NOT_BLANK})
+    unit = OneOrMany(Id(), {"type": "integer", "minimum": 1, "maximum": MAX_ID})
+    case = OneOrMany(Id(), {"type": "integer", "minimum": 1, "maximum": MAX_ID})
+
+
+class MigrationRequest(ma.Schema):
+    """Move the open cases of a workflow from one version to another by the plan
+    workflows/<name>/migrations/<from>-to-<to>.yaml; a dry run (the default) only says what would happen."""
+
+    from_ = f.Integer(required=True, strict=True, data_key="from", attribute="from",
+                      metadata={"minimum": 1, "maximum": MAX_ID, "description": "the version the cases are on"})
+    to = f.Integer(required=True, strict=True, metadata={"minimum": 1, "maximum": MAX_ID,
+                                                         "description": "the version to move them to"})
+    where = f.Nested(MigrationWhere, metadata={"description": "which cases (default: every open case on `from`)"})
+    dry_run = f.Boolean(load_default=True, metadata={"description": "say what would happen, write nothing"})
+
+
+class MigrationPosition(ma.Schema):
+    state = _str(allow_none=True)
+    stage = _str(allow_none=True)
+
+
+class MigrationTasks(ma.Schema):
+    kept = _list(f.Dict())
+    cancelled = _list(f.Dict())
+    created = _list(f.Dict())
+
+
+class MigrationCase(ma.Schema):
+    case_id = _int()
+    outcome = _str(metadata={"enum": ["would_move", "moved", "cannot_move", "already_migrated", "skipped",
+                                      "failed"]})
+    from_ = f.Nested(MigrationPosition, required=True, data_key="from", attribute="from")
+    to = f.Nested(MigrationPosition, required=True)
+    renamed = f.Dict(required=True, metadata={"description": "old fact or date name -> new name"})
+    defaulted = f.Dict(required=True, metadata={"description": "fact or date -> the value given by default"})
+    tasks = f.Nested(MigrationTasks, required=True)
+    reasons = _list(f.Nested(ReasonOut), metadata={"description": "why it cannot move, or failed"})
+    event_seq = _int(allow_none=True, metadata={"description": "the migrate event written, when moved"})
+
+
+class MigrationSummary(ma.Schema):
+    would_move = _int()
+    moved = _int()
+    cannot_move = _int()
+    already_migrated = _int()
+    skipped = _int()
+    failed = _int()
+    total = _int()
+    reasons = f.Dict(keys=f.String(), values=f.Integer(), required=True,
+                     metadata={"description": "reason code -> cases that cannot move or failed for it"})
+
+
+class MigrationReportOut(ma.Schema):
+    workflow = _str()
+    from_ = _int(data_key="from", attribute="from")
+    to = _int()
+    dry_run = _bool()
+    plan = _str(metadata={"description": "the plan file, within the workflow's folder"})
+    where = f.Dict(required=True)
+    summary = f.Nested(MigrationSummary, required=True)
+    cases = _list(f.Nested(MigrationCase))
