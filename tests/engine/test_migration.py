@@ -361,3 +361,101 @@ def test_a_closed_case_named_by_id_is_skipped(session, migrating, org, admin):
     assert [(m.outcome, m.reasons[0].code) for m in report.cases] == [("skipped", "case_closed")]
     session.expire_all()
     assert session.get(Case, walker.case.id).workflow_version == 1
+
+
+# --- Beside live traffic (PostgreSQL) ---------------------------------------------------------------------
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("first", ["step", "migration"])
+def test_a_step_racing_the_migration_loses_neither(session, db_engine, migrating, org, admin, monkeypatch, first):
+    """A person accepts a referral while an administrator moves the case. Whoever takes the row lock first
+    holds it a while; the other waits. Step first: the migration then moves the case from where the step left
+    it. Migration first: the step finds a newer version and is refused as stale, writing nothing. Either way
+    the history replays to the case, and the tallies agree with it."""
+    import threading
+    import time
+
+    from sqlalchemy.orm import Session
+
+    from casework.engine import Conflict, hooks
+    from casework.engine.service import apply
+    from casework.models import User
+    from tests.conftest import IS_POSTGRES
+
+    if not IS_POSTGRES:
+        pytest.skip("real concurrent transactions and row locks need PostgreSQL")
+    case_id = Walker(session, migrating, org).case.id
+    plan = _plan(migrating)
+    secretary_id, helper, admin_id = org.users["cell_secretary"].id, org.members["cell"][0].id, admin.id
+    hold = 0.4
+
+    def slow_step(_session, step):
+        if step.event.trigger == "accept_referral" and first == "step":
+            time.sleep(hold)  # inside the step's transaction: the row lock is held
+
+    real_plan_case = mig.plan_case
+
+    def slow_plan(plan_, case):
+        if first == "migration":
+            time.sleep(hold)  # under the migration's row lock
+        return real_plan_case(plan_, case)
+
+    hooks.on_step_taken("test_slow_step")(slow_step)
+    monkeypatch.setattr(mig, "plan_case", slow_plan)
+    results: dict[str, object] = {}
+    barrier = threading.Barrier(2)
+
+    def run(name, work):
+        with Session(db_engine, expire_on_commit=False) as own:
+            try:
+                results[name] = work(own)
+            except Exception as exc:  # noqa: BLE001 - the test inspects whatever happened
+                results[name] = exc
+
+    def step(own):
+        case, user = own.get(Case, case_id), own.get(User, secretary_id)
+        _ = case.tasks, case.candidate
+        seen = case.version
+        own.commit()
+        barrier.wait()
+        if first == "migration":
+            time.sleep(hold / 4)
+        return apply(session=own, engine=migrating, case=case, trigger="accept_referral", user=user,
+                     data={"helper_ids": [helper], "resolution_date": "2026-11-16"}, expected_version=seen)
+
+    def move(own):
+        user = own.get(User, admin_id)
+        own.commit()
+        barrier.wait()
+        if first == "step":
+            time.sleep(hold / 4)
+        return migrate(session=own, engine=migrating, plan=plan, user=user, dry_run=False)
+
+    try:
+        threads = [threading.Thread(target=run, args=("step", step)),
+                   threading.Thread(target=run, args=("migration", move))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        hooks.remove_listener("test_slow_step")
+    assert set(results) == {"step", "migration"}, "a runner hung"
+    report = results["migration"]
+    assert isinstance(report, mig.MigrationReport), repr(report)
+    assert [m.outcome for m in report.cases] == ["moved"]
+    session.expire_all()
+    stored = session.get(Case, case_id)
+    triggers = [e.trigger for e in stored.events]
+    if first == "step":
+        assert isinstance(results["step"], Case), repr(results["step"])
+        assert triggers == ["refer", "accept_referral", MIGRATE_TRIGGER]
+        assert report.cases[0].from_state == "sympathiser" and stored.state == "sympathiser"
+    else:
+        assert isinstance(results["step"], Conflict), repr(results["step"])
+        assert triggers == ["refer", MIGRATE_TRIGGER] and stored.state == "referred"
+    assert stored.workflow_version == 2
+    assert replay(stored.events) == snapshot(stored)
+    assert summaries.check(session.connection()) == []
+    session.rollback()
