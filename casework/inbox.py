@@ -3,7 +3,7 @@ first (by due date, undated last), then by id.
 
 Paging is keyset (``after`` = the last row's due date and id, a cursor the caller treats as opaque), so page 500
 costs what page 1 does; the filter on (unit_id, role, status) and the order on due_date follow the
-``ix_tasks_inbox`` index. Candidates, cases and units come in the same query (no query per row).
+``ix_tasks_inbox`` index. Cases (their titles) and units come in the same query (no query per row).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from casework.ids import parse_id
-from casework.models import Candidate, Case, Task, TaskStatus, User
+from casework.models import Case, Task, TaskStatus, User
 
 NO_DUE = "n"  # the cursor's due part for tasks with no due date (they come last)
 
@@ -49,9 +49,9 @@ def _base(user: User) -> sa.Select:
 
 def filtered(user: User, filters: InboxFilters, today: date) -> sa.Select:
     """The person's open tasks matching the filters (none: the whole inbox), to be read with ``page``."""
-    query = _base(user).join(Task.case).join(Case.candidate)
+    query = _base(user).join(Task.case)
     if filters.name.strip():
-        query = query.where(Candidate.full_name.ilike(f"%{filters.name.strip()}%", escape="\\"))
+        query = query.where(Case.title.ilike(f"%{filters.name.strip()}%", escape="\\"))
     if filters.state:
         query = query.where(Case.state == filters.state)
     if filters.unit_id:
@@ -104,7 +104,7 @@ def _after(query: sa.Select, after: str | None) -> sa.Select:
 
 def page(session: Session, query: sa.Select, after: str | None, size: int) -> Page:
     ordered = (_after(query, after)
-               .options(contains_eager(Task.case).contains_eager(Case.candidate), joinedload(Task.unit))
+               .options(contains_eager(Task.case).lazyload("*"), joinedload(Task.unit))
                .order_by(Task.due_date.is_(None), Task.due_date, Task.id).limit(size + 1))
     rows = list(session.scalars(ordered).unique())
     more = len(rows) > size

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from casework.engine import LOCAL_TZ, Engine
+from casework.engine.packages import import_packages
 from casework.models import Base
 from casework.monitoring import upkeep
 from config import PROJECT_ROOT
@@ -22,6 +23,8 @@ from tests.factories import build_org, use_session
 
 # Visits and tallies are kept in every test, as in the app (engine tests build no app).
 upkeep.install()
+# The workflows' own tables (admission's candidates) join the models before any schema is built from them.
+import_packages(PROJECT_ROOT / "workflows")
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")

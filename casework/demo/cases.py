@@ -20,7 +20,8 @@ from casework.demo.names import NameBook
 from casework.demo.organisation import DemoOrg
 from casework.engine import LOCAL_TZ, Engine
 from casework.engine.service import apply, start_case
-from casework.models import Candidate, Case, Document, Task, TaskStatus
+from casework.models import Case, Document, Task, TaskStatus
+from workflows.admission.models import Candidate  # the demo's cases are admission cases
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -74,3 +74,12 @@ def package_of(name: str) -> WorkflowPackage:
     except KeyError:
         raise DefinitionError(name, "package", f"no workflow package registers {name}: add "
                               f"{PACKAGE_ROOT}/{name}/__init__.py calling casework.engine.packages.register") from None
+
+
+def import_packages(directory) -> None:
+    """Import the package of every workflow folder under ``directory`` (its tables join the models' metadata):
+    for code that uses the models without loading the definitions (a schema built from the models, scripts)."""
+    from pathlib import Path
+
+    for folder in sorted(p for p in Path(directory).iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
+        import_package(folder.name, str(folder))

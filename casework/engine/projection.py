@@ -32,7 +32,7 @@ def apply_changes(case: Case, changes: dict[str, Any], occurred_at: datetime) ->
         case.facts = {k: v for k, v in (case.facts or {}).items() if k not in changes["unset_facts"]}
     if changes.get("closed_on"):
         case.closed_on = date.fromisoformat(changes["closed_on"])
-        case.open_national_id = None
+        case.subject_key = None
 
 
 def snapshot(case: Case) -> dict[str, Any]:
@@ -59,7 +59,7 @@ class _Replay:
         self.state_entered_at = None
         self.facts: dict = {}
         self.closed_on = None
-        self.open_national_id = None
+        self.subject_key = None
         for name in CASE_DATE_COLUMNS:
             setattr(self, name, None)
 

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session as _Session
 
 from casework.models.access_log import AccessFace, AccessKind, AccessLog, AccessLogIsAppendOnly
 from casework.models.base import Base, utcnow
-from casework.models.cases import Candidate, Case, Document, Event, Task, TaskStatus
+from casework.models.cases import Case, Document, Event, Task, TaskStatus
 from casework.models.clock import ClockMark
 from casework.models.login_throttle import LoginThrottle
 from casework.models.monitoring import PartyOrgFounding, StateVisit, Target, WorkingDay
@@ -55,7 +55,6 @@ __all__ = [
     "PARTY_UNIT_KINDS",
     "ApiToken",
     "Base",
-    "Candidate",
     "Case",
     "ClockMark",
     "CellType",

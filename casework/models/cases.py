@@ -1,4 +1,7 @@
-"""Candidates, their cases, the append-only event history, routed tasks and attached documents."""
+"""Cases (of any workflow), the append-only event history, routed tasks and attached documents.
+
+A case's subject (a candidate, an enterprise …) lives in its workflow's own table (``workflows/<name>/``); the
+core keeps only its id, its natural key while the case is open and its display name."""
 
 from __future__ import annotations
 
@@ -12,43 +15,29 @@ from casework.models.base import Base, utcnow
 from casework.models.org import Unit, User
 
 
-class Candidate(Base):
-    """The worker being considered (quần chúng ưu tú); one row per person, keyed by national ID."""
-
-    __tablename__ = "candidates"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    full_name: Mapped[str] = mapped_column(sa.String(200))
-    birth_date: Mapped[date]
-    gender: Mapped[str] = mapped_column(sa.String(16))
-    national_id: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    residence_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
-    workplace_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
-    position: Mapped[str] = mapped_column(sa.String(200), default="")
-    is_business_owner: Mapped[bool] = mapped_column(default=False)
-
-    residence_unit: Mapped[Unit] = relationship(foreign_keys=[residence_unit_id])
-    workplace_unit: Mapped[Unit] = relationship(foreign_keys=[workplace_unit_id])
-
-
 class Case(Base):
-    """One candidate's journey through a workflow.
+    """One subject's journey through a workflow.
 
     ``state``, ``stage`` and the key dates are a projection of the event history, cached for queries;
     ``version`` guards against lost updates (SQLAlchemy issues ``UPDATE … WHERE version = :old``).
-    ``open_national_id`` holds the national ID while the case is open, so the database itself refuses
-    a second open case for the same person.
+    ``subject_id`` is the subject's row in its workflow's table (the package says which: a candidate for
+    admission); ``subject_key`` holds its natural key (a national ID) while the case is open, so the database
+    itself refuses a second open case of the same workflow for the same subject; ``title`` is its display name.
     """
 
     __tablename__ = "cases"
     # Open cases by how long they have waited (the monitoring's oldest stuck cases).
     __table_args__ = (sa.Index("ix_cases_open_since", "state_entered_at", postgresql_where=sa.text("closed_on IS NULL"),
-                               sqlite_where=sa.text("closed_on IS NULL")),)
+                               sqlite_where=sa.text("closed_on IS NULL")),
+                      sa.UniqueConstraint("workflow", "subject_key", name="uq_cases_workflow_subject_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workflow: Mapped[str] = mapped_column(sa.String(40))
     workflow_version: Mapped[int]
-    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidates.id"), index=True)
+    # The subject's id in its workflow's table (no foreign key here: the workflow's package says which table).
+    subject_id: Mapped[int] = mapped_column(index=True)
+    # The subject's display name (a candidate's full name), for lists, search and exports without a join.
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
     state: Mapped[str] = mapped_column(sa.String(40), index=True)
     stage: Mapped[str | None] = mapped_column(sa.String(40))
     version: Mapped[int] = mapped_column(default=1)
@@ -57,7 +46,8 @@ class Case(Base):
     grassroots_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     authority_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     referring_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    open_national_id: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    # The subject's natural key (a candidate's national ID) while the case is open; None once it is closed.
+    subject_key: Mapped[str | None] = mapped_column(sa.String(64))
     opened_on: Mapped[date]
     closed_on: Mapped[date | None]
     state_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -79,7 +69,6 @@ class Case(Base):
     # Touched by every step so that every step bumps ``version``, even one that only closes a task.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    candidate: Mapped[Candidate] = relationship(lazy="joined")
     owning_cell: Mapped[Unit] = relationship(foreign_keys=[owning_cell_id])
     events: Mapped[list[Event]] = relationship(
         back_populates="case", order_by="Event.seq", cascade="save-update, merge", passive_deletes="all"

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, aliased
 from casework.localtime import day_start, local_date
 from casework.models import (
     AdmissionTally,
-    Candidate,
     Case,
     PipelineTally,
     ReferralTally,
@@ -37,6 +36,7 @@ from casework.monitoring.calendar import ensure_calendar, local_day, ordinal
 from casework.monitoring.calendar import table as calendar_table
 from casework.monitoring.scope import Period, Scope, child_key, children
 from casework.monitoring.stats import histogram_quantiles, report_query
+from workflows.admission.models import Candidate  # the business-owner split: admission's, for now
 
 # The admission workflow's main line, up to the decision; the forecast walks it.
 MAIN_LINE = ("referred", "sympathiser", "in_course", "dossier", "verification", "cell_review", "grassroots_review",
@@ -95,7 +95,7 @@ def _pipeline_counts(session: Session, scope: Scope, period: Period) -> sa.Selec
             Candidate.is_business_owner]
     return (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_COLUMNS, strict=True)], sa.func.count().label("n"))
             .select_from(Case).join(cell, cell.id == Case.owning_cell_id)
-            .join(Candidate, Candidate.id == Case.candidate_id)
+            .join(Candidate, Candidate.id == Case.subject_id)
             .join(workplace, workplace.id == Candidate.workplace_unit_id)
             .where(Case.owning_cell_id.in_(scope.units()), _active_in(period))
             .group_by(*keys))
@@ -271,15 +271,14 @@ def stuck_cases(session: Session, *, scope: Scope, today: date, limit: int = 20)
     design), with whether a task of theirs is overdue."""
     overdue = sa.exists().where(Task.case_id == Case.id, Task.status == "open", Task.due_date < today)
     stmt = (sa.select(Case.id, Case.state, Case.stage, Case.state_entered_at, Case.owning_cell_id,
-                      Candidate.full_name, overdue.label("overdue"))
-            .join(Candidate, Candidate.id == Case.candidate_id)
+                      Case.title, overdue.label("overdue"))
             .where(Case.closed_on.is_(None), Case.state.not_in(WAITING_BY_DESIGN), scope.case_filter())
             .order_by(Case.state_entered_at, Case.id).limit(limit))
     rows = session.execute(stmt).all()
     names = dict(session.execute(sa.select(Unit.id, Unit.name).where(
         Unit.id.in_({r.owning_cell_id for r in rows}))).all())
     return [{"case_id": r.id, "url": f"/cases/{r.id}", "state": r.state, "stage": r.stage,
-             "candidate": r.full_name, "cell": names.get(r.owning_cell_id, "?"), "overdue": bool(r.overdue),
+             "candidate": r.title, "cell": names.get(r.owning_cell_id, "?"), "overdue": bool(r.overdue),
              "since": local_date(r.state_entered_at), "days": (today - local_date(r.state_entered_at)).days}
             for r in rows]
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import aliased
 
 from casework.models import (
     AdmissionTally,
-    Candidate,
     Case,
     Event,
     PipelineTally,
@@ -40,6 +39,7 @@ from casework.models.tallies import (
     sub_unit_id,
     top_unit_id,
 )
+from workflows.admission.models import Candidate  # the business-owner split: admission's, for now
 
 # --------------------------------------------------------------------------------------------------
 # What the tallies must hold, from the history
@@ -75,7 +75,7 @@ def expected_admissions(conn: sa.Connection) -> sa.Select:
     org = sa.func.coalesce(Case.referring_org_id, 0)
     return (sa.select(year.label("year"), Case.owning_cell_id, org.label("referring_org_id"),
                       Candidate.is_business_owner.label("business_owner"), sa.func.count().label("n"))
-            .select_from(Event).join(Case, Case.id == Event.case_id).join(Candidate, Candidate.id == Case.candidate_id)
+            .select_from(Event).join(Case, Case.id == Event.case_id).join(Candidate, Candidate.id == Case.subject_id)
             .where(Event.to_state == ADMITTED, sa.or_(Event.from_state.is_(None), Event.from_state != ADMITTED))
             .group_by(year, Case.owning_cell_id, org, Candidate.is_business_owner))
 
@@ -88,7 +88,7 @@ def expected_pipeline(conn: sa.Connection, tops: sa.Table) -> sa.Select:
             sa.func.coalesce(_year(Case.closed_on), OPEN_YEAR)]
     return (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_KEY, strict=True)], sa.func.count().label("n"))
             .select_from(Case).join(tops, tops.c.unit_id == Case.owning_cell_id)
-            .join(Candidate, Candidate.id == Case.candidate_id)
+            .join(Candidate, Candidate.id == Case.subject_id)
             .join(workplace, workplace.id == Candidate.workplace_unit_id).group_by(*keys))
 
 

@@ -23,7 +23,6 @@ from casework.engine import LOCAL_TZ, Rules
 from casework.engine.calendar import add_months, is_working_day
 from casework.localtime import local_date
 from casework.models import (
-    Candidate,
     Case,
     Event,
     PartyMember,
@@ -36,6 +35,7 @@ from casework.models import (
 )
 from casework.models.monitoring import visit_days
 from casework.monitoring import summaries
+from workflows.admission.models import Candidate  # it generates admission cases
 
 CASES_PER_PROVINCE = 50_000
 COMMUNES_PER_PROVINCE = 25
@@ -522,12 +522,13 @@ class CaseWriter:
     def _case_row(self, candidate_id: int, source: str, opened: date) -> None:
         entry = self.entry
         self.buf.add("cases", {
-            "id": self.case_id, "workflow": "admission", "workflow_version": 1, "candidate_id": candidate_id,
+            "id": self.case_id, "workflow": "admission", "workflow_version": 1, "subject_id": candidate_id,
+            "title": f"Ứng viên {self.case_id}",
             "state": self.state, "stage": self.stage, "version": self.seq, "source": source,
             "owning_cell_id": entry["cell"]["id"],
             "grassroots_unit_id": entry["grassroots"]["id"] if entry["grassroots"] else None,
             "authority_unit_id": self.commune.unit["id"], "referring_org_id": self.referring_org_id,
-            "open_national_id": None if self.closed_on else f"9{self.case_id:011d}", "opened_on": opened,
+            "subject_key": None if self.closed_on else f"9{self.case_id:011d}", "opened_on": opened,
             "closed_on": self.closed_on, "state_entered_at": self.state_entered_at, "state_seq": self.state_seq,
             "last_event_seq": self.seq,
             **self.dates, "facts": self.facts, "created_at": datetime.combine(opened, time(2), UTC),

@@ -31,7 +31,7 @@ from casework.engine import hooks
 from casework.engine.calendar import working_days_between
 from casework.engine.races import locked_in_transaction
 from casework.localtime import local_date
-from casework.models import Base, Candidate, Case, Event, StateVisit, Unit
+from casework.models import Base, Case, Event, StateVisit, Unit
 from casework.models.monitoring import visit_days
 from casework.models.tallies import (
     ADMITTED,
@@ -50,6 +50,7 @@ from casework.models.tallies import (
     top_unit_id,
     whole_days,
 )
+from workflows.admission.models import Candidate  # the business-owner split and workplace: admission's, for now
 
 if TYPE_CHECKING:
     from casework.engine.step import Step
@@ -115,7 +116,7 @@ def record_visit(conn: sa.Connection, step: Step, paths: dict[int, str]) -> None
     if event.to_state == ADMITTED:
         count_admissions(conn, Counter({(local_year(event.occurred_at), case.owning_cell_id,
                                          case.referring_org_id or 0,
-                                         business_owner_now(conn, case.candidate_id)): 1}))
+                                         business_owner_now(conn, case.subject_id)): 1}))
 
 
 # PostgreSQL: close the visit, open the next and count the stay in one statement (data-modifying CTEs see the
@@ -207,7 +208,7 @@ def recount_business_owners(session: Session, counted_now: set[int]) -> None:
         rows = conn.execute(
             sa.select(year.label("year"), Case.owning_cell_id, Case.referring_org_id, sa.func.count().label("n"))
             .select_from(Event).join(Case, Case.id == Event.case_id)
-            .where(Case.candidate_id == candidate.id, Event.to_state == ADMITTED, Event.from_state != ADMITTED,
+            .where(Case.subject_id == candidate.id, Event.to_state == ADMITTED, Event.from_state != ADMITTED,
                    Event.id.not_in(counted_now))
             .group_by(year, Case.owning_cell_id, Case.referring_org_id)).all()
         now = bool(candidate.is_business_owner)
@@ -310,7 +311,7 @@ def _keys_query() -> sa.Select:
     return (sa.select(Case.id, Case.owning_cell_id, cell.path, Case.state, Case.source, workplace.ownership,
                       Candidate.is_business_owner, Case.opened_on, Case.closed_on, Case.referring_org_id,
                       Case.referral_date)
-            .join(cell, cell.id == Case.owning_cell_id).join(Candidate, Candidate.id == Case.candidate_id)
+            .join(cell, cell.id == Case.owning_cell_id).join(Candidate, Candidate.id == Case.subject_id)
             .join(workplace, workplace.id == Candidate.workplace_unit_id)
             .where(Case.id.in_(sa.bindparam("ids", expanding=True))))
 
@@ -331,7 +332,7 @@ def referral_key(row: Any) -> tuple | None:
 
 # What the keys are made of, per model: a flush that changes none of these leaves every key as it was.
 KEY_ATTRIBUTES = {
-    Case: ("state", "source", "opened_on", "closed_on", "owning_cell_id", "candidate_id", "referring_org_id",
+    Case: ("state", "source", "opened_on", "closed_on", "owning_cell_id", "subject_id", "referring_org_id",
            "referral_date"),
     Candidate: ("is_business_owner", "workplace_unit_id"),
     Unit: ("ownership", "path"),
@@ -353,7 +354,7 @@ def _own_changes(case: Case) -> dict[str, Any] | None:
     """The new values of the case's own key columns this flush writes, or None when it also moves the case to
     another cell or candidate (then the keys are read again after the flush)."""
     attrs = sa.inspect(case).attrs
-    if any(attrs[name].history.has_changes() for name in ("owning_cell_id", "candidate_id")):
+    if any(attrs[name].history.has_changes() for name in ("owning_cell_id", "subject_id")):
         return None
     return {name: attrs[name].value for name in OWN_KEY_ATTRIBUTES if attrs[name].history.has_changes()}
 
@@ -370,7 +371,7 @@ def _touched_cases(session: Session) -> tuple[set[int], dict[int, dict[str, Any]
     if candidates or units:
         workplace_of = sa.select(Candidate.id).where(Candidate.workplace_unit_id.in_(units))
         others = set(session.connection().scalars(sa.select(Case.id).where(sa.or_(
-            Case.candidate_id.in_(candidates), Case.owning_cell_id.in_(units), Case.candidate_id.in_(workplace_of)))))
+            Case.subject_id.in_(candidates), Case.owning_cell_id.in_(units), Case.subject_id.in_(workplace_of)))))
         ids |= others
         own = {case_id: changes for case_id, changes in own.items() if case_id not in others}
     return ids, own

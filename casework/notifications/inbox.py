@@ -128,7 +128,7 @@ def step_label(workflows: Catalog, case: Case, task_kind: str, state: str) -> di
 
 
 def case_name(case: Case) -> dict[str, str]:
-    who = case.candidate.full_name if case.candidate is not None else ""
+    who = case.title or ""
     ref = f"#{case.id}" if case.id is not None else ""
     return {"vi": f"hồ sơ {ref} ({who})".replace("  ", " "), "en": f"case {ref} ({who})".replace("  ", " ")}
 

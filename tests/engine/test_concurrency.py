@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from casework.engine import Conflict, EngineError
 from casework.engine.service import apply, start_case
-from casework.models import Candidate, Case, Event, User
+from casework.models import Case, Event, User
 from tests.conftest import IS_POSTGRES
 from tests.walk import Walker, referral
+from workflows.admission.models import Candidate
 
 pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="real concurrent transactions and row locks need "
                                 "PostgreSQL; SQLite serialises writers, so there is no race to test")
@@ -90,7 +91,7 @@ def test_two_referrals_of_one_person_open_one_case(session, db_engine, engine, o
     assert len(cases) == 1 and len(refusals) == 1, results
     assert [r.code for r in refusals[0].reasons] == ["open_case_exists"]
     national_id = data["national_id"]
-    assert _count(session, Case, Case.open_national_id == national_id) == 1
+    assert _count(session, Case, Case.subject_key == national_id) == 1
     assert _count(session, Candidate, Candidate.national_id == national_id) == 1
     assert _count(session, Event) == 1
 

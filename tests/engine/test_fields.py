@@ -7,9 +7,10 @@ import sqlalchemy as sa
 
 from casework.engine import Conflict, Invalid, NotFound
 from casework.engine.service import start_case
-from casework.models import Candidate, Case
+from casework.models import Case
 from tests.engine.support import assert_readable, assert_refused
 from tests.walk import Walker, referral
+from workflows.admission.models import Candidate
 
 TODAY = "2026-11-16"
 TOMORROW = "2026-11-17"

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from casework.engine import Invalid
 from casework.engine.calendar import add_working_days
 from casework.engine.service import available_actions, start_case
-from casework.models import Candidate, Case, MemberStatus, TaskStatus
+from casework.models import Case, MemberStatus, TaskStatus
 from tests.engine.support import assert_readable, assert_refused, codes_of, stored
 from tests.walk import Walker, referral
+from workflows.admission.models import Candidate
 
 TODAY = date(2026, 11, 16)
 
@@ -314,18 +315,18 @@ def test_a_second_referral_is_refused_while_the_first_case_is_open(session, engi
     assert [r.code for r in info.value.reasons] == ["open_case_exists"]
     assert_readable(info.value.reasons)
     assert _case_count(session) == 1
-    assert session.get(Candidate, first.case.candidate_id).full_name == "Nguyễn Thị Hương"
+    assert session.get(Candidate, first.case.subject_id).full_name == "Nguyễn Thị Hương"
 
 
 def test_a_new_referral_is_allowed_once_the_first_case_is_closed(session, engine, org):
     first = Walker(session, engine, org)
     national_id = first.case.candidate.national_id
     first.act("cell_secretary", "decline_referral", {"reason": "Chưa đủ thời gian thử thách."})
-    assert first.case.open_national_id is None
+    assert first.case.subject_key is None
     second = start_case(workflow="admission", session=session, engine=engine, user=org.users["union_officer"],
                    data=referral(org, national_id=national_id))
-    assert second.id != first.case.id and second.candidate_id == first.case.candidate_id
-    assert second.open_national_id == national_id and _case_count(session) == 2
+    assert second.id != first.case.id and second.subject_id == first.case.subject_id
+    assert second.subject_key == national_id and _case_count(session) == 2
 
 
 # --- Verification --------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def _check_case(session, wf, case_id: int) -> None:
     assert replay(events) == snapshot(case)
     if wf.is_terminal(case.state):
         assert not [t for t in case.tasks if t.status == TaskStatus.OPEN]
-        assert case.closed_on is not None and case.open_national_id is None
+        assert case.closed_on is not None and case.subject_key is None
     session.rollback()
 
 

@@ -19,7 +19,8 @@ from casework.models import Case, MemberStatus, PartyMember, Task, TaskStatus, U
 @guard("no_other_open_case", needs=("national_id",))
 def no_other_open_case(ctx: StepContext) -> GuardResult:
     national_id = ctx.data["national_id"]
-    other = ctx.session.scalar(sa.select(Case.id).where(Case.open_national_id == national_id))
+    other = ctx.session.scalar(sa.select(Case.id).where(Case.workflow == ctx.workflow.name,
+                                                        Case.subject_key == national_id))
     if other is not None and other != ctx.case.id:
         return Reason("open_case_exists",
                       f"Người có số CCCD {national_id} đang có một hồ sơ kết nạp chưa kết thúc.",

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from casework.engine.errors import Invalid
 from casework.engine.reasons import Reason
 from casework.engine.routing import authority_of, grassroots_of
-from casework.models import Candidate, Case, Unit
+from casework.models import Case, Unit
+from workflows.admission.models import Candidate
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -53,8 +54,8 @@ def open_case(session: Session, wf: WorkflowDef, values: dict[str, Any], today: 
                 grassroots_unit_id=grassroots.id if grassroots else None,
                 authority_unit_id=authority.id if authority else None,
                 referring_org_id=values.get("referring_org") if values["source"] != "party_member" else None,
-                open_national_id=values["national_id"], opened_on=today, facts={}, created_at=now, updated_at=now,
-                state_entered_at=now)
+                subject_key=values["national_id"], title=values["full_name"], opened_on=today, facts={},
+                created_at=now, updated_at=now, state_entered_at=now)
 
 
 def _candidate(session: Session, values: dict[str, Any]) -> Candidate:

@@ -1,0 +1,58 @@
+"""generic cases: the subject (subject_id, subject_key, title) instead of the candidate's columns
+
+Revision ID: f3b8c2d4e6a1
+Revises: d5e7a3b1c9f0
+Create Date: 2026-11-30 17:40:00
+
+A case's subject lives in its workflow's own table (admission's candidates), so the core keeps no foreign key to
+it: cases.candidate_id becomes cases.subject_id (indexed), cases.open_national_id becomes cases.subject_key,
+unique together with the workflow (a second open case of the same workflow for the same subject is refused),
+and cases.title holds the subject's display name, filled from candidates.full_name.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'f3b8c2d4e6a1'
+down_revision = 'd5e7a3b1c9f0'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_cases_candidate_id_candidates', type_='foreignkey')
+        batch_op.drop_constraint('uq_cases_open_national_id', type_='unique')
+        batch_op.drop_index('ix_cases_candidate_id')
+        batch_op.alter_column('candidate_id', new_column_name='subject_id', existing_type=sa.Integer(),
+                              existing_nullable=False)
+        batch_op.alter_column('open_national_id', new_column_name='subject_key', existing_type=sa.String(20),
+                              type_=sa.String(64), existing_nullable=True)
+        batch_op.add_column(sa.Column('title', sa.String(length=200), server_default='', nullable=False))
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_cases_subject_id', ['subject_id'], unique=False)
+        batch_op.create_unique_constraint('uq_cases_workflow_subject_key', ['workflow', 'subject_key'])
+    op.execute("UPDATE cases SET title = (SELECT candidates.full_name FROM candidates "
+               "WHERE candidates.id = cases.subject_id) WHERE workflow = 'admission'")
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.alter_column('title', server_default=None, existing_type=sa.String(200), existing_nullable=False)
+    # The tallies the earlier revisions created are counted here, once the cases read as the code reads them
+    # (those revisions leave the counting to this one).
+    from casework.monitoring.summaries import rebuild
+    rebuild(op.get_bind(), only=('stay_tallies', 'admission_tallies', 'pipeline_tallies', 'referral_tallies'))
+
+
+def downgrade():
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_cases_workflow_subject_key', type_='unique')
+        batch_op.drop_index('ix_cases_subject_id')
+        batch_op.drop_column('title')
+        batch_op.alter_column('subject_id', new_column_name='candidate_id', existing_type=sa.Integer(),
+                              existing_nullable=False)
+        batch_op.alter_column('subject_key', new_column_name='open_national_id', existing_type=sa.String(64),
+                              type_=sa.String(20), existing_nullable=True)
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_cases_candidate_id', ['candidate_id'], unique=False)
+        batch_op.create_unique_constraint('uq_cases_open_national_id', ['open_national_id'])
+        batch_op.create_foreign_key('fk_cases_candidate_id_candidates', 'candidates', ['candidate_id'], ['id'])
