@@ -22,13 +22,16 @@ def is_working_day(day: date) -> bool:
     return _vietnam().is_working_day(day)
 
 
+@lru_cache(maxsize=4096)
 def add_working_days(start: date, days: int) -> date:
-    """The ``days``-th working day after ``start`` (``start`` itself does not count)."""
+    """The ``days``-th working day after ``start`` (``start`` itself does not count). Remembered: every step
+    opening a task with a deadline asks it, mostly for today, and the holidays package walks day by day."""
     if days == 0:
         return start
     return _vietnam().get_nth_working_day(start, days)
 
 
+@lru_cache(maxsize=4096)
 def working_days_between(start: date, end: date) -> int:
     """Working days after ``start`` up to and including ``end``; negative when ``end`` is earlier."""
     if end == start:
