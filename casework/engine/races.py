@@ -10,6 +10,7 @@ a lost race, which a person is told as a conflict (409) with the version that wo
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -38,10 +39,16 @@ def lock_case(session: Session, case: Case) -> int:
     # not reloaded just to be read again here.
     identity = sa.inspect(case).identity
     case_id = identity[0] if identity else case.id
-    session.execute(sa.select(Case).where(Case.id == case_id).with_for_update(of=Case)
-                    .options(joinedload(Case.tasks)).execution_options(populate_existing=True)).unique().one()
+    session.execute(_lock_query(), {"case_id": case_id}).unique().one()
     locked_in_transaction(session).add(case_id)
     return case.version
+
+
+@functools.cache
+def _lock_query() -> sa.Select:
+    """Built once: constructing the select cost more than the database took to answer it."""
+    return (sa.select(Case).where(Case.id == sa.bindparam("case_id")).with_for_update(of=Case)
+            .options(joinedload(Case.tasks)).execution_options(populate_existing=True))
 
 
 def locked_in_transaction(session: Session) -> set[int]:
