@@ -16,9 +16,10 @@ what it needs (the cases, their tally keys, the holders) is read once before.
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,20 +160,34 @@ def _prepare(session: Session, engine: Engine, cases: int) -> tuple[list[int], l
 # --- the two loops ---------------------------------------------------------------------------------
 
 
-def run_engine(session: Session, engine: Engine, case_ids: list[int], user_id: int, count: int) -> float:
-    """``count`` transitions through ``service.apply``, round-robin over the cases; seconds taken."""
+def engine_loop(session: Session, engine: Engine, case_ids: list[int], user_id: int) -> Callable[[int], float]:
+    """A function taking ``count`` transitions through ``service.apply`` (round-robin over the cases, carrying on
+    where the last call stopped) and answering the seconds taken. The cases and the person are read before."""
     from casework.engine.service import apply
     from casework.models import User
 
     user = session.get(User, user_id)
-    started = time.perf_counter()
-    for n in range(count):
-        case = session.get(Case, case_ids[n % len(case_ids)])
-        trigger, _ = LOOP[case.state]
-        data = COURSE if trigger == "enrol_course" else {}
-        apply(session=session, engine=engine, case=case, trigger=trigger, user=user, data=data,
-              expected_version=case.version)
-    return time.perf_counter() - started
+    cases = [session.get(Case, case_id) for case_id in case_ids]
+    done = 0
+
+    def run(count: int) -> float:
+        nonlocal done
+        started = time.perf_counter()
+        for n in range(done, done + count):
+            case = cases[n % len(cases)]
+            trigger, _ = LOOP[case.state]
+            data = COURSE if trigger == "enrol_course" else {}
+            apply(session=session, engine=engine, case=case, trigger=trigger, user=user, data=data,
+                  expected_version=case.version)
+        done += count
+        return time.perf_counter() - started
+
+    return run
+
+
+def run_engine(session: Session, engine: Engine, case_ids: list[int], user_id: int, count: int) -> float:
+    """``count`` transitions through ``service.apply``, round-robin over the cases; seconds taken."""
+    return engine_loop(session, engine, case_ids, user_id)(count)
 
 
 @dataclass
@@ -204,16 +219,29 @@ def _bare_cases(conn: sa.Connection, case_ids: list[int]) -> list[_BareCase]:
                       holders[r.owning_cell_id]) for r in rows]
 
 
+def bare_loop(conn: sa.Connection, case_ids: list[int], user_id: int) -> Callable[[int], float]:
+    """A function doing ``count`` bare steps with SQLAlchemy Core on ``conn``, one commit each (``BARE_WRITES``),
+    carrying on where the last call stopped; it answers the seconds taken. What it needs is read before."""
+    bare = _bare_cases(conn, case_ids)
+    conn.commit()
+    done = 0
+
+    def run(count: int) -> float:
+        nonlocal done
+        started = time.perf_counter()
+        for n in range(done, done + count):
+            _bare_step(conn, bare[n % len(bare)], user_id)
+            conn.commit()
+        done += count
+        return time.perf_counter() - started
+
+    return run
+
+
 def run_bare(db_engine: sa.Engine, case_ids: list[int], user_id: int, count: int) -> float:
     """The same row writes with SQLAlchemy Core, one commit each (``BARE_WRITES``); seconds taken."""
     with db_engine.connect() as conn:
-        bare = _bare_cases(conn, case_ids)
-        conn.commit()
-        started = time.perf_counter()
-        for n in range(count):
-            _bare_step(conn, bare[n % len(bare)], user_id)
-            conn.commit()
-        return time.perf_counter() - started
+        return bare_loop(conn, case_ids, user_id)(count)
 
 
 # What a bare step writes, as the engine's step does (its reads are what the bare loop leaves out).
@@ -270,22 +298,47 @@ def _bare_step(conn: sa.Connection, case: _BareCase, user_id: int) -> None:
 # --- the command -----------------------------------------------------------------------------------
 
 
+ROUNDS = 10
+
+
 def measure(url: sa.URL, app_engine: Engine, transitions: int, scratch_name: str) -> tuple[Rate, Rate, str]:
-    """Both rates, measured one after the other in one scratch database; and where it ran."""
+    """Both rates, measured in one scratch database; and where it ran. The two loops take turns, in ``ROUNDS``
+    rounds of a tenth each, so a machine busier for a while (other work, the disk) slows both alike rather than
+    whichever ran then. Statements are counted while each loop runs, not while setting up."""
     engine = Engine(workflows=app_engine.workflows, rules=app_engine.rules)
     with scratch_database(url, scratch_name) as db_engine:
         where = db_engine.url.render_as_string(hide_password=True)
         Base.metadata.create_all(db_engine)
-        with Session(db_engine) as session:
+        # As the tests' sessions (and tests/engine/test_statements.py): a commit does not expire what the session
+        # holds. The step reloads the case under its row lock anyway; the person and their roles are read once,
+        # as a request reads them once.
+        with Session(db_engine, expire_on_commit=False) as session, db_engine.connect() as conn:
             engine_cases, bare_cases, user_id = _prepare(session, engine, CASES)
-            run_engine(session, engine, engine_cases, user_id, WARM_UP)
-            with counting_statements(db_engine) as engine_statements:
-                engine_seconds = run_engine(session, engine, engine_cases, user_id, transitions)
-        run_bare(db_engine, bare_cases, user_id, WARM_UP)
-        with counting_statements(db_engine) as bare_statements:
-            bare_seconds = run_bare(db_engine, bare_cases, user_id, transitions)
-    return (Rate("engine (service.apply)", transitions, engine_seconds, len(engine_statements)),
-            Rate("bare SQL (same row writes)", transitions, bare_seconds, len(bare_statements)), where)
+            engine_run, bare_run = engine_loop(session, engine, engine_cases, user_id), bare_loop(conn, bare_cases,
+                                                                                                    user_id)
+            engine_run(WARM_UP)
+            bare_run(WARM_UP)
+            engine_rate = Rate("engine (service.apply)", transitions, 0.0)
+            bare_rate = Rate("bare SQL (same row writes)", transitions, 0.0)
+            for count in _rounds(transitions, ROUNDS):
+                for rate, run in ((engine_rate, engine_run), (bare_rate, bare_run)):
+                    with counting_statements(db_engine) as statements:
+                        rate.seconds += run(count)
+                    rate.statements += len(statements)
+    return engine_rate, bare_rate, where
+
+
+def _rounds(total: int, rounds: int) -> list[int]:
+    """``total`` split into at most ``rounds`` parts differing by one at most."""
+    rounds = min(rounds, total)
+    return [total // rounds + (1 if n < total % rounds else 0) for n in range(rounds)]
+
+
+def _load() -> str:
+    try:
+        return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # not every system tells
+        return "load average unknown"
 
 
 @click.command("engine")
@@ -297,10 +350,13 @@ def measure(url: sa.URL, app_engine: Engine, transitions: int, scratch_name: str
 def engine_bench(transitions: int, scratch_name: str) -> None:
     """Persisted transitions per second through the engine, beside a bare SQL transaction's rate."""
     url = sa.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    before = _load()
     engine_rate, bare_rate, where = measure(url, current_app.extensions["casework_engine"], transitions,
                                             scratch_name)
     click.echo(f"casework bench engine — {url.get_backend_name()}, scratch database {where} (dropped), "
-               f"{transitions} transitions each, {CASES} cases per path")
+               f"{transitions} transitions each, {CASES} cases per path, in {min(ROUNDS, transitions)} rounds "
+               f"taking turns")
+    click.echo(f"  {before} before, {_load()} after (1, 5 and 15 minutes)")
     for rate in (engine_rate, bare_rate):
         click.echo(f"  {rate.label:<28} {rate.count:>6} in {rate.seconds:7.2f} s  →  {rate.per_second:8.1f} /s, "
                    f"{rate.statements_per_step:5.1f} statements per step")
