@@ -117,7 +117,7 @@ class Walker:
             self.act(s, "hold_ceremony", {"ceremony_date": today, "helper_ids": [self.cell_members()[0].id]})
         elif state == "probation":
             self.act(s, "record_new_member_course", {"certificate_number": "DVM-9", "certificate_date": today})
-            self.engine.clock.set_day(self.case.probation_ends)
+            self.engine.clock.set_day(self.case.date("probation_ends"))
             self.act(s, "start_recognition", {"self_review": "Tự kiểm điểm."})
         elif state == "recognition_review":
             if self.case.stage == "cell_vote":

@@ -181,9 +181,10 @@ def case_first(find):
 def _case_response(case: Case, status: int = 200):
     user = caller()
     actions = available_actions(session=db.session, engine=engine(), case=case, user=user)
-    restricted = task_view_only(user, case, engine().definition_of(case))
+    wf = engine().definition_of(case)
+    restricted = task_view_only(user, case, wf)
     body = case_json(case, actions=actions, today=engine().today(), restricted=restricted,
-                     viewer=user)
+                     viewer=user, key_dates=wf.dates)
     return body, status
 
 

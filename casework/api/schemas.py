@@ -318,15 +318,6 @@ class Candidate(ma.Schema):
     is_business_owner = f.Boolean()
 
 
-class CaseDates(ma.Schema):
-    referral_date = _date(allow_none=True)
-    certificate_date = _date(allow_none=True)
-    cell_vote_date = _date(allow_none=True)
-    decision_date = _date(allow_none=True)
-    ceremony_date = _date(allow_none=True)
-    probation_ends = _date(allow_none=True)
-    official_since = _date(allow_none=True)
-
 
 class CaseDocument(ma.Schema):
     id = _int()
@@ -345,10 +336,12 @@ class CaseOut(ma.Schema):
 
     id = _int()
     workflow = _str()
+    workflow_version = _int(metadata={"description": "the version of the workflow the case follows to its end"})
     state = _str()
     stage = _str(allow_none=True)
     version = _int()
-    candidate = f.Nested(Candidate, required=True)
+    title = _str(metadata={"description": "the subject's display name (a candidate's full name)"})
+    candidate = f.Nested(Candidate, metadata={"description": "an admission case's subject"})
     owning_cell = f.Nested(UnitRef, required=True)
     actions = _list(f.Nested(ActionOut))
     tasks = _list(f.Nested(TaskOut))
@@ -358,7 +351,9 @@ class CaseOut(ma.Schema):
     authority_unit_id = f.Integer(allow_none=True)
     opened_on = f.String(metadata=DATE)
     closed_on = f.String(allow_none=True, metadata=DATE)
-    dates = f.Nested(CaseDates)
+    dates = f.Dict(keys=f.String(), values=f.String(allow_none=True, metadata=DATE), metadata={
+        "description": "the key dates the case's workflow version declares (its definition's dates:), each "
+                       "YYYY-MM-DD or null until reached"})
     facts = f.Dict()
     documents = f.List(f.Nested(CaseDocument))
     history = f.List(f.Nested(EventOut))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -42,32 +43,34 @@ def event_json(event: Event) -> dict[str, Any]:
 
 
 def case_json(case: Case, *, actions: list[Action], today: date, restricted: bool,
-              viewer: User | None = None) -> dict[str, Any]:
+              viewer: User | None = None, key_dates: Iterable[str] = ()) -> dict[str, Any]:
     """The full case; ``restricted`` (the viewer sees the case only through tasks marked ``view: task``, as a
     residential committee verifying) keeps to what those tasks need: the viewer's own open tasks, not those (and
-    the people named in them) of other places."""
-    candidate = case.candidate
+    the people named in them) of other places. ``key_dates`` are the dates the case's definition declares: each
+    is in ``dates``, null until reached. ``candidate`` is an admission case's subject."""
+    candidate = getattr(case, "candidate", None)  # admission's (workflows.admission.models)
     person = {"full_name": candidate.full_name, "birth_date": iso(candidate.birth_date),
-              "residence_unit_id": candidate.residence_unit_id}
-    body: dict[str, Any] = {"id": case.id, "workflow": case.workflow, "state": case.state, "stage": case.stage,
-                            "version": case.version, "candidate": person,
+              "residence_unit_id": candidate.residence_unit_id} if candidate is not None else None
+    body: dict[str, Any] = {"id": case.id, "workflow": case.workflow, "workflow_version": case.workflow_version,
+                            "state": case.state, "stage": case.stage, "version": case.version, "title": case.title,
                             "owning_cell": {"id": case.owning_cell_id, "name": case.owning_cell.name},
                             "actions": [a.as_dict() for a in actions]}
+    if person is not None:
+        body["candidate"] = person
     if restricted:
         # Restricted: every task the viewer holds on the case is one they see alone (``view: task``).
         body["tasks"] = [task_json(t, today) for t in case.tasks
                          if t.is_open and viewer is not None and viewer.holds(t.role, t.unit_id)]
         return body
-    person.update({"gender": candidate.gender, "national_id": candidate.national_id,
-                   "workplace_unit_id": candidate.workplace_unit_id, "position": candidate.position,
-                   "is_business_owner": candidate.is_business_owner})
+    if person is not None:
+        person.update({"gender": candidate.gender, "national_id": candidate.national_id,
+                       "workplace_unit_id": candidate.workplace_unit_id, "position": candidate.position,
+                       "is_business_owner": candidate.is_business_owner})
     body.update({
         "source": case.source, "referring_org_id": case.referring_org_id,
         "grassroots_unit_id": case.grassroots_unit_id, "authority_unit_id": case.authority_unit_id,
         "opened_on": iso(case.opened_on), "closed_on": iso(case.closed_on),
-        "dates": {name: iso(getattr(case, name)) for name in (
-            "referral_date", "certificate_date", "cell_vote_date", "decision_date", "ceremony_date",
-            "probation_ends", "official_since")},
+        "dates": {name: iso(case.date(name)) for name in dict.fromkeys([*key_dates, *(case.dates or {})])},
         "facts": case.facts,
         "tasks": [task_json(t, today) for t in case.tasks if t.is_open],
         "documents": [{"id": d.id, "form_code": d.form_code, "filename": d.filename, "size": d.size,

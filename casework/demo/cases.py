@@ -252,7 +252,7 @@ class CaseBuilder:
 
     def _next_day(self, name: str, day: date) -> date:
         if name == "start_recognition":
-            return max(day, self.case.probation_ends) + timedelta(days=self.gaps[name])
+            return max(day, self.case.date("probation_ends")) + timedelta(days=self.gaps[name])
         return day + timedelta(days=self.gaps[name])
 
     @property

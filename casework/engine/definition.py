@@ -40,6 +40,15 @@ class FieldDef:
 
 
 @dataclass(frozen=True)
+class DateDef:
+    """A key date of the workflow's cases (``dates:``): kept in ``cases.dates``, named by ``sets:``, due rules,
+    ``not_before:``, clock steps and flags."""
+
+    name: str
+    label: dict[str, str]
+
+
+@dataclass(frozen=True)
 class GuardRef:
     name: str
     params: dict[str, Any] = field(default_factory=dict)
@@ -127,7 +136,8 @@ class TransitionDef:
         return next((f for f in self.fields if f.name == name), None)
 
     def target_of(self, field_def: FieldDef) -> str:
-        """Where a recorded value is projected: a case date column, or a name in ``facts``."""
+        """Where a recorded value is projected: a key date the workflow declares (``dates:``), or a name in
+        ``facts``."""
         return self.field_sets.get(field_def.name) or field_def.sets or field_def.name
 
 
@@ -142,6 +152,7 @@ class WorkflowDef:
     transitions: list[TransitionDef]
     file: str
     effective_from: date | None = None  # new cases start on this version from that day; None: from the start
+    dates: dict[str, DateDef] = field(default_factory=dict)  # the key dates its cases keep, in display order
     machine: Any = None  # the shared transitions.Machine, built after validation
 
     @property
@@ -330,6 +341,15 @@ class _Reader:
                 pass
         raise self.fail("effective_from", f"must be a date (YYYY-MM-DD), not {raw!r}")
 
+    def dates(self, raw: Any) -> dict[str, DateDef]:
+        dates = {}
+        for name, spec in self.mapping(raw if raw is not None else {}, "dates").items():
+            element = f"date {name}"
+            spec = self.mapping(spec, element)
+            self.only(spec, {"label"}, element)
+            dates[str(name)] = DateDef(str(name), self.label(spec.get("label"), element))
+        return dates
+
     def _flag(self, raw: Any, element: str) -> FlagDef:
         raw = self.mapping(raw, element)
         if "check" not in raw:
@@ -345,8 +365,8 @@ def load_workflow(path: Path) -> WorkflowDef:
     except yaml.YAMLError as exc:
         raise reader.fail("file", f"not valid YAML: {exc}") from exc
     raw = reader.mapping(raw, "file")
-    reader.only(raw, {"name", "version", "effective_from", "label", "initial", "start", "states", "transitions",
-                      "fieldsets"}, "file")
+    reader.only(raw, {"name", "version", "effective_from", "label", "initial", "start", "dates", "states",
+                      "transitions", "fieldsets"}, "file")
     for key in ("name", "version", "initial", "start", "states", "transitions"):
         if key not in raw:
             raise reader.fail("file", f"missing {key}")
@@ -357,7 +377,7 @@ def load_workflow(path: Path) -> WorkflowDef:
     transitions = [reader.transition(t, i, states) for i, t in enumerate(raw["transitions"])]
     workflow = WorkflowDef(name=raw["name"], version=version, label=reader.label(raw.get("label"), "file"),
                            initial=raw["initial"], start=raw["start"], states=states, transitions=transitions,
-                           file=str(path), effective_from=effective_from)
+                           file=str(path), effective_from=effective_from, dates=reader.dates(raw.get("dates")))
     from casework.engine.validation import validate  # the checks need the guard and routing registries
 
     validate(workflow)

@@ -87,9 +87,8 @@ def _parse_date(field: FieldDef, raw: Any, ctx: FieldContext) -> date:
 
 
 def case_date(case: Case, name: str) -> date | None:
-    """A key date of the case: a column, or a date the steps recorded in ``facts``."""
-    value = getattr(case, name, None) if hasattr(type(case), name) else case.facts.get(name)
-    return parse_iso_date(value) if value is not None else None
+    """A key date of the case (``Case.date``: its declared dates, or a date an older history kept in ``facts``)."""
+    return case.date(name)
 
 
 def _parse_integer(field: FieldDef, raw: Any, ctx: FieldContext) -> int:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -58,7 +59,6 @@ from casework.engine.races import is_lost_race, lock_case
 from casework.engine.reasons import Reason
 from casework.engine.step import Step, next_event_seq
 from casework.engine.tasks import close_tasks, create_tasks, open_tasks
-from casework.engine.validation import CASE_DATE_COLUMNS
 from casework.ids import parse_id
 from casework.models import Case, Event, Task, Unit, User
 from casework.models.org import within
@@ -184,7 +184,7 @@ def recorded_names(wf: WorkflowDef) -> tuple[set[str], set[str]]:
     """(every fact or date a case of this version may hold, the dates among them)."""
     from casework.engine.effects import EFFECTS
 
-    dates = set(CASE_DATE_COLUMNS)
+    dates = set(wf.dates)
     for effect in EFFECTS.values():
         dates.update(effect.produces_dates)
     names = set(dates)
@@ -551,21 +551,21 @@ def _task_json(task: Task) -> dict[str, Any]:
 
 
 def _value(case: Case, name: str) -> Any:
-    if name in CASE_DATE_COLUMNS:
-        value = getattr(case, name)
-        return value.isoformat() if value is not None else None
+    dates = case.dates or {}
+    if name in dates:
+        return dates[name]
     return (case.facts or {}).get(name)
 
 
-def _put(changes: dict[str, Any], name: str, value: Any) -> None:
-    if name in CASE_DATE_COLUMNS:
+def _put(changes: dict[str, Any], name: str, value: Any, dates: Collection[str]) -> None:
+    if name in dates:
         changes.setdefault("dates", {})[name] = value
     else:
         changes.setdefault("facts", {})[name] = value
 
 
-def _unset(changes: dict[str, Any], name: str) -> None:
-    if name in CASE_DATE_COLUMNS:
+def _unset(changes: dict[str, Any], name: str, dates: Collection[str]) -> None:
+    if name in dates:
         changes.setdefault("dates", {})[name] = None
     else:
         changes.setdefault("unset_facts", []).append(name)
@@ -631,11 +631,11 @@ def _fields(plan: MigrationPlan, case: Case, move: CaseMove, state: str) -> None
                 "khác.", f"Cannot rename {old_name} to {new_name}: the case already holds a different "
                 f"{new_name}.", {"field": old_name, "to": new_name}))
             continue
-        _unset(changes, old_name)
+        _unset(changes, old_name, plan.old.dates)
         values[new_name] = value
         move.renamed[old_name] = new_name
     for new_name, value in values.items():
-        _put(changes, new_name, value)
+        _put(changes, new_name, value, plan.new.dates)
         if new_name in changes.get("unset_facts", []):
             changes["unset_facts"].remove(new_name)
 
@@ -661,7 +661,7 @@ def _fields(plan: MigrationPlan, case: Case, move: CaseMove, state: str) -> None
                                                        else "."),
                     {"field": default.name, "from": default.source, "state": state}))
             continue
-        _put(changes, default.name, value)
+        _put(changes, default.name, value, plan.new.dates)
         move.defaulted[default.name] = value
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from casework.engine.validation import CASE_DATE_COLUMNS
-
 if TYPE_CHECKING:
     from casework.models import Case, Event
 
@@ -24,8 +22,9 @@ def apply_changes(case: Case, changes: dict[str, Any], occurred_at: datetime) ->
         case.state_entered_at = occurred_at
     if "stage" in changes:
         case.stage = changes["stage"]
-    for name, value in (changes.get("dates") or {}).items():
-        setattr(case, name, date.fromisoformat(value) if value else None)
+    if changes.get("dates"):  # the key dates, name -> ISO date; None takes one back (a migration's rename)
+        dates = {**(case.dates or {}), **changes["dates"]}
+        case.dates = {name: value for name, value in dates.items() if value is not None}
     if changes.get("facts"):
         case.facts = {**(case.facts or {}), **changes["facts"]}
     if changes.get("unset_facts"):  # a migration's renamed facts leave their old names
@@ -42,7 +41,7 @@ def snapshot(case: Case) -> dict[str, Any]:
         "state": case.state,
         "stage": case.stage,
         "state_seq": case.state_seq,
-        "dates": {name: getattr(case, name) for name in sorted(CASE_DATE_COLUMNS)},
+        "dates": dict(sorted((case.dates or {}).items())),
         "facts": dict(case.facts or {}),
         "closed_on": case.closed_on,
     }
@@ -60,8 +59,7 @@ class _Replay:
         self.facts: dict = {}
         self.closed_on = None
         self.subject_key = None
-        for name in CASE_DATE_COLUMNS:
-            setattr(self, name, None)
+        self.dates: dict = {}
 
 
 def replay(events: list[Event]) -> dict[str, Any]:

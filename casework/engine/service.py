@@ -159,7 +159,7 @@ def _start_case(session: Session, engine: Engine, user: User, data: dict[str, An
         raise PermissionDenied("not allowed to start for this unit", reasons)
     changes = {"workflow_version": wf.version,  # the history says which version the case follows
                "state": wf.initial, "state_seq": 1, "stage": first_stage(wf, wf.initial)}
-    changes.update(recorded_changes(tdef, values, skip=package.subject_fields))
+    changes.update(recorded_changes(tdef, values, wf.dates, skip=package.subject_fields))
     try:
         take_step(session, engine, ctx, actor, changes=changes)
         session.commit()

@@ -8,6 +8,7 @@ and lost races (``casework.engine.service``, ``casework.engine.clock``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,6 @@ from casework.engine.flags import run_flag
 from casework.engine.machine import destination
 from casework.engine.projection import apply_changes
 from casework.engine.tasks import close_tasks, create_tasks, follow_up_tasks, open_tasks
-from casework.engine.validation import CASE_DATE_COLUMNS
 from casework.models import Case, Event, Task, TaskStatus
 
 if TYPE_CHECKING:
@@ -74,16 +74,17 @@ def step_changes(ctx: StepContext) -> dict[str, Any]:
         changes["stage"] = first_stage(wf, dest)
         if wf.is_terminal(dest):
             changes["closed_on"] = ctx.today.isoformat()
-    changes.update(recorded_changes(tdef, values))
+    changes.update(recorded_changes(tdef, values, wf.dates))
     for name in tdef.effects:
         EFFECTS[name].fn(ctx, changes)
     return changes
 
 
-def recorded_changes(tdef: TransitionDef, values: dict[str, Any], *, skip: frozenset[str] = frozenset()
-                     ) -> dict[str, dict[str, Any]]:
-    """The submitted values the case keeps: its key dates and its facts, under the names the transition gives
-    them. ``skip`` names fields kept elsewhere (on the case's subject)."""
+def recorded_changes(tdef: TransitionDef, values: dict[str, Any], dates: Collection[str], *,
+                     skip: frozenset[str] = frozenset()) -> dict[str, dict[str, Any]]:
+    """The submitted values the case keeps: its key dates (``dates``, the names the workflow declares) and its
+    facts, under the names the transition gives them. ``skip`` names fields kept elsewhere (on the case's
+    subject)."""
     recorded: dict[str, dict[str, Any]] = {}
     for fdef in tdef.fields:
         if fdef.name not in values or fdef.name in skip:
@@ -91,7 +92,7 @@ def recorded_changes(tdef: TransitionDef, values: dict[str, Any], *, skip: froze
         if tdef.task_kind and fdef.name not in tdef.field_sets:
             continue  # a task's answer belongs to the task, not to the whole case
         target = tdef.target_of(fdef)
-        bucket = "dates" if target in CASE_DATE_COLUMNS else "facts"
+        bucket = "dates" if target in dates else "facts"
         recorded.setdefault(bucket, {})[target] = to_json(values[fdef.name])
     return recorded
 

@@ -16,10 +16,6 @@ from casework.engine.rules import Rules
 from casework.models import Role
 
 ROLES = frozenset(r.value for r in Role)
-CASE_DATE_COLUMNS = frozenset(
-    {"referral_date", "certificate_date", "cell_vote_date", "decision_date", "ceremony_date", "probation_ends",
-     "official_since"}
-)
 _RULES = Rules()
 
 
@@ -47,9 +43,9 @@ class _Validator:
         return DefinitionError(self.wf.file, element, problem)
 
     def _known_dates(self) -> set[str]:
-        dates = set(CASE_DATE_COLUMNS)
-        for effect in EFFECTS.values():
-            dates.update(effect.produces_dates)
+        """Dates a guard or a flag may read from the step: the case's key dates (``dates:``) and wherever a date
+        field is recorded."""
+        dates = set(self.wf.dates)
         for t in self.wf.transitions:
             dates.update(t.target_of(f) for f in t.fields if f.type == "date")
         return dates
@@ -76,12 +72,17 @@ class _Validator:
         if name is not None and name not in self.dates:
             raise self.fail(element, f"unknown date {name}")
 
+    def case_date(self, name: str | None, element: str) -> None:
+        """A date read from the case itself must be one of its key dates, declared under ``dates:``."""
+        if name is not None and name not in self.wf.dates:
+            raise self.fail(element, f"unknown date {name}: not one of the key dates declared under dates:")
+
     def due(self, due: DueDef | None, element: str) -> None:
         if due is None:
             return
         self.rule(due.working_days, f"{element}.due")
-        self.date(due.start, f"{element}.due.from")
-        self.date(due.at, f"{element}.due.at")
+        self.case_date(due.start, f"{element}.due.from")
+        self.case_date(due.at, f"{element}.due.at")
 
     def role(self, role: str, element: str) -> None:
         if role not in ROLES:
@@ -131,13 +132,16 @@ class _Validator:
                     raise self.fail(element, f"no task {t.task_kind} is created in state {source}")
         for f in t.fields:
             self.field(f, element)
-        for name in t.field_sets:
-            if t.field(name) is None:
+        for name, target in t.field_sets.items():
+            source = t.field(name)
+            if source is None:
                 raise self.fail(f"{element}.field_sets", f"no field {name}")
+            if target in self.wf.dates and source.type != "date":
+                raise self.fail(f"{element}.field_sets", f"{name} is not a date, but {target} is a key date")
         for f in t.fields:
             # A field named like a key date of the case must say where it goes, or a later step's date
             # (the recognition decision, say) would silently overwrite an earlier one (the admission decision).
-            if f.name in CASE_DATE_COLUMNS and f.sets != f.name and t.target_of(f) == f.name:
+            if f.name in self.wf.dates and f.sets != f.name and t.target_of(f) == f.name:
                 raise self.fail(f"{element} field {f.name}", f"shadows the case date {f.name}: add `sets: {f.name}` "
                                 "or map it to another name in field_sets")
         for ref in t.guards:
@@ -145,11 +149,13 @@ class _Validator:
         for name in t.effects:
             if name not in EFFECTS:
                 raise self.fail(element, f"unknown effect {name}")
+            for produced in EFFECTS[name].produces_dates:
+                self.case_date(produced, f"{element} effect {name}")
         for flag in t.flags:
             self.flag(flag.check, flag.params, element)
         for i, task in enumerate(t.creates):
             self.task(task, f"{element}.creates[{i}]", ())
-        self.date(t.clock, f"{element}.clock")
+        self.case_date(t.clock, f"{element}.clock")
 
     def field(self, f, element: str) -> None:
         where = f"{element} field {f.name}"
@@ -159,9 +165,12 @@ class _Validator:
             raise self.fail(where, "a choice field needs choices")
         if f.type == "document" and not f.form_code:
             raise self.fail(where, "a document field needs a form_code")
-        self.date(f.not_before, f"{where}.not_before")
-        if f.sets is not None and f.sets not in CASE_DATE_COLUMNS:
-            raise self.fail(where, f"sets names no case date column: {f.sets}")
+        self.case_date(f.not_before, f"{where}.not_before")
+        if f.sets is not None:
+            if f.sets not in self.wf.dates:
+                raise self.fail(where, f"sets names no key date declared under dates: {f.sets}")
+            if f.type != "date":
+                raise self.fail(where, f"sets the key date {f.sets}, but is not a date")
 
     def guard(self, name: str, params: dict, element: str) -> None:
         if name not in GUARDS:
@@ -182,8 +191,8 @@ class _Validator:
             raise self.fail(element, f"flag {check} takes no parameter {', '.join(sorted(names - accepted))}")
         for key in ("working_days", "extension_working_days"):
             self.rule(params.get(key), f"{element}.flags")
-        for key in ("date", "from"):
-            self.date(params.get(key), f"{element}.flags")
+        self.date(params.get("date"), f"{element}.flags")  # the step's own date field
+        self.case_date(params.get("from"), f"{element}.flags")  # a key date of the case
 
     def duplicates(self) -> None:
         seen: dict[tuple[str, str | None, str | None], TransitionDef] = {}

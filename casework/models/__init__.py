@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session as _Session
 
 from casework.models.access_log import AccessFace, AccessKind, AccessLog, AccessLogIsAppendOnly
 from casework.models.base import Base, utcnow
-from casework.models.cases import Case, Document, Event, Task, TaskStatus
+from casework.models.cases import Case, Document, Event, Task, TaskStatus, case_date
 from casework.models.clock import ClockMark
 from casework.models.login_throttle import LoginThrottle
 from casework.models.monitoring import PartyOrgFounding, StateVisit, Target, WorkingDay
@@ -86,5 +86,6 @@ __all__ = [
     "Unit",
     "UnitKind",
     "User",
+    "case_date",
     "utcnow",
 ]

@@ -9,7 +9,9 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.sql.functions import FunctionElement
 
 from casework.models.base import Base, utcnow
 from casework.models.org import Unit, User
@@ -55,14 +57,9 @@ class Case(Base):
     state_seq: Mapped[int] = mapped_column(default=1)
     # The seq of the case's last event (a step's or a notice's): the next event's number without a max(seq).
     last_event_seq: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Key dates, projected from the history.
-    referral_date: Mapped[date | None]
-    certificate_date: Mapped[date | None]
-    cell_vote_date: Mapped[date | None]
-    decision_date: Mapped[date | None]
-    ceremony_date: Mapped[date | None]
-    probation_ends: Mapped[date | None]
-    official_since: Mapped[date | None]
+    # The key dates the workflow declares (its definition's ``dates:``), name -> ISO date, projected from the
+    # history: read them with ``Case.date(name)``, in SQL with ``case_date(name)``.
+    dates: Mapped[dict] = mapped_column(default=dict)
     # Everything else the steps recorded, latest value per field (helpers, introducers, relatives…).
     facts: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -80,6 +77,51 @@ class Case(Base):
     @property
     def is_open(self) -> bool:
         return self.closed_on is None
+
+    def date(self, name: str) -> date | None:
+        """A key date of the case (None while not reached). Older histories recorded some dates among the facts
+        (admission's recognition_proposed_on): those are found there."""
+        value = (self.dates or {}).get(name)
+        if value is None:
+            value = (self.facts or {}).get(name)
+        return _iso_date(value)
+
+
+def _iso_date(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+class _AsDate(FunctionElement):
+    """An ISO date text as a date: PostgreSQL casts it; SQLite keeps the text, which compares and sorts as the
+    dates do (its DATE type is that same text, and ``extract`` reads it)."""
+
+    type = sa.Date()
+    name = "as_date"
+    inherit_cache = True
+
+
+@compiles(_AsDate)
+def _as_date(element: _AsDate, compiler, **kw) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+@compiles(_AsDate, "sqlite")
+def _as_date_sqlite(element: _AsDate, compiler, **kw) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+def case_date(name: str, dates: sa.ColumnElement | None = None) -> sa.ColumnElement[date]:
+    """A key date of the case in SQL (``(cases.dates ->> 'name')::date`` on PostgreSQL, the ISO text of
+    ``json_extract`` on SQLite); NULL while not reached. ``dates`` is another alias's column."""
+    column = Case.dates if dates is None else dates
+    return _AsDate(column[name].as_string())
 
 
 class Event(Base):

@@ -25,6 +25,7 @@ from casework.models import (
     StayTally,
     Task,
     Unit,
+    case_date,
 )
 from casework.models.tallies import (
     ADMITTED,
@@ -93,9 +94,10 @@ def expected_pipeline(conn: sa.Connection, tops: sa.Table) -> sa.Select:
 
 
 def expected_referrals(conn: sa.Connection) -> sa.Select:
-    keys = [sa.func.coalesce(Case.referring_org_id, 0), _year(Case.referral_date)]
+    referred_on = case_date("referral_date")  # admission's, for now
+    keys = [sa.func.coalesce(Case.referring_org_id, 0), _year(referred_on)]
     return (sa.select(*[k.label(n) for k, n in zip(keys, REFERRAL_KEY, strict=True)], sa.func.count().label("n"))
-            .where(Case.referral_date.is_not(None)).group_by(*keys))
+            .where(referred_on.is_not(None)).group_by(*keys))
 
 
 def expected_replies(conn: sa.Connection, tops: sa.Table) -> sa.Select:

@@ -531,7 +531,8 @@ class CaseWriter:
             "subject_key": None if self.closed_on else f"9{self.case_id:011d}", "opened_on": opened,
             "closed_on": self.closed_on, "state_entered_at": self.state_entered_at, "state_seq": self.state_seq,
             "last_event_seq": self.seq,
-            **self.dates, "facts": self.facts, "created_at": datetime.combine(opened, time(2), UTC),
+            "dates": {name: day.isoformat() for name, day in self.dates.items() if day is not None},
+            "facts": self.facts, "created_at": datetime.combine(opened, time(2), UTC),
             "updated_at": self.state_entered_at})
 
 

@@ -32,6 +32,7 @@ from casework.engine.calendar import working_days_between
 from casework.engine.races import locked_in_transaction
 from casework.localtime import local_date
 from casework.models import Base, Case, Event, StateVisit, Unit
+from casework.models.cases import case_date
 from casework.models.monitoring import visit_days
 from casework.models.tallies import (
     ADMITTED,
@@ -310,7 +311,7 @@ def _keys_query() -> sa.Select:
     cell, workplace = aliased(Unit), aliased(Unit)
     return (sa.select(Case.id, Case.owning_cell_id, cell.path, Case.state, Case.source, workplace.ownership,
                       Candidate.is_business_owner, Case.opened_on, Case.closed_on, Case.referring_org_id,
-                      Case.referral_date)
+                      case_date("referral_date").label("referral_date"))
             .join(cell, cell.id == Case.owning_cell_id).join(Candidate, Candidate.id == Case.subject_id)
             .join(workplace, workplace.id == Candidate.workplace_unit_id)
             .where(Case.id.in_(sa.bindparam("ids", expanding=True))))
@@ -333,14 +334,14 @@ def referral_key(row: Any) -> tuple | None:
 # What the keys are made of, per model: a flush that changes none of these leaves every key as it was.
 KEY_ATTRIBUTES = {
     Case: ("state", "source", "opened_on", "closed_on", "owning_cell_id", "subject_id", "referring_org_id",
-           "referral_date"),
+           "dates"),
     Candidate: ("is_business_owner", "workplace_unit_id"),
     Unit: ("ownership", "path"),
 }
 
 
 # The case's own columns among them: a flush changing only these (a step) leaves the joined parts as they were.
-OWN_KEY_ATTRIBUTES = ("state", "source", "opened_on", "closed_on", "referring_org_id", "referral_date")
+OWN_KEY_ATTRIBUTES = ("state", "source", "opened_on", "closed_on", "referring_org_id", "dates")
 
 
 def _changed(session: Session, model: type) -> list:
@@ -356,7 +357,11 @@ def _own_changes(case: Case) -> dict[str, Any] | None:
     attrs = sa.inspect(case).attrs
     if any(attrs[name].history.has_changes() for name in ("owning_cell_id", "subject_id")):
         return None
-    return {name: attrs[name].value for name in OWN_KEY_ATTRIBUTES if attrs[name].history.has_changes()}
+    changes = {name: attrs[name].value for name in OWN_KEY_ATTRIBUTES if attrs[name].history.has_changes()}
+    if "dates" in changes:  # of the key dates, the referral key reads the referral date
+        del changes["dates"]
+        changes["referral_date"] = case.date("referral_date")
+    return changes
 
 
 def _touched_cases(session: Session) -> tuple[set[int], dict[int, dict[str, Any]]]:

@@ -125,7 +125,7 @@ def test_a_person_racing_the_clock_step_one_of_them_opens_the_review(session, en
 
     walker = walk_to_probation(session, engine, org, clock, ceremony=date(2026, 11, 20))
     case = walker.case
-    clock.set_day(case.probation_ends)
+    clock.set_day(case.date("probation_ends"))
     secretary_id, version = org.users["cell_secretary"].id, case.version
 
     def person(own, barrier):

@@ -11,7 +11,7 @@ from tests.clock.conftest import walk_to_probation
 def test_probation_ending_on_a_saturday_opens_the_review_that_day_and_not_before(session, engine, org, clock, tick):
     walker = walk_to_probation(session, engine, org, clock, ceremony=date(2026, 11, 20))
     case = walker.case
-    assert case.probation_ends == date(2027, 11, 20)  # a Saturday
+    assert case.date("probation_ends") == date(2027, 11, 20)  # a Saturday
     assert tick(date(2027, 11, 19)).clock_steps == 0
     assert case.state == "probation"
     report = tick(date(2027, 11, 20))
@@ -28,7 +28,7 @@ def test_probation_ending_on_a_saturday_opens_the_review_that_day_and_not_before
 def test_probation_ending_during_tet_counts_the_review_deadline_across_tet(session, engine, org, clock, tick):
     walker = walk_to_probation(session, engine, org, clock, ceremony=date(2027, 1, 27))
     case = walker.case
-    assert case.probation_ends == date(2028, 1, 27)  # the second day of Tết Mậu Thân
+    assert case.date("probation_ends") == date(2028, 1, 27)  # the second day of Tết Mậu Thân
     tick(date(2028, 1, 27))
     session.refresh(case)
     assert case.state == "recognition_review"

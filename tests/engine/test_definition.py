@@ -115,6 +115,22 @@ def _shadowed_case_date(raw):
     del _transition(raw, "decide_recognition")["field_sets"]
 
 
+def _undeclared_due_date(raw):
+    raw["states"]["admitted"]["tasks"][0]["due"]["from"] = "wedding_date"
+
+
+def _undeclared_set_date(raw):
+    del raw["dates"]["ceremony_date"]
+
+
+def _undeclared_effect_date(raw):
+    del raw["dates"]["recognition_proposed_on"]
+
+
+def _date_without_label(raw):
+    raw["dates"]["referral_date"] = {"label": {"vi": "Ngày được giới thiệu"}}
+
+
 def _stray_label_key(raw):
     # What YAML makes of `{vi: Thẩm tra, lấy ý kiến, en: …}`: the comma splits the Vietnamese label.
     raw["states"]["verification"]["label"] = {"vi": "Thẩm tra", "lấy ý kiến": None, "en": "Verification"}
@@ -139,6 +155,12 @@ MALFORMED: list[tuple[Callable[[dict], None], str, str]] = [
     (_shadowed_case_date, "transition decide_recognition (stage authority_decision) field decision_date",
      "shadows the case date decision_date"),
     (_stray_label_key, "state verification.label", "unknown key(s): lấy ý kiến"),
+    (_undeclared_due_date, "state admitted.tasks[0].due.from", "unknown date wedding_date"),
+    (_undeclared_set_date, "transition hold_ceremony field ceremony_date",
+     "sets names no key date declared under dates: ceremony_date"),
+    (_undeclared_effect_date, "transition record_recognition_vote (stage cell_vote) effect tally_recognition_vote",
+     "unknown date recognition_proposed_on"),
+    (_date_without_label, "date referral_date.label", "missing en"),
 ]
 
 

@@ -12,7 +12,7 @@ def test_a_case_goes_from_referral_to_official_member(session, engine, org, cloc
     assert triggers[:3] == ["refer", "accept_referral", "enrol_course"]
     assert "record_grassroots_resolution" in triggers
     assert case.closed_on is not None and case.subject_key is None
-    assert case.official_since == case.probation_ends
+    assert case.date("official_since") == case.date("probation_ends")
     assert not [t for t in case.tasks if t.status == TaskStatus.OPEN]
     assert replay(case.events) == snapshot(case)
 

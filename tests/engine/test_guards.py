@@ -58,7 +58,7 @@ def test_cell_vote_passes_at_exactly_two_thirds(session, engine, org, official, 
     refused(w, "cell_secretary", "record_cell_rejection", vote, "vote_reached_threshold")
     w.act("cell_secretary", "record_cell_vote", vote)
     assert w.case.state == "grassroots_review"
-    assert w.case.cell_vote_date == TODAY
+    assert w.case.date("cell_vote_date") == TODAY
 
 
 @pytest.mark.parametrize(("official", "excluded", "present", "needed"), VOTE_BOUNDARIES)
@@ -159,7 +159,7 @@ def test_age_is_checked_again_on_the_cell_meeting_date(session, engine, org, clo
     clock.set_day(date(2026, 11, 20))
     refused(w, "cell_secretary", "record_cell_vote", w.vote(meeting_date="2026-11-20"), "too_old")
     w.act("cell_secretary", "record_cell_vote", w.vote(meeting_date="2026-11-19"))
-    assert w.case.state == "grassroots_review" and w.case.cell_vote_date == date(2026, 11, 19)
+    assert w.case.state == "grassroots_review" and w.case.date("cell_vote_date") == date(2026, 11, 19)
 
 
 # --- Awareness-course certificate: younger than 60 months ------------------------------------------
@@ -329,6 +329,17 @@ def test_a_new_referral_is_allowed_once_the_first_case_is_closed(session, engine
     assert second.subject_key == national_id and _case_count(session) == 2
 
 
+def test_a_referral_under_a_new_name_retitles_the_persons_cases(session, engine, org):
+    first = Walker(session, engine, org)
+    national_id = first.case.candidate.national_id
+    first.act("cell_secretary", "decline_referral", {"reason": "Chưa đủ thời gian thử thách."})
+    second = start_case(workflow="admission", session=session, engine=engine, user=org.users["union_officer"],
+                        data=referral(org, national_id=national_id, full_name="Nguyễn Thị Hương Giang"))
+    session.expire_all()
+    titles = session.scalars(sa.select(Case.title).where(Case.subject_id == second.subject_id)).all()
+    assert titles == ["Nguyễn Thị Hương Giang"] * 2
+
+
 # --- Verification --------------------------------------------------------------------------------------
 
 
@@ -394,7 +405,7 @@ def test_the_authority_decides_only_after_the_appraisal(session, engine, org):
     refused(w, "authority", "decide_admission", _decision(TODAY), "appraisal_pending")
     _appraise(w)
     w.act("authority", "decide_admission", _decision(TODAY))
-    assert w.case.state == "admitted" and w.case.decision_date == TODAY
+    assert w.case.state == "admitted" and w.case.date("decision_date") == TODAY
 
 
 @pytest.mark.parametrize(("working_days", "extension", "flagged"), [
@@ -438,14 +449,14 @@ def test_probation_ends_twelve_months_after_the_ceremony(session, engine, org, c
     clock.set_day(max(ceremony, TODAY))
     w.act("cell_secretary", "hold_ceremony", {"ceremony_date": ceremony.isoformat(),
                                               "helper_ids": [org.members["cell"][0].id]})
-    assert w.case.probation_ends == ends
+    assert w.case.date("probation_ends") == ends
     due = {t.kind: t.due_date for t in w.case.tasks if t.status == TaskStatus.OPEN}
     assert due == {"record_new_member_course": ends, "step": ends}
 
 
 def test_recognition_starts_on_the_day_probation_ends_with_the_course_done(session, engine, org, clock):
     w = at(session, engine, org, "probation")
-    ends = w.case.probation_ends
+    ends = w.case.date("probation_ends")
     clock.set_day(ends - timedelta(days=1))
     review = {"self_review": "Tự kiểm điểm."}
     error = refused(w, "cell_secretary", "start_recognition", review, "probation_not_ended")
@@ -462,7 +473,7 @@ def test_recognition_starts_on_the_day_probation_ends_with_the_course_done(sessi
 
 def test_recognition_needs_the_new_member_course(session, engine, org, clock):
     w = at(session, engine, org, "probation")
-    clock.set_day(w.case.probation_ends)
+    clock.set_day(w.case.date("probation_ends"))
     preview = action(w, "cell_secretary", "start_recognition")
     assert codes_of(preview) == ["new_member_course_missing"]
     refused(w, "cell_secretary", "start_recognition", {}, "new_member_course_missing")
@@ -485,11 +496,11 @@ def test_three_failed_recognition_votes_send_the_case_to_the_authority(session, 
 
 def test_membership_counts_from_the_end_of_probation(session, engine, org, clock):
     w = at(session, engine, org, "recognition_review", "authority_decision")
-    ends = w.case.probation_ends
+    ends = w.case.date("probation_ends")
     clock.set_day(ends + timedelta(days=20))
     w.act("authority", "decide_recognition", _decision(w.today))
     assert w.case.state == "official_member"
-    assert w.case.official_since == ends and w.case.decision_date != ends
+    assert w.case.date("official_since") == ends and w.case.date("decision_date") != ends
 
 
 def test_a_refused_step_leaves_state_version_events_and_tasks_alone(session, engine, org):

@@ -152,7 +152,7 @@ def test_a_dry_run_reports_every_case_and_writes_nothing(session, migrating, org
     assert dossier.tasks_cancelled and [t["kind"] for t in dossier.tasks_created] == ["step"]
     assert dossier.renamed == {"course": "course_name"}
     admitted = moves[walked["admitted"].id]
-    assert admitted.defaulted == {"decision_received_date": walked["admitted"].decision_date.isoformat()}
+    assert admitted.defaulted == {"decision_received_date": walked["admitted"].date("decision_date").isoformat()}
     summary = report.summary()
     assert (summary["would_move"], summary["cannot_move"], summary["reasons"]) == (5, 1, {"state_unmapped": 1})
 
@@ -193,7 +193,7 @@ def test_a_run_moves_each_case_as_one_event_the_history_replays(session, migrati
     reopened = [t for t in dossier.tasks if t.status == TaskStatus.OPEN]
     assert cancelled and [t.kind for t in reopened] == ["step"] and reopened[0].id not in {t.id for t in cancelled}
     admitted = session.get(Case, walked["admitted"].id)
-    assert admitted.facts["decision_received_date"] == admitted.decision_date.isoformat()
+    assert admitted.facts["decision_received_date"] == admitted.date("decision_date").isoformat()
     assert summaries.check(session.connection()) == []  # tallies and visits follow the renamed state
     session.rollback()
 

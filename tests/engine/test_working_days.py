@@ -49,7 +49,7 @@ def test_a_substituted_working_saturday_counts():
 
 
 def test_a_task_due_date_is_counted_in_working_days():
-    case = Case(facts={}, cell_vote_date=date(2027, 1, 25))
+    case = Case(facts={}, dates={"cell_vote_date": "2027-01-25"})
     rules = Rules(verification_reply_working_days=20)
     from_vote = DueDef(working_days="admission_decision_working_days", start="cell_vote_date")
     assert due_date(DueDef(working_days="verification_reply_working_days"), case, date(2027, 1, 25), rules) \

@@ -23,14 +23,14 @@ def start_probation(ctx: StepContext, changes: dict[str, Any]) -> None:
 @effect("grant_membership", produces_dates=("official_since",))
 def grant_membership(ctx: StepContext, changes: dict[str, Any]) -> None:
     """Membership counts from the end of probation, not from the decision date."""
-    changes.setdefault("dates", {})["official_since"] = ctx.case.probation_ends.isoformat()
+    changes.setdefault("dates", {})["official_since"] = ctx.case.date("probation_ends").isoformat()
 
 
 @effect("note_membership_start")
 def note_membership_start(ctx: StepContext, changes: dict[str, Any]) -> None:
     """Whoever opens the review (the cell or the clock), the history says from when membership will count:
     the end of probation, however long the votes and the decision take afterwards."""
-    changes.setdefault("facts", {})["membership_counts_from"] = ctx.case.probation_ends.isoformat()
+    changes.setdefault("facts", {})["membership_counts_from"] = ctx.case.date("probation_ends").isoformat()
 
 
 @effect("mark_removal_proposed")
@@ -49,7 +49,8 @@ def tally_recognition_vote(ctx: StepContext, changes: dict[str, Any]) -> None:
     facts["last_recognition_vote"] = {"stage": ctx.case.stage, "passed": passed, "needed": needed}
     if passed:
         if at_cell:
-            facts["recognition_proposed_on"] = ctx.data["meeting_date"].isoformat()
+            # A key date (older histories have it among the facts, where Case.date finds it too).
+            changes.setdefault("dates", {})["recognition_proposed_on"] = ctx.data["meeting_date"].isoformat()
         if at_cell and ctx.case.grassroots_unit_id is not None:
             changes["stage"] = "grassroots_vote"
         else:

@@ -174,7 +174,7 @@ def certificate_date_not_in_future(ctx: StepContext) -> GuardResult:
 def certificate_valid(ctx: StepContext, as_of: str | None = None) -> GuardResult:
     """Younger than the validity period: valid up to the day before the same date N months later."""
     on_date = ctx.date_of(as_of)
-    issued = ctx.case.certificate_date
+    issued = ctx.case.date("certificate_date")
     months = ctx.rules.certificate_validity_months
     if issued is None:
         return Reason("no_certificate", "Chưa có giấy chứng nhận lớp nhận thức về Đảng.",
@@ -344,7 +344,7 @@ def new_member_course_recorded(ctx: StepContext) -> GuardResult:
 
 @guard("probation_ended")
 def probation_ended(ctx: StepContext) -> GuardResult:
-    ends = ctx.case.probation_ends
+    ends = ctx.case.date("probation_ends")
     if ends is None or ctx.today < ends:
         shown = format_date_vi(ends) if ends else "?"
         return Reason("probation_not_ended", f"Thời gian dự bị kết thúc ngày {shown}.",

@@ -54,7 +54,7 @@ def open_case(session: Session, wf: WorkflowDef, values: dict[str, Any], today: 
                 grassroots_unit_id=grassroots.id if grassroots else None,
                 authority_unit_id=authority.id if authority else None,
                 referring_org_id=values.get("referring_org") if values["source"] != "party_member" else None,
-                subject_key=values["national_id"], title=values["full_name"], opened_on=today, facts={},
+                subject_key=values["national_id"], title=values["full_name"], opened_on=today, facts={}, dates={},
                 created_at=now, updated_at=now, state_entered_at=now)
 
 
