@@ -29,6 +29,14 @@ DATE_COLUMNS = ('referral_date', 'certificate_date', 'cell_vote_date', 'decision
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
 
 
+def _sqlite_foreign_keys(on):
+    """SQLite's batch mode copies cases into a new table and drops the old one, which the rows of events, tasks
+    and documents refer to: the check waits until the table is back (the PRAGMA is ignored inside a transaction,
+    where the tables are new and empty anyway)."""
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def _dates_into_json():
     """One UPDATE: each date column's ISO text under its name, the unset ones left out."""
     if op.get_bind().dialect.name == 'postgresql':
@@ -48,6 +56,7 @@ def _dates_from_json():
 
 
 def upgrade():
+    _sqlite_foreign_keys(False)
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_constraint('fk_cases_candidate_id_candidates', type_='foreignkey')
         batch_op.drop_constraint('uq_cases_open_national_id', type_='unique')
@@ -74,9 +83,11 @@ def upgrade():
     # (those revisions leave the counting to this one).
     from casework.monitoring.summaries import rebuild
     rebuild(op.get_bind(), only=('stay_tallies', 'admission_tallies', 'pipeline_tallies', 'referral_tallies'))
+    _sqlite_foreign_keys(True)
 
 
 def downgrade():
+    _sqlite_foreign_keys(False)
     with op.batch_alter_table('cases', schema=None) as batch_op:
         for name in DATE_COLUMNS:
             batch_op.add_column(sa.Column(name, sa.Date(), nullable=True))
@@ -94,3 +105,4 @@ def downgrade():
         batch_op.create_index('ix_cases_candidate_id', ['candidate_id'], unique=False)
         batch_op.create_unique_constraint('uq_cases_open_national_id', ['open_national_id'])
         batch_op.create_foreign_key('fk_cases_candidate_id_candidates', 'candidates', ['candidate_id'], ['id'])
+    _sqlite_foreign_keys(True)
