@@ -11,7 +11,7 @@ from casework.engine import Engine
 from casework.engine.definition import WorkflowDef, load_workflows
 from casework.engine.diff import describe, diff_workflows
 from casework.engine.errors import DefinitionError, EngineError, NotFound
-from casework.engine.migration import MigrationReport, find_plan, migrate, parse_where
+from casework.engine.migration import MigrationReport, find_plan, load_plans, migrate, parse_where
 from casework.extensions import db
 from casework.models import User
 
@@ -34,6 +34,12 @@ def check() -> None:
             effective = f", effective from {wf.effective_from}" if wf.effective_from else ""
             click.echo(f"ok  {wf.name} v{wf.version}: {len(wf.states)} states, {len(wf.transitions)} transitions"
                        f"{effective} ({wf.file})")
+    try:
+        plans = load_plans(workflows)
+    except DefinitionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for plan in plans:
+        click.echo(f"ok  {plan.workflow} migration {plan.from_version} → {plan.to_version} ({plan.file})")
 
 
 def _definition(name: str, version: int | None) -> WorkflowDef:

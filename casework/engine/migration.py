@@ -40,6 +40,7 @@ reported and the others go on. A step racing the migration waits for the lock an
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -402,6 +403,29 @@ def load_plan(path: Path, old: WorkflowDef, new: WorkflowDef) -> MigrationPlan:
                          states=reader.states(raw.get("states")), fields=renames,
                          defaults=reader.defaults(raw.get("defaults"), renames), tasks_default=tasks_default,
                          task_policies=task_policies, checks=reader.checks(raw.get("checks")), old=old, new=new)
+
+
+PLAN_FILE = re.compile(r"(\d+)-to-(\d+)\.yaml")
+
+
+def load_plans(catalog: dict[str, dict[int, WorkflowDef]]) -> list[MigrationPlan]:
+    """Every plan under each workflow's ``migrations/`` folder, checked (``casework workflow check``): a
+    file not named ``<from>-to-<to>.yaml`` or naming a version the workflow lacks fails like a bad plan."""
+    plans = []
+    for name, versions in catalog.items():
+        if not versions:
+            continue
+        folder = Path(next(iter(versions.values())).file).parent / "migrations"
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            match = PLAN_FILE.fullmatch(path.name)
+            if match is None:
+                raise DefinitionError(str(path), "file", "a migration plan is named <from>-to-<to>.yaml")
+            old, new = (int(v) for v in match.groups())
+            for version in (old, new):
+                if version not in versions:
+                    raise DefinitionError(str(path), "file", f"{name} has no version {version}")
+            plans.append(load_plan(path, versions[old], versions[new]))
+    return plans
 
 
 # --------------------------------------------------------------------------------------------------

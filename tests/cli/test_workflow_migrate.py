@@ -101,3 +101,17 @@ def test_where_and_bad_input_are_told_clearly(migrating_app, walked):
     result = migrating_app.test_cli_runner().invoke(args=["workflow", "migrate", "admission", "--from", "2",
                                                           "--to", "1", "--dry-run"])
     assert result.exit_code != 0 and "There is no plan to move admission from version 2 to 1" in result.output
+
+
+def test_check_reads_the_migration_plans_too(migrating_app, tmp_path):
+    result = migrating_app.test_cli_runner().invoke(args=["workflow", "check"])
+    assert result.exit_code == 0, result.output
+    assert "ok  admission migration 1 → 2 (" in result.output
+    plans = tmp_path / "workflows" / "admission" / "migrations"
+    (plans / "1-to-2.yaml").write_text("from: 1\nto: 2\nstates: {in_course: limbo}\n", encoding="utf-8")
+    result = migrating_app.test_cli_runner().invoke(args=["workflow", "check"])
+    assert result.exit_code != 0 and "1-to-2.yaml: states.in_course.to: unknown state limbo" in result.output
+    (plans / "1-to-2.yaml").unlink()
+    (plans / "1-to-5.yaml").write_text("from: 1\nto: 5\n", encoding="utf-8")
+    result = migrating_app.test_cli_runner().invoke(args=["workflow", "check"])
+    assert result.exit_code != 0 and "1-to-5.yaml: file: admission has no version 5" in result.output
