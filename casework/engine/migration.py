@@ -60,6 +60,7 @@ from casework.engine.races import is_lost_race, lock_case
 from casework.engine.reasons import Reason
 from casework.engine.step import Step, next_event_seq
 from casework.engine.tasks import close_tasks, create_tasks, open_tasks
+from casework.engine.validation import MIGRATE_TRIGGER  # the engine's own trigger: no definition may use it
 from casework.ids import parse_id
 from casework.models import Case, Event, Task, Unit, User
 from casework.models.org import within
@@ -72,8 +73,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The engine's own trigger for a case moved to another version: never a transition of a workflow.
-MIGRATE_TRIGGER = "migrate"
 MIGRATE_LABEL = {"vi": "Chuyển sang phiên bản quy trình mới", "en": "Moved to another workflow version"}
 ADMIN_ROLE = "admin"
 KEEP, CANCEL_AND_RECREATE = "keep", "cancel_and_recreate"

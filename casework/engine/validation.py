@@ -17,6 +17,10 @@ from casework.models import Role
 
 ROLES = frozenset(r.value for r in Role)
 _RULES = Rules()
+# The trigger of the event the engine writes when it moves a case to another version of its workflow
+# (casework.engine.migration): no definition may name a step so, or its history could not be told apart.
+MIGRATE_TRIGGER = "migrate"
+RESERVED_TRIGGERS = frozenset({MIGRATE_TRIGGER})
 
 
 def validate(wf: WorkflowDef) -> None:
@@ -108,6 +112,9 @@ class _Validator:
 
     def transition(self, t: TransitionDef) -> None:
         element = f"transition {t.trigger}" + (f" (stage {t.stage})" if t.stage else "")
+        if t.trigger in RESERVED_TRIGGERS:
+            raise self.fail(element, f"{t.trigger} is the engine's own trigger (a case moved to another version); "
+                            "give the step another name")
         for source in t.sources:
             if source is None and t.trigger != self.wf.start:
                 raise self.fail(element, "only the start transition may have from: null")

@@ -459,3 +459,15 @@ def test_a_step_racing_the_migration_loses_neither(session, db_engine, migrating
     assert replay(stored.events) == snapshot(stored)
     assert summaries.check(session.connection()) == []
     session.rollback()
+
+
+def test_no_definition_may_name_a_step_migrate(tmp_path):
+    from casework.engine.definition import load_workflows
+    from tests.engine.versions import original, transition, write
+
+    raw = original()
+    transition(raw, "withdraw")["trigger"] = MIGRATE_TRIGGER
+    write(tmp_path / "admission", "v1.yaml", raw)
+    with pytest.raises(DefinitionError) as info:
+        load_workflows(tmp_path)
+    assert info.value.element == "transition migrate" and "engine's own trigger" in info.value.problem
