@@ -6,7 +6,7 @@ Version 2 differs from version 1 in ways a plan has to say something about:
 - ``verification`` is renamed ``background_check`` (same tasks, same steps);
 - ``in_course`` is gone: enrolling leads straight to the dossier and records the certificate there;
 - the course's name is recorded as ``course_name`` instead of ``course``;
-- the ceremony may record ``decision_received_date``, a date version 1 never had.
+- ``decision_received_date`` is a new key date (the ceremony may record it), which version 1 never had.
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ def version_2() -> dict:
     enrol["fields"] = [({**f, "name": "course_name"} if f["name"] == "course" else f) for f in enrol["fields"]]
     enrol["fields"] += passing["fields"]
     enrol["guards"] = passing.get("guards", [])
+    raw["dates"]["decision_received_date"] = {"label": {"vi": "Ngày nhận quyết định", "en": "Decision received"}}
     ceremony = transition(raw, "hold_ceremony")
     ceremony["fields"].append({"name": "decision_received_date", "type": "date", "required": False,
+                               "sets": "decision_received_date",
                                "label": {"vi": "Ngày nhận quyết định", "en": "Decision received"}})
     return raw
 

@@ -193,7 +193,8 @@ def test_a_run_moves_each_case_as_one_event_the_history_replays(session, migrati
     reopened = [t for t in dossier.tasks if t.status == TaskStatus.OPEN]
     assert cancelled and [t.kind for t in reopened] == ["step"] and reopened[0].id not in {t.id for t in cancelled}
     admitted = session.get(Case, walked["admitted"].id)
-    assert admitted.facts["decision_received_date"] == admitted.date("decision_date").isoformat()
+    assert admitted.date("decision_received_date") == admitted.date("decision_date")  # a key date of v2
+    assert "decision_received_date" not in admitted.facts
     assert summaries.check(session.connection()) == []  # tallies and visits follow the renamed state
     session.rollback()
 
@@ -471,3 +472,16 @@ def test_no_definition_may_name_a_step_migrate(tmp_path):
     with pytest.raises(DefinitionError) as info:
         load_workflows(tmp_path)
     assert info.value.element == "transition migrate" and "engine's own trigger" in info.value.problem
+
+
+def test_a_key_date_renamed_moves_in_the_dates_and_replays(session, migrating, root, org, admin):
+    case = Walker(session, migrating, org).to("probation")
+    ceremony = case.date("ceremony_date")
+    plan = _plan(migrating, root, {**PLAN, "fields": {"ceremony_date": "decision_received_date"}})
+    report = migrate(session=session, engine=migrating, plan=plan, user=admin, dry_run=False)
+    move = _by_case(report)[case.id]
+    assert (move.outcome, move.renamed, move.defaulted) == ("moved", {"ceremony_date": "decision_received_date"}, {})
+    session.expire_all()
+    case = session.get(Case, case.id)
+    assert case.date("decision_received_date") == ceremony and case.date("ceremony_date") is None
+    assert replay(case.events) == snapshot(case)
