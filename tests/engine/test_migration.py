@@ -485,3 +485,19 @@ def test_a_key_date_renamed_moves_in_the_dates_and_replays(session, migrating, r
     case = session.get(Case, case.id)
     assert case.date("decision_received_date") == ceremony and case.date("ceremony_date") is None
     assert replay(case.events) == snapshot(case)
+
+
+def test_the_event_exports_carry_the_move_as_an_activity(session, migrating, org, admin):
+    """Process-mining exports read every event generically: the move is one more activity, named migrate."""
+    from casework.monitoring import exports
+    from casework.monitoring.scope import Scope
+
+    case = Walker(session, migrating, org).to("verification")
+    migrate(session=session, engine=migrating, plan=_plan(migrating), user=admin, dry_run=False)
+    scope = Scope.of(session, org.units["province"].id)
+    csv_text = "".join(exports.events_csv(session, scope=scope))
+    moves = [line for line in csv_text.splitlines() if line.startswith(f"{case.id},") and ",migrate," in line]
+    assert len(moves) == 1 and ",verification,background_check,admin," in moves[0]
+    xes = "".join(exports.events_xes(session, scope=scope))
+    assert '<string key="concept:name" value="migrate"/>' in xes
+    session.rollback()
