@@ -501,3 +501,29 @@ def test_the_event_exports_carry_the_move_as_an_activity(session, migrating, org
     xes = "".join(exports.events_xes(session, scope=scope))
     assert '<string key="concept:name" value="migrate"/>' in xes
     session.rollback()
+
+
+def test_a_run_interrupted_halfway_is_continued_by_the_next(session, migrating, org, admin, monkeypatch):
+    """The process dies while moving the second of three cases: the first stays moved (its own transaction
+    committed), the second is as it was, and running again moves the second and third and nothing twice."""
+    ids = [Walker(session, migrating, org).to("dossier").id for _ in range(3)]
+    real = mig._write
+
+    def dies(session_, engine_, plan_, case, *args):
+        if case.id == ids[1]:
+            raise KeyboardInterrupt  # not an Exception: the run stops here, as when the process is killed
+        return real(session_, engine_, plan_, case, *args)
+
+    monkeypatch.setattr(mig, "_write", dies)
+    with pytest.raises(KeyboardInterrupt):
+        migrate(session=session, engine=migrating, plan=_plan(migrating), user=admin, dry_run=False)
+    session.rollback()  # what the database does with a dead connection's transaction
+    assert [session.get(Case, i).workflow_version for i in ids] == [2, 1, 1]
+    monkeypatch.setattr(mig, "_write", real)
+    report = migrate(session=session, engine=migrating, plan=_plan(migrating), user=admin, dry_run=False)
+    assert [(m.case_id, m.outcome) for m in report.cases] == [(ids[1], "moved"), (ids[2], "moved")]
+    session.expire_all()
+    for case_id in ids:
+        case = session.get(Case, case_id)
+        assert case.workflow_version == 2 and [e.trigger for e in case.events].count(MIGRATE_TRIGGER) == 1
+        assert replay(case.events) == snapshot(case)
