@@ -603,9 +603,10 @@ def _target(plan: MigrationPlan, case: Case, move: CaseMove) -> tuple[str, str |
     if mapped is None:
         label = _state_label(plan.old, case.state)
         move.reasons.append(Reason(
-            "state_unmapped", f"Trạng thái “{label['vi']}” không có trong phiên bản {plan.to_version} và kế hoạch "
-            "không chỉ định trạng thái thay thế.", f"The state “{label['en']}” is not in version "
-            f"{plan.to_version} and the plan maps it nowhere.", {"state": case.state, "to": plan.to_version}))
+            "state_unmapped", f"Trạng thái “{label['vi']}” không có (hoặc đã là trạng thái kết thúc) trong phiên "
+            f"bản {plan.to_version} và kế hoạch không chỉ định trạng thái thay thế.", f"The state “{label['en']}” "
+            f"is not an open state of version {plan.to_version} and the plan maps it nowhere.",
+            {"state": case.state, "to": plan.to_version}))
         return None
     new_stages = plan.new.states[mapped.target].stages
     if mapped.stage is not _UNSET:
