@@ -527,3 +527,53 @@ def test_a_run_interrupted_halfway_is_continued_by_the_next(session, migrating, 
         case = session.get(Case, case_id)
         assert case.workflow_version == 2 and [e.trigger for e in case.events].count(MIGRATE_TRIGGER) == 1
         assert replay(case.events) == snapshot(case)
+
+
+@pytest.mark.postgres_only
+def test_two_runs_at_once_move_each_case_once(session, db_engine, migrating, org, admin):
+    """Two administrators start the same migration at the same moment: each case is moved by whichever run
+    locks it first; the other run finds it already migrated. Nothing is moved twice."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from casework.models import User
+    from tests.conftest import IS_POSTGRES
+
+    if not IS_POSTGRES:
+        pytest.skip("real concurrent transactions and row locks need PostgreSQL")
+    ids = [Walker(session, migrating, org).to(state).id for state in ("referred", "dossier", "verification",
+                                                                      "cell_review")]
+    plan = _plan(migrating)
+    barrier, results, lock = threading.Barrier(2), [], threading.Lock()
+
+    def run():
+        with Session(db_engine, expire_on_commit=False) as own:
+            user = own.get(User, admin.id)
+            own.commit()
+            barrier.wait()
+            try:
+                outcome = migrate(session=own, engine=migrating, plan=plan, user=user, dry_run=False)
+            except Exception as exc:  # noqa: BLE001 - the test inspects whatever happened
+                outcome = exc
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 2 and all(isinstance(r, mig.MigrationReport) for r in results), results
+    outcomes: dict[int, list[str]] = {}
+    for report in results:
+        for move in report.cases:
+            outcomes.setdefault(move.case_id, []).append(move.outcome)
+    for case_id in ids:
+        assert sorted(outcomes.get(case_id, [])) in (["moved"], ["already_migrated", "moved"]), outcomes
+    session.expire_all()
+    for case_id in ids:
+        case = session.get(Case, case_id)
+        assert [e.trigger for e in case.events].count(MIGRATE_TRIGGER) == 1
+        assert replay(case.events) == snapshot(case)
+    session.rollback()
