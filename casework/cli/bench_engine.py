@@ -36,7 +36,15 @@ from casework.engine import Engine
 from casework.models import Base, Case, Event, Notification, StateVisit, Task, TaskStatus
 from casework.models.monitoring import visit_days
 from casework.models.notifications import MailStatus
-from casework.models.tallies import PIPELINE_KEY, PipelineTally, StayTally, local_year, top_unit_id, whole_days
+from casework.models.tallies import (
+    OPEN_YEAR,
+    PIPELINE_KEY,
+    PipelineTally,
+    StayTally,
+    local_year,
+    top_unit_id,
+    whole_days,
+)
 
 CASES = 20
 WARM_UP = 10
@@ -247,11 +255,11 @@ def run_bare(db_engine: sa.Engine, case_ids: list[int], user_id: int, count: int
 # What a bare step writes, as the engine's step does (its reads are what the bare loop leaves out).
 BARE_WRITES = ("the case updated", "one event", "the open task closed", "the next task opened",
                "a notice to each holder", "the visit closed", "the next visit opened", "the stay tally",
-               "the pipeline tallies (one key down, one up)")  # the visit and stay in one statement on PostgreSQL
+               "the pipeline tallies (one key down, one up)")  # the last four in one statement on PostgreSQL
 
 
 def _bare_step(conn: sa.Connection, case: _BareCase, user_id: int) -> None:
-    from casework.monitoring.upkeep import MOVE_VISIT, add, add_many, pipeline_key
+    from casework.monitoring.upkeep import add, add_many, move_params, move_visit, pipeline_key
 
     cases, events, tasks, visits = Case.__table__, Event.__table__, Task.__table__, StateVisit.__table__
     trigger, target = LOOP[case.state]
@@ -278,9 +286,13 @@ def _bare_step(conn: sa.Connection, case: _BareCase, user_id: int) -> None:
     days = visit_days(case.entered_at, now)
     stay = {"year": local_year(now), "top_unit_id": top_unit_id(case.keys.path), "next_state": target,
             "days": days, "whole_days": whole_days(days)}
-    if conn.dialect.name == "postgresql":  # in one statement, as the engine's upkeep does there
-        conn.execute(MOVE_VISIT, {**stay, "seq": seq, "at": now, "case_id": case.id, "left_entered_seq": case.seq,
-                                  "cell_id": case.cell_id})
+    if conn.dialect.name == "postgresql":  # in one statement with the pipeline move, as the engine's upkeep does
+        keys = case.keys
+        moves = sorted((state, keys.source, keys.opened_on.year, OPEN_YEAR, n)
+                       for state, n in ((case.state, -1), (target, 1)))
+        conn.execute(move_visit(len(moves)), {**stay, "seq": seq, "at": now, "case_id": case.id,
+                                              "left_entered_seq": case.seq, "cell_id": case.cell_id,
+                                              **move_params(moves)})
     else:
         conn.execute(visits.update().where(visits.c.case_id == case.id, visits.c.entered_seq == case.seq).values(
             left_seq=seq, left_at=now, next_state=target, days=days))
@@ -288,10 +300,10 @@ def _bare_step(conn: sa.Connection, case: _BareCase, user_id: int) -> None:
                                             entered_seq=seq, entered_at=now))
         add(conn, StayTally.__table__, {"year": stay["year"], "top_unit_id": stay["top_unit_id"],
                                         "state": case.state, "next_state": target, "days": stay["whole_days"]}, 1)
-    moved = {pipeline_key(SimpleNamespace(**{**case.keys._asdict(), "state": state})): n
-             for state, n in ((case.state, -1), (target, 1))}
-    add_many(conn, PipelineTally.__table__, [{**dict(zip(PIPELINE_KEY, key, strict=True)), "n": n}
-                                             for key, n in sorted(moved.items())])
+        moved = {pipeline_key(SimpleNamespace(**{**case.keys._asdict(), "state": state})): n
+                 for state, n in ((case.state, -1), (target, 1))}
+        add_many(conn, PipelineTally.__table__, [{**dict(zip(PIPELINE_KEY, key, strict=True)), "n": n}
+                                                 for key, n in sorted(moved.items())])
     case.state, case.version, case.seq, case.entered_at, case.facts = target, case.version + 1, seq, now, facts
 
 

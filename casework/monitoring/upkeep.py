@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 LISTENER_NAME = "monitoring_upkeep"
 _CELL_PATHS = "casework_cell_paths"
 _BEFORE = "casework_case_keys"
+_DEFERRED = "casework_deferred_pipeline"
 
 
 def install() -> None:
@@ -92,11 +93,22 @@ def keep_up_with_step(session: Session, step: Step) -> None:
     replied = step.task is not None and step.task.kind == REPLY
     if not step.changes_state and not replied:
         return
-    session.flush()
     conn = session.connection()
-    # The flush just read the case's keys, its cell's path among them (a state change always moves them).
+    # PostgreSQL: the flush leaves the case's pipeline move to the visit's statement, which writes both.
+    together = _visit_at_once(conn, step)
+    if together:
+        session.info[_DEFERRED] = {"case_id": step.case.id, "moves": None}
+    try:
+        session.flush()
+    finally:
+        deferred = session.info.pop(_DEFERRED, None)
+    # The flush read the case's keys, its cell's path among them, unless only the case's own columns moved
+    # under its row lock on PostgreSQL (the statements below then read the path themselves).
     paths = cell_paths(session)
-    if step.changes_state:
+    if together:
+        _move_visit_at_once(conn, step, deferred["moves"] if deferred else None)
+        _count_admission(conn, step)
+    elif step.changes_state:
         record_visit(conn, step, paths)
     if replied:
         count_reply(conn, step.case, step.task, paths)
@@ -106,58 +118,112 @@ def record_visit(conn: sa.Connection, step: Step, paths: dict[int, str]) -> None
     """A state-changing event closes the case's open visit and opens the next; the stay it ended and an
     admission are counted."""
     event, case, table = step.event, step.case, StateVisit.__table__
-    if not _move_visit_at_once(conn, step, paths.get(case.owning_cell_id)):
-        left = close_visit(conn, step)
+    if _visit_at_once(conn, step):
+        _move_visit_at_once(conn, step, None)
+    else:
+        left = close_visit(conn, step) if step.left_entered_seq is not None else None  # a new case has none open
         if left is not None:
             state, days = left
             count_stays(conn, Counter({(case.owning_cell_id, state, event.to_state, local_year(event.occurred_at),
                                         whole_days(days)): 1}), paths)
         conn.execute(table.insert().values(case_id=case.id, owning_cell_id=case.owning_cell_id,
                                            state=event.to_state, entered_seq=event.seq, entered_at=event.occurred_at))
+    _count_admission(conn, step)
+
+
+def _count_admission(conn: sa.Connection, step: Step) -> None:
+    event, case = step.event, step.case
     if event.to_state == ADMITTED:
         count_admissions(conn, Counter({(local_year(event.occurred_at), case.owning_cell_id,
                                          case.referring_org_id or 0,
                                          business_owner_now(conn, case.subject_id)): 1}))
 
 
-# PostgreSQL: close the visit, open the next and count the stay in one statement (data-modifying CTEs see the
-# same snapshot, so the UPDATE never meets the visit the INSERT adds). The stay is counted from the closed row.
-MOVE_VISIT = sa.text("""
-WITH closed AS (
+# PostgreSQL: a cell's top unit and the unit below it, from its path, as ``top_unit_id`` and ``sub_unit_id`` work
+# them out in Python ('/1/7/30/44/' → 7 and 30; '/1/' → 1 and 1).
+_PG_CELL = """cell AS (
+    SELECT CAST(CASE WHEN split_part(u.path, '/', 3) = '' THEN split_part(u.path, '/', 2)
+                     ELSE split_part(u.path, '/', 3) END AS integer) AS top,
+           CAST(COALESCE(NULLIF(split_part(u.path, '/', 4), ''), NULLIF(split_part(u.path, '/', 3), ''),
+                         split_part(u.path, '/', 2)) AS integer) AS sub
+    FROM units u WHERE u.id = :cell_id
+)"""
+
+# PostgreSQL: a case's pipeline count moved from one key to another (``moves`` rows of own parts and ``n``, in
+# key order), its cell's, workplace's and candidate's parts of the key read by the statement itself: it runs
+# under the case's row lock, after whoever changed them committed, as the reading before a flush would.
+_PG_PIPELINE = """INSERT INTO pipeline_tallies (top_unit_id, sub_unit_id, state, source, ownership, business_owner,
+                             opened_year, closed_year, n)
+SELECT cell.top, cell.sub, m.state, m.source, COALESCE(w.ownership, ''), COALESCE(c.is_business_owner, false),
+       m.opened_year, m.closed_year, m.n
+FROM cell, cases JOIN candidates c ON c.id = cases.subject_id JOIN units w ON w.id = c.workplace_unit_id,
+     (VALUES {rows}) AS m(i, state, source, opened_year, closed_year, n)
+WHERE cases.id = :case_id
+ORDER BY m.i
+ON CONFLICT (top_unit_id, sub_unit_id, state, source, ownership, business_owner, opened_year, closed_year)
+DO UPDATE SET n = pipeline_tallies.n + excluded.n"""
+
+
+def _pg_rows(moves: int) -> str:
+    return ", ".join(f"({i}, CAST(:state_{i} AS varchar), CAST(:source_{i} AS varchar), "
+                     f"CAST(:opened_year_{i} AS integer), CAST(:closed_year_{i} AS integer), CAST(:n_{i} AS integer))"
+                     for i in range(moves))
+
+
+@functools.cache
+def pipeline_move(moves: int) -> sa.TextClause:
+    """PostgreSQL: the pipeline move of one case alone (parameters ``move_params``)."""
+    return sa.text(f"WITH {_PG_CELL}\n{_PG_PIPELINE.format(rows=_pg_rows(moves))}")
+
+
+@functools.cache
+def move_visit(moves: int = 0) -> sa.TextClause:
+    """PostgreSQL: close the visit, open the next, count the stay and (``moves`` > 0) move the case's pipeline
+    count, in one statement. Data-modifying CTEs see the same snapshot, so the UPDATE never meets the visit the
+    INSERT adds; the stay is counted from the closed row, by its cell's top unit worked out from the path."""
+    pipeline = f",\nmoved AS (\n{_PG_PIPELINE.format(rows=_pg_rows(moves))}\n)" if moves else ""
+    return sa.text(f"""WITH {_PG_CELL}, closed AS (
     UPDATE state_visits SET left_seq = :seq, left_at = :at, next_state = :next_state, days = :days
     WHERE case_id = :case_id AND entered_seq = :left_entered_seq AND left_at IS NULL
     RETURNING state
 ), opened AS (
     INSERT INTO state_visits (case_id, owning_cell_id, state, entered_seq, entered_at)
     VALUES (:case_id, :cell_id, :next_state, :seq, :at)
-)
+){pipeline}
 INSERT INTO stay_tallies (year, top_unit_id, state, next_state, days, n)
-SELECT :year, :top_unit_id, closed.state, :next_state, :whole_days, 1 FROM closed
+SELECT :year, cell.top, closed.state, :next_state, :whole_days, 1 FROM closed, cell
 ON CONFLICT (year, top_unit_id, state, next_state, days) DO UPDATE SET n = stay_tallies.n + excluded.n
-RETURNING 1
-""")
+RETURNING 1""")
 
 
-def _move_visit_at_once(conn: sa.Connection, step: Step, path: str | None) -> bool:
-    """The step's visit moved in one statement (PostgreSQL, a case leaving a state, its cell's path known):
-    True when the visit it left was closed and counted. False when not tried, or when no visit matched (the
-    next visit is open then: only the closing is left to ``close_visit``, which never meets a visit entered by
-    this event)."""
-    if conn.dialect.name != "postgresql" or step.left_entered_seq is None or path is None:
-        return False
+def move_params(moves: list[tuple]) -> dict[str, Any]:
+    """The parameters of ``moves``: (state, source, opened year, closed year, n) each."""
+    names = ("state", "source", "opened_year", "closed_year", "n")
+    return {f"{name}_{i}": value for i, move in enumerate(moves) for name, value in zip(names, move, strict=True)}
+
+
+def _visit_at_once(conn: sa.Connection, step: Step) -> bool:
+    """Whether the step's visit moves in one statement: on PostgreSQL, for a case leaving a state."""
+    return conn.dialect.name == "postgresql" and step.changes_state and step.left_entered_seq is not None
+
+
+def _move_visit_at_once(conn: sa.Connection, step: Step, moves: tuple[int, list[tuple]] | None) -> None:
+    """The step's visit moved in one statement with the stay it ended and (``moves``: the cell and the rows a
+    flush left to it) the case's pipeline count. When no visit matched, the next visit is open all the same:
+    only the closing is left to ``close_visit``, which never meets a visit entered by this event."""
     event, case = step.event, step.case
     days = visit_days(step.left_entered_at, event.occurred_at)
-    counted = conn.execute(MOVE_VISIT, {
+    rows = moves[1] if moves else []
+    counted = conn.execute(move_visit(len(rows)), {
         "seq": event.seq, "at": event.occurred_at, "next_state": event.to_state, "days": days, "case_id": case.id,
-        "left_entered_seq": step.left_entered_seq, "cell_id": case.owning_cell_id,
-        "year": local_year(event.occurred_at), "top_unit_id": top_unit_id(path), "whole_days": whole_days(days),
+        "left_entered_seq": step.left_entered_seq, "cell_id": moves[0] if moves else case.owning_cell_id,
+        "year": local_year(event.occurred_at), "whole_days": whole_days(days), **move_params(rows),
     }).first()
     if counted is None:
         left = close_visit(conn, step, skip_update=True)
         if left is not None:
             count_stays(conn, Counter({(case.owning_cell_id, left[0], event.to_state, local_year(event.occurred_at),
-                                        whole_days(left[1])): 1}), {case.owning_cell_id: path})
-    return True
+                                        whole_days(left[1])): 1}))
 
 
 def close_visit(conn: sa.Connection, step: Step, *, skip_update: bool = False) -> tuple[str, float] | None:
@@ -394,11 +460,75 @@ def cell_paths(session: Session) -> dict[int, str]:
     return kept[1]
 
 
+# The case's own parts of its pipeline key.
+_PIPELINE_OWN = ("state", "source", "opened_on", "closed_on")
+
+
+def _pipeline_moves(case: Case) -> list[tuple] | None:
+    """A case whose own parts of the pipeline key are all this flush changes among its key attributes: its
+    count's move, (state, source, opened year, closed year, n) rows in key order (none when the key stays), the
+    other parts being the same before and after. None when a value before the flush is not known."""
+    attrs = sa.inspect(case).attrs
+    before, after = [], []
+    for name in _PIPELINE_OWN:
+        history = attrs[name].history
+        if history.added and not history.deleted:
+            return None  # changed without having been loaded
+        after.append(attrs[name].value)
+        before.append(history.deleted[0] if history.deleted else attrs[name].value)
+    old, new = _own_key(*before), _own_key(*after)
+    return [] if old == new else sorted([(*old, -1), (*new, 1)])
+
+
+def _own_pipeline_only(case: Case, changes: dict[str, Any]) -> bool:
+    """Whether, of the case's key attributes, the flush changes only its own parts of the pipeline key: a step
+    recording another key date rewrites the dates map, but the referral date in it stays as it was."""
+    others = set(changes) - set(_PIPELINE_OWN)
+    if not others:
+        return True
+    if others != {"referral_date"}:
+        return False
+    history = sa.inspect(case).attrs.dates.history
+    if not history.deleted:
+        return False  # the map before the flush is not known
+    return (history.deleted[0] or {}).get("referral_date") == (case.dates or {}).get("referral_date")
+
+
+def _own_key(state: str, source: str, opened_on, closed_on) -> tuple:
+    """In the order of ``PIPELINE_KEY`` (the parts between are the same for both moves)."""
+    return state, source, opened_on.year, closed_on.year if closed_on else OPEN_YEAR
+
+
 def _keys_before(session: Session, flush_context, instances) -> None:
     touched, own = _touched_cases(session)
-    rows = case_keys(session.connection(), touched, lock=True, locked=locked_in_transaction(session))
+    conn, locked = session.connection(), locked_in_transaction(session)
+    # PostgreSQL, a case under this transaction's row lock whose own columns alone move its keys (a step): its
+    # pipeline count is moved by a statement reading the other parts itself, so nothing is read here.
+    worked_out: dict[int, tuple[int, list[tuple]]] = {}
+    if conn.dialect.name == "postgresql":
+        dirty = {obj.id: obj for obj in session.dirty if isinstance(obj, Case)}
+        for case_id, changes in own.items():
+            if case_id in locked and case_id in dirty and _own_pipeline_only(dirty[case_id], changes):
+                moves = _pipeline_moves(dirty[case_id])
+                if moves is not None:
+                    worked_out[case_id] = (dirty[case_id].owning_cell_id, moves)
+    rows = case_keys(conn, touched - set(worked_out), lock=True, locked=locked)
     cell_paths(session).update((row.owning_cell_id, row.path) for row in rows.values())
-    session.info[_BEFORE] = (rows, own)
+    session.info[_BEFORE] = (rows, {k: v for k, v in own.items() if k not in worked_out}, worked_out)
+
+
+def _move_worked_out(session: Session, worked_out: dict[int, tuple[int, list[tuple]]]) -> None:
+    """The pipeline moves ``_keys_before`` left to a statement: the step's own, to its visit's statement (see
+    ``keep_up_with_step``); any other, one statement each now."""
+    deferred = session.info.get(_DEFERRED)
+    for case_id, (cell_id, moves) in sorted(worked_out.items()):
+        if not moves:
+            continue
+        if deferred is not None and deferred["case_id"] == case_id and deferred["moves"] is None:
+            deferred["moves"] = (cell_id, moves)
+            continue
+        session.connection().execute(pipeline_move(len(moves)),
+                                     {"case_id": case_id, "cell_id": cell_id, **move_params(moves)})
 
 
 def _after(row: Any, changes: dict[str, Any]) -> SimpleNamespace:
@@ -408,7 +538,8 @@ def _after(row: Any, changes: dict[str, Any]) -> SimpleNamespace:
 
 
 def _move_counts(session: Session, flush_context) -> None:
-    rows_before, own = session.info.pop(_BEFORE, ({}, {}))
+    rows_before, own, worked_out = session.info.pop(_BEFORE, ({}, {}, {}))
+    _move_worked_out(session, worked_out)
     new = {c.id for c in session.new if isinstance(c, Case)}
     if not rows_before and not new:
         return
