@@ -45,3 +45,14 @@ def test_the_history_reads_in_english_too(app, page, moved):
     shown = text(client.get(f"/cases/{moved}"))
     assert "Moved to another workflow version" in shown
     assert "workflow version 1 → 2" in shown and "Verification → Background check" not in shown
+
+
+def test_a_notice_of_the_clock_shows_its_own_label(app, page, walker):
+    """Events no version defines are worded by the label they carry: a reminder, like the move."""
+    from casework.engine.clock import record_notice
+
+    case = walker().case
+    record_notice(session=db.session, engine=app.extensions["casework_engine"], case=case, kind="reminder", data={})
+    db.session.commit()
+    response = page("cell_secretary").get(f"/cases/{case.id}")
+    assert response.status_code == 200 and "Nhắc hạn" in text(response)
