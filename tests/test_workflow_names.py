@@ -32,7 +32,6 @@ NOT_YET_MOVED = {
     "casework/api/routes.py": "POST /cases starts an admission case",
     "casework/api/serializers.py": "the case JSON carries the candidate and admission's key dates",
     "casework/cli/bench_engine.py": "the benchmark drives admission steps",
-    "casework/demo/cases.py": "the demo walks admission cases",
     "casework/monitoring/exports.py": "the XES log's case attributes are admission's",
     "casework/monitoring/forecast.py": "forecasts admissions",
     "casework/monitoring/labels.py": "labels admission's figures",

@@ -42,6 +42,9 @@ class WorkflowPackage:
     subject_fields: frozenset[str] = frozenset()
     # Fills defaults into the start step's submitted fields for this person (the union they are officer of).
     prefill: Callable[[User, dict[str, Any]], None] | None = None
+    # (session, engine, the demo organisation) -> (cases created now, cases planned): the demo's cases of this
+    # workflow, built through the engine; run by `casework demo` after the organisation (casework.demo).
+    demo: Callable[[Session, Any, Any], tuple[int, int]] | None = None
 
 
 PACKAGES: dict[str, WorkflowPackage] = {}

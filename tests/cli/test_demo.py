@@ -14,12 +14,13 @@ import config
 from casework import create_app
 from casework.cli import main
 from casework.demo import DEMO_PASSWORD, ROLE_ACCOUNTS, load_demo
-from casework.demo.cases import PLANS, local_today
+from casework.demo.clock import local_today
 from casework.engine.projection import replay, snapshot
 from casework.extensions import db
 from casework.models import Case, Event, PartyMember, RoleAssignment, Task, TaskStatus, Unit, User
 from tests.api.test_reference import STATES
 from tests.conftest import DATABASE_URL, IS_POSTGRES
+from workflows.admission.demo import PLANS
 
 
 def _counts() -> dict[str, int]:

@@ -8,5 +8,12 @@ from casework.engine.packages import WorkflowPackage, register
 from workflows.admission import effects, fields, guards, routing  # noqa: F401  (registered by name on import)
 from workflows.admission.subject import CANDIDATE_FIELDS, default_referring_org, open_case
 
+
+def _demo(session, engine, org) -> tuple[int, int]:
+    from workflows.admission.demo import build_cases  # only the demo needs it
+
+    return build_cases(session, engine, org)
+
+
 PACKAGE = register(WorkflowPackage(name="admission", open_case=open_case, subject_fields=CANDIDATE_FIELDS,
-                                   prefill=default_referring_org))
+                                   prefill=default_referring_org, demo=_demo))

@@ -1,5 +1,6 @@
-"""Demo cases in every state, built by running the engine's own ``refer`` and ``apply`` with its clock set
-back in time, so that each history is real: the same events, tasks, due dates and flags as live use.
+"""The admission workflow's demo cases in every state, built by running the engine's own ``start_case`` and
+``apply`` with its clock set back in time, so that each history is real: the same events, tasks, due dates and
+flags as live use.
 
 Each ``Plan`` says how far a case goes and how it ends; its dates are laid out backwards from today so
 that the last step happened ``idle`` days ago.
@@ -10,18 +11,19 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from casework.demo.clock import DemoClock, backdated_rows, local_today
 from casework.demo.documents import pdf_page
 from casework.demo.names import NameBook
 from casework.demo.organisation import DemoOrg
-from casework.engine import LOCAL_TZ, Engine
+from casework.engine import Engine
 from casework.engine.service import apply, start_case
 from casework.models import Case, Document, Task, TaskStatus
-from workflows.admission.models import Candidate  # the demo's cases are admission cases
+from workflows.admission.models import Candidate
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -132,35 +134,13 @@ PLANS: list[Plan] = [
 ]
 
 
-class DemoClock:
-    """The engine's clock during the build: set to each step's day, a few minutes later for each event."""
-
-    def __init__(self) -> None:
-        self.moment = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def set_day(self, day: date) -> None:
-        self.moment = datetime.combine(day, time(8, 30), LOCAL_TZ).astimezone(UTC)
-
-    def tick(self) -> None:
-        self.moment += timedelta(minutes=17)
-
-
-def local_today() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
 def build_cases(session: Session, engine: Engine, org: DemoOrg) -> tuple[int, int]:
     """Build every planned case not yet present; returns (created now, planned in all)."""
     clock = DemoClock()
     demo_engine = Engine(workflows=engine.workflows, rules=engine.rules, clock=clock)
     names, today = NameBook(seed=1930), local_today()
     created = 0
-    stamp = _backdate_new_rows(clock)
-    sa.event.listen(session, "before_flush", stamp)
-    try:
+    with backdated_rows(session, clock):
         for index, plan in enumerate(PLANS):
             full_name, gender = names.person("female" if plan.source == "women_union" else None)
             birth = _birth_date(index, today)
@@ -169,23 +149,7 @@ def build_cases(session: Session, engine: Engine, org: DemoOrg) -> tuple[int, in
             if session.scalar(sa.select(Candidate.id).where(Candidate.national_id == person["national_id"])) is None:
                 CaseBuilder(session, demo_engine, clock, org, plan, index).build(person, today)
                 created += 1
-    finally:
-        sa.event.remove(session, "before_flush", stamp)
     return created, len(PLANS)
-
-
-def _backdate_new_rows(clock: DemoClock):
-    """Rows the engine creates take their creation time from the database default (real time); in the demo
-    they are created on the step's day, like the history that creates them."""
-
-    def stamp(session, _context, _instances) -> None:
-        for obj in session.new:
-            if isinstance(obj, (Case, Task)):
-                obj.created_at = clock()
-            elif isinstance(obj, Document):
-                obj.uploaded_at = clock()
-
-    return stamp
 
 
 def _birth_date(index: int, today: date) -> date:
