@@ -119,7 +119,15 @@ class StepFields(ma.Schema):
 
 
 class ReferralFields(ma.Schema):
-    """The ``refer`` step's fields (listed by GET /workflows/admission; the engine checks them)."""
+    """The default workflow's start step's fields (listed by GET /workflows/<name>; the engine checks them)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+class StartFields(ma.Schema):
+    """The start step's fields of the workflow named in the path, as GET /workflows/<name> lists them (the
+    engine checks them and answers 422 with a reason per field)."""
 
     class Meta:
         unknown = ma.INCLUDE

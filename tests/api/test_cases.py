@@ -130,3 +130,28 @@ def test_the_history_in_the_api_is_the_event_table(api, web_org):
     events = db.session.scalars(sa.select(Event).where(Event.case_id == case["id"])).all()
     assert [(e.seq, e.trigger, e.to_state) for e in events] == [
         (h["seq"], h["trigger"], h["to_state"]) for h in case["history"]]
+
+
+def test_a_case_of_any_workflow_starts_at_its_own_address(api, web_org):
+    union = api("union_officer")
+    response = union.post("/api/v1/workflows/admission/cases", json=referral(web_org, full_name="Lê Thị Hoa"))
+    assert response.status_code == 201
+    case = response.get_json()
+    assert (case["workflow"], case["state"], case["title"]) == ("admission", "referred", "Lê Thị Hoa")
+    assert [e["trigger"] for e in case["history"]] == ["refer"]
+
+
+def test_starting_a_case_of_an_unknown_workflow_is_a_404_and_writes_nothing(api, web_org):
+    response = api("union_officer").post("/api/v1/workflows/no_such/cases", json=referral(web_org))
+    assert response.status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_a_bad_start_at_the_workflow_address_is_a_422_naming_each_field(api, web_org):
+    data = referral(web_org, gender="other")
+    del data["national_id"]
+    response = api("union_officer").post("/api/v1/workflows/admission/cases", json=data)
+    assert response.status_code == 422
+    reasons = {r["params"].get("field"): r["code"] for r in response.get_json()["reasons"]}
+    assert reasons == {"national_id": "required", "gender": "bad_choice"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
