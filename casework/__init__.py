@@ -98,9 +98,17 @@ def _tune_sqlite(app: Flask) -> None:
 
 
 def register_engine(app: Flask) -> None:
-    """One engine per process: definitions are loaded and validated once, at start."""
+    """One engine per process: definitions are loaded and validated once, at start. Each workflow package's
+    templates (its subject panel, its printed forms) join the app's."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    from casework.engine.packages import PACKAGES
+
     rules = Rules.from_mapping(app.config.get("CASEWORK_RULES"))
-    app.extensions["casework_engine"] = Engine.from_directory(app.config["WORKFLOWS_DIR"], rules)
+    engine = app.extensions["casework_engine"] = Engine.from_directory(app.config["WORKFLOWS_DIR"], rules)
+    folders = [PACKAGES[name].templates for name in engine.workflows
+               if name in PACKAGES and PACKAGES[name].templates is not None]
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, *(FileSystemLoader(folder) for folder in folders)])
 
 
 def register_blueprints(app: Flask) -> None:

@@ -44,7 +44,6 @@ NOT_YET_MOVED = {
     "casework/web/cases/views.py": "the case page's vote summary",
     "casework/web/choices.py": "choices for introducers and relatives",
     "casework/web/describe.py": "describes introducers and relatives in the history",
-    "casework/web/printing/routes.py": "admission's printable forms",
     "casework/web/referrals/queries.py": "the referrer's list of candidates",
     "casework/web/referrals/routes.py": "the referral form starts an admission case",
     "casework/web/stepforms.py": "the step forms for introducers and relatives",

@@ -15,6 +15,7 @@ import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from casework.engine.errors import DefinitionError
@@ -33,6 +34,20 @@ OpenCase = Callable[["Session", "WorkflowDef", dict[str, Any], date, datetime], 
 
 
 @dataclass(frozen=True)
+class Printable:
+    """A form printed from a case (5-KNĐ, a founding decision …), filled from the latest event of one step.
+
+    ``template`` is a page in the package's ``templates`` folder (extending ``printing/_layout.html``);
+    ``context(session, case, event)`` gives the values it needs beyond the case and the event's data."""
+
+    code: str  # the address: /cases/<id>/print/<code>
+    title: dict[str, str]  # {vi, en}, as the case page lists it
+    template: str
+    step: str  # the trigger whose latest event fills the form
+    context: Callable[[Session, Case, Any], dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
 class WorkflowPackage:
     """What a procedure's code tells the engine beyond its registered guards, effects and targets."""
 
@@ -45,6 +60,14 @@ class WorkflowPackage:
     # (session, engine, the demo organisation) -> (cases created now, cases planned): the demo's cases of this
     # workflow, built through the engine; run by `casework demo` after the organisation (casework.demo).
     demo: Callable[[Session, Any, Any], tuple[int, int]] | None = None
+    # The package's page templates (names under it start with the workflow's name: "admission/…").
+    templates: Path | None = None
+    # The case page's panel about the subject (a template in ``templates``); none: the case's title and dates.
+    subject_template: str | None = None
+    printables: tuple[Printable, ...] = ()
+
+    def printable(self, code: str) -> Printable | None:
+        return next((p for p in self.printables if p.code == code), None)
 
 
 PACKAGES: dict[str, WorkflowPackage] = {}

@@ -1,11 +1,15 @@
 """The admission workflow (kết nạp đảng viên): a referred worker's path to official party membership.
 
 This folder holds the procedure: its definition versions (``v<N>.yaml``) and, as code, its guards, effects,
-routing targets and how a case starts (``subject``). Importing the package registers them with the engine.
+routing targets, how a case starts (``subject``), its printed forms (``printing``, ``templates/``) and its demo
+cases (``demo``). Importing the package registers them with the engine.
 """
+
+from pathlib import Path
 
 from casework.engine.packages import WorkflowPackage, register
 from workflows.admission import effects, fields, guards, routing  # noqa: F401  (registered by name on import)
+from workflows.admission.printing import PRINTABLES
 from workflows.admission.subject import CANDIDATE_FIELDS, default_referring_org, open_case
 
 
@@ -16,4 +20,6 @@ def _demo(session, engine, org) -> tuple[int, int]:
 
 
 PACKAGE = register(WorkflowPackage(name="admission", open_case=open_case, subject_fields=CANDIDATE_FIELDS,
-                                   prefill=default_referring_org, demo=_demo))
+                                   prefill=default_referring_org, demo=_demo,
+                                   templates=Path(__file__).parent / "templates",
+                                   subject_template="admission/subject.html", printables=PRINTABLES))

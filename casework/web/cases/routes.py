@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from casework.access_log import record_case_access
 from casework.engine import Conflict, Invalid
+from casework.engine.packages import package_of
 from casework.engine.scope import task_view_only
 from casework.engine.service import apply
 from casework.extensions import db
@@ -55,7 +56,7 @@ def render_case(case, *, submitted=None, status: int = 200, stale: bool = False)
         steps=views.progress(wf, case, visited), actions=views.action_views(case, current_user, submitted),
         documents=views.documents(case), upload_form=UploadForm(), today=engine().today(),
         fraction=views.vote_fraction(), stale=stale, state_name=state_name,
-        open_tasks=[t for t in case.tasks if t.is_open]), status
+        open_tasks=[t for t in case.tasks if t.is_open], package=package_of(case.workflow)), status
 
 
 @bp.post("/<id:case_id>/actions/<trigger>")
