@@ -26,7 +26,7 @@ class InboxFilters:
     state: str = ""
     unit_id: int | None = None
     overdue: bool = False
-    kind: str = ""
+    kinds: frozenset[str] = frozenset()  # only tasks of these kinds (none: every kind)
 
 
 @dataclass
@@ -58,8 +58,8 @@ def filtered(user: User, filters: InboxFilters, today: date) -> sa.Select:
         query = query.where(Task.unit_id == filters.unit_id)
     if filters.overdue:
         query = query.where(Task.due_date < today)
-    if filters.kind:
-        query = query.where(Task.kind == filters.kind)
+    if filters.kinds:
+        query = query.where(Task.kind.in_(sorted(filters.kinds)))
     return query
 
 

@@ -47,7 +47,7 @@ NOT_YET_MOVED = {
     "casework/web/referrals/queries.py": "the referrer's list of candidates",
     "casework/web/referrals/routes.py": "the referral form starts an admission case",
     "casework/web/stepforms.py": "the step forms for introducers and relatives",
-    "casework/web/verification/routes.py": "the residential committee's verification pages",
+    "casework/web/verification/routes.py": "names the places of the people a verification task lists",
     "casework/models/monitoring.py": "the flat register of organisations founded (moves with the founding workflow)",
 }
 

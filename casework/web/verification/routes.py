@@ -1,7 +1,8 @@
-"""Verification requests routed to a residential committee (chi ủy / đảng ủy nơi cư trú).
+"""Tasks whose holders see only the task, not the case (``view: task`` in the definition): the verification
+requests routed to a residential committee (chi ủy / đảng ủy nơi cư trú), say.
 
-The committee sees the people to verify (name, relation, birth date, residence), the requesting cell and
-the due date: not the dossier. Its reply is the engine's ``confirm_background`` step on that task.
+The holder sees the people the task names (name, relation, birth date, residence), the requesting cell and the
+due date: not the dossier. Its answer is the step the task's kind names, taken on that task.
 """
 
 from __future__ import annotations
@@ -25,15 +26,19 @@ from casework.web.stepforms import Choices, attach_reasons, build_form, to_engin
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
 register_error_pages(bp)
-KIND = "confirm_background"
 PAGE_SIZE = 25
+
+
+def _task_view_kinds() -> frozenset[str]:
+    """Every kind of task some version of some workflow marks ``view: task``."""
+    return frozenset(kind for wf in engine().definitions() for kind in wf.task_view_kinds)
 
 
 @bp.get("/")
 @login_required
 def index():
     today = engine().today()
-    query = inbox.filtered(current_user, inbox.InboxFilters(kind=KIND), today)
+    query = inbox.filtered(current_user, inbox.InboxFilters(kinds=_task_view_kinds()), today)
     result = inbox.page(db.session, query, request.args.get("after"), PAGE_SIZE)
     return render_template("verification/index.html", page=result, today=today,
                            places=_place_names(result.rows))
@@ -50,9 +55,10 @@ def _place_names(tasks: list[Task]) -> dict[int, str]:
 
 
 def _my_task(task_id: int) -> Task:
-    """A verification task routed to a unit where this person holds the task's role; else 404."""
+    """A ``view: task`` task routed to a unit where this person holds the task's role; else 404."""
     task = db.session.get(Task, task_id, options=[joinedload(Task.case).joinedload(Case.owning_cell)])
-    if task is None or task.kind != KIND or not current_user.holds(task.role, task.unit_id):
+    if task is None or not current_user.holds(task.role, task.unit_id) \
+            or task.kind not in definition_of(task.case).task_view_kinds:
         abort(404)
     return task
 
@@ -63,8 +69,8 @@ def _reply_form(task: Task, formdata=None):
 
 
 def _transition(task: Task):
-    """The reply as the case's own version of the workflow asks for it."""
-    return next(t for t in definition_of(task.case).transitions if t.trigger == KIND)
+    """The answer as the case's own version of the workflow asks for it: the step the task's kind names."""
+    return next(t for t in definition_of(task.case).transitions if t.trigger == task.kind)
 
 
 @bp.route("/<id:task_id>", methods=["GET", "POST"])
@@ -97,8 +103,8 @@ def _reply(task: Task, tdef, form):
         return [], 422
     version = form.expected_version.data
     try:
-        apply(session=db.session, engine=engine(), case=task.case, trigger=KIND, user=current_user, data=data,
-              expected_version=parse_id(version), task_id=task.id)
+        apply(session=db.session, engine=engine(), case=task.case, trigger=task.kind, user=current_user,
+              data=data, expected_version=parse_id(version), task_id=task.id)
     except Conflict:
         db.session.refresh(task.case)
         return [_("Someone else has just updated this case. Nothing was saved: check the request and send "
