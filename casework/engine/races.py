@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import joinedload, scoped_session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework.engine.errors import Conflict
 from casework.engine.reasons import Reason
-from casework.models import Case
+from casework.models import Case, Task, TaskStatus
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -34,14 +35,30 @@ def lock_case(session: Session, case: Case) -> int:
     """Hold the case's row until the transaction ends and reload it (and its tasks) as committed now:
     whoever stepped first has finished by then. Returns the current version."""
     # A notice of the clock opens or closes tasks without changing the version: read them afresh too, in the
-    # collection itself and in the same statement (joined, the lock taken on the case's row only), so the step
-    # that follows loads nothing more. The id comes from the identity: a case expired by the previous commit is
-    # not reloaded just to be read again here.
-    identity = sa.inspect(case).identity
-    case_id = identity[0] if identity else case.id
-    session.execute(_lock_query(), {"case_id": case_id}).unique().one()
+    # same statement (joined, the lock taken on the case's row only), so the step that follows loads nothing
+    # more. The id comes from the identity: a case expired by the previous commit is not reloaded just to be
+    # read again here.
+    state = sa.inspect(case)
+    case_id = state.identity[0] if state.identity else case.id
+    known = state.dict.get("tasks")
+    if known is None or any(sa.inspect(task).expired or task.id is None for task in known):
+        session.execute(_lock_query(), {"case_id": case_id}).unique().one()
+    else:
+        _lock_with_live_tasks(session, case, case_id, list(known))
     locked_in_transaction(session).add(case_id)
     return case.version
+
+
+def _lock_with_live_tasks(session: Session, case: Case, case_id: int, known: list[Task]) -> None:
+    """The case's tasks are loaded already (the page or the previous step read them): only those that can have
+    changed since are read again with the lock, the open ones (a task once closed is never changed again) and
+    any opened meanwhile, instead of every task the case ever had."""
+    open_ids = [task.id for task in known if task.status == TaskStatus.OPEN]
+    rows = session.execute(_live_lock_query(), {"case_id": case_id, "open_ids": open_ids}).all()
+    seen = {task.id for task in known}
+    opened = [task for _, task in rows if task is not None and task.id not in seen]
+    # Reading the case afresh resets its unloaded collections: the tasks are put back, with any new ones.
+    set_committed_value(case, "tasks", sorted([*known, *opened], key=lambda task: task.id))
 
 
 @functools.cache
@@ -49,6 +66,14 @@ def _lock_query() -> sa.Select:
     """Built once: constructing the select cost more than the database took to answer it."""
     return (sa.select(Case).where(Case.id == sa.bindparam("case_id")).with_for_update(of=Case)
             .options(joinedload(Case.tasks)).execution_options(populate_existing=True))
+
+
+@functools.cache
+def _live_lock_query() -> sa.Select:
+    live = sa.or_(Task.status == TaskStatus.OPEN, Task.id.in_(sa.bindparam("open_ids", expanding=True)))
+    return (sa.select(Case, Task).outerjoin(Task, sa.and_(Task.case_id == Case.id, live))
+            .where(Case.id == sa.bindparam("case_id")).order_by(Task.id).with_for_update(of=Case)
+            .execution_options(populate_existing=True))
 
 
 def locked_in_transaction(session: Session) -> set[int]:
