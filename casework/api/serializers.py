@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from casework.engine.definition import FieldDef, TransitionDef, WorkflowDef
+from casework.engine.packages import PACKAGES
 from casework.engine.service import Action
 from casework.models import Case, Event, PartyMember, Task, Unit, User
 
@@ -47,25 +48,21 @@ def case_json(case: Case, *, actions: list[Action], today: date, restricted: boo
     """The full case; ``restricted`` (the viewer sees the case only through tasks marked ``view: task``, as a
     residential committee verifying) keeps to what those tasks need: the viewer's own open tasks, not those (and
     the people named in them) of other places. ``key_dates`` are the dates the case's definition declares: each
-    is in ``dates``, null until reached. ``candidate`` is an admission case's subject."""
-    candidate = getattr(case, "candidate", None)  # admission's (workflows.admission.models)
-    person = {"full_name": candidate.full_name, "birth_date": iso(candidate.birth_date),
-              "residence_unit_id": candidate.residence_unit_id} if candidate is not None else None
+    is in ``dates``, null until reached. The subject (an admission case's ``candidate``) is as the workflow's
+    package gives it (``WorkflowPackage.subject_json``)."""
+    package = PACKAGES.get(case.workflow)
+    subject = package.subject_json(case, restricted) if package and package.subject_json else None
     body: dict[str, Any] = {"id": case.id, "workflow": case.workflow, "workflow_version": case.workflow_version,
                             "state": case.state, "stage": case.stage, "version": case.version, "title": case.title,
                             "owning_cell": {"id": case.owning_cell_id, "name": case.owning_cell.name},
                             "actions": [a.as_dict() for a in actions]}
-    if person is not None:
-        body["candidate"] = person
+    if subject is not None:
+        body[subject[0]] = subject[1]
     if restricted:
         # Restricted: every task the viewer holds on the case is one they see alone (``view: task``).
         body["tasks"] = [task_json(t, today) for t in case.tasks
                          if t.is_open and viewer is not None and viewer.holds(t.role, t.unit_id)]
         return body
-    if person is not None:
-        person.update({"gender": candidate.gender, "national_id": candidate.national_id,
-                       "workplace_unit_id": candidate.workplace_unit_id, "position": candidate.position,
-                       "is_business_owner": candidate.is_business_owner})
     body.update({
         "source": case.source, "referring_org_id": case.referring_org_id,
         "grassroots_unit_id": case.grassroots_unit_id, "authority_unit_id": case.authority_unit_id,

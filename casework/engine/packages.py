@@ -60,11 +60,17 @@ class WorkflowPackage:
     # (session, engine, the demo organisation) -> (cases created now, cases planned): the demo's cases of this
     # workflow, built through the engine; run by `casework demo` after the organisation (casework.demo).
     demo: Callable[[Session, Any, Any], tuple[int, int]] | None = None
+    # () -> the workflow's scenario for the synthetic data generator (`casework generate`): which step follows,
+    # when and with which values; its steps are written as the engine writes them (casework.monitoring.simulation).
+    simulation: Callable[[], Any] | None = None
     # The package's page templates (names under it start with the workflow's name: "admission/…").
     templates: Path | None = None
     # The case page's panel about the subject (a template in ``templates``); none: the case's title and dates.
     subject_template: str | None = None
     printables: tuple[Printable, ...] = ()
+    # The case JSON's subject: (its key, e.g. "candidate", and its body); ``restricted`` for a viewer who sees
+    # only their tasks (the body then keeps to what answering them needs).
+    subject_json: Callable[[Case, bool], tuple[str, dict[str, Any]] | None] | None = None
 
     def printable(self, code: str) -> Printable | None:
         return next((p for p in self.printables if p.code == code), None)

@@ -10,7 +10,7 @@ from pathlib import Path
 from casework.engine.packages import WorkflowPackage, register
 from workflows.admission import effects, fields, guards, routing  # noqa: F401  (registered by name on import)
 from workflows.admission.printing import PRINTABLES
-from workflows.admission.subject import CANDIDATE_FIELDS, default_referring_org, open_case
+from workflows.admission.subject import CANDIDATE_FIELDS, default_referring_org, open_case, subject_json
 
 
 def _demo(session, engine, org) -> tuple[int, int]:
@@ -19,7 +19,14 @@ def _demo(session, engine, org) -> tuple[int, int]:
     return build_cases(session, engine, org)
 
 
+def _simulation():
+    from workflows.admission.simulation import scenario  # only `casework generate` needs it
+
+    return scenario()
+
+
 PACKAGE = register(WorkflowPackage(name="admission", open_case=open_case, subject_fields=CANDIDATE_FIELDS,
-                                   prefill=default_referring_org, demo=_demo,
+                                   prefill=default_referring_org, demo=_demo, simulation=_simulation,
                                    templates=Path(__file__).parent / "templates",
-                                   subject_template="admission/subject.html", printables=PRINTABLES))
+                                   subject_template="admission/subject.html", printables=PRINTABLES,
+                                   subject_json=subject_json))

@@ -38,6 +38,21 @@ def default_referring_org(user: User, data: dict[str, Any]) -> None:
             data["referring_org"] = units[0]
 
 
+def subject_json(case: Case, restricted: bool) -> tuple[str, dict[str, Any]] | None:
+    """The case JSON's ``candidate``: who to verify, for a residential committee (``restricted``); all the
+    referral recorded about the person, for everyone else."""
+    candidate = case.candidate
+    if candidate is None:
+        return None
+    person: dict[str, Any] = {"full_name": candidate.full_name, "birth_date": candidate.birth_date.isoformat(),
+                              "residence_unit_id": candidate.residence_unit_id}
+    if not restricted:
+        person.update({"gender": candidate.gender, "national_id": candidate.national_id,
+                       "workplace_unit_id": candidate.workplace_unit_id, "position": candidate.position,
+                       "is_business_owner": candidate.is_business_owner})
+    return "candidate", person
+
+
 def open_case(session: Session, wf: WorkflowDef, values: dict[str, Any], today: date, now: datetime) -> Case:
     """The new case (unsaved) for the referred person, owned by the cell assigned to their workplace."""
     workplace = session.get(Unit, values["workplace_unit"])
