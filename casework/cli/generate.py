@@ -14,14 +14,15 @@ from flask.cli import with_appcontext
 @with_appcontext
 def generate(cases: int, seed: int) -> None:
     """Fill the database with an organisation sized for N cases and N simulated cases (about 50,000 cases
-    per province), written in bulk with the same shapes the engine writes."""
+    per province) of every workflow whose package has a scenario, each step written in bulk as the engine
+    writes it."""
     from casework.extensions import db
     from casework.monitoring.synthetic import generate as run
 
-    rules = current_app.extensions["casework_engine"].rules
+    engine = current_app.extensions["casework_engine"]
     started = time.perf_counter()
     with db.engine.begin() as conn:
-        made = run(conn, cases=cases, seed=seed, rules=rules,
+        made = run(conn, cases=cases, seed=seed, engine=engine,
                    progress=lambda n: click.echo(f"  {n:,} cases written ({time.perf_counter() - started:.0f} s)"))
     analyze(db.engine)
     click.echo(f"Generated {made['cases']:,} cases in {made['provinces']} province(s), {made['communes']} communes "

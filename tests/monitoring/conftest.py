@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.engine import LOCAL_TZ
+from casework.engine import LOCAL_TZ, Engine
 from casework.models import Case, Event, Task, Unit
 from casework.monitoring.synthetic import generate
 from tests.conftest import truncate_all
@@ -66,10 +66,10 @@ def _utc(moment: datetime) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def generated(db_engine):
+def generated(db_engine, workflows):
     """300 simulated cases written by the generator, shared by a module's read-only tests."""
     with Session(db_engine, expire_on_commit=False) as session:
-        made = generate(session.connection(), cases=300, seed=7, today=TODAY)
+        made = generate(session.connection(), cases=300, seed=7, today=TODAY, engine=Engine(workflows))
         session.commit()
         yield session, made, _load(session)
         session.rollback()

@@ -1,0 +1,313 @@
+"""The simulated step writer: the rows the engine would write for a step, worked out without a session, for
+bulk loading (``casework.monitoring.synthetic``).
+
+A workflow's scenario (its package's ``simulation``) decides which step follows, when, with which submitted
+values and by whom; this writer turns each step into the event, the case's projection, the tasks closed and
+opened and the state visits exactly as the engine and monitoring's upkeep write them, by running the engine's
+own pure code on a stand-in for the case: ``step_changes`` (the destination through the workflow's machine and
+its conditions, the first stage, ``closed_on`` for terminal states, the recorded dates and facts, the registered
+effects), the transitions' flags, ``apply_changes`` (the projection), ``close_tasks`` and ``follow_up_tasks``,
+the tasks each state, stage and transition declares and their due rules. Only two things are not the engine's
+code: working days come from a precomputed calendar (the engine's calendar, walked once), and routing targets
+that need the database (a committee where someone lives, the organizing department) are looked up in the
+places the scenario gives each case. Guards are not checked: the scenario submits values that pass them.
+
+``tests/monitoring/test_generator_matches_engine.py`` holds the writer to what the engine writes.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from casework.engine import Engine
+from casework.engine import flags as flag_checks
+from casework.engine.calendar import is_working_day
+from casework.engine.context import StepContext
+from casework.engine.definition import DueDef, TaskDef, TransitionDef, WorkflowDef, current_version
+from casework.engine.effects import EFFECTS
+from casework.engine.fields import to_json
+from casework.engine.flags import run_flag
+from casework.engine.machine import destination
+from casework.engine.projection import apply_changes
+from casework.engine.routing import CONDITIONS, TARGETS, Routed
+from casework.engine.rules import Rules
+from casework.engine.step import first_stage, recorded_changes
+from casework.engine.tasks import close_tasks, follow_up_tasks, open_tasks
+from casework.localtime import local_date
+from casework.models import Case, TaskStatus
+from casework.models.monitoring import visit_days
+
+# The case row's columns a scenario gives when the case opens (its subject, units and source).
+CASE_COLUMNS = tuple(c.name for c in Case.__table__.columns)
+
+
+class WorkingDays:
+    """Working-day arithmetic over a precomputed list of the engine's working days (``add_working_days``
+    without walking the holiday calendar for every task)."""
+
+    def __init__(self, start: date, end: date):
+        self.days: list[date] = []
+        day = start
+        while day <= end:
+            if is_working_day(day):
+                self.days.append(day)
+            day += timedelta(days=1)
+
+    def add(self, start: date, n: int) -> date:
+        """The n-th working day after ``start`` (``start`` itself does not count), as the engine's."""
+        if n == 0:
+            return start
+        index = bisect.bisect_right(self.days, start)
+        return self.days[min(index + n - 1, len(self.days) - 1)]
+
+
+class Row(dict):
+    """A row to write, whose columns read and write as attributes too, so the engine's task functions
+    (``close_tasks``, ``open_tasks``) work on it."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+
+class SimCase:
+    """The case as a step sees it, without a session: the case row's columns, its tasks, and the places its
+    package's routing targets would find in the database (``places``: target -> routed places)."""
+
+    date = Case.date  # the same reading of a key date (declared dates, or older facts)
+
+    def __init__(self, columns: dict[str, Any], places: dict[str, list[Routed]] | None = None):
+        self.__dict__.update(dict.fromkeys(CASE_COLUMNS))
+        self.__dict__.update(columns)
+        self.tasks: list[Row] = []
+        self.places = places or {}
+        self.visit: Row | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {name: self.__dict__[name] for name in CASE_COLUMNS}
+
+
+@dataclass
+class StepWriter:
+    """Turns steps into rows: ``start`` a case, ``step`` it, ``finish`` it (the case row). ``ids`` hands out
+    row ids per table (``take(table)``); ``add(table, row)`` buffers a row for writing."""
+
+    ids: Any
+    add: Callable[[str, dict[str, Any]], None]
+    engine: Engine  # the definitions (every version) and the rules
+    calendar: WorkingDays
+    _destinations: dict[tuple, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def rules(self) -> Rules:
+        return self.engine.rules
+
+    def workflow_on(self, name: str, day: date) -> WorkflowDef:
+        """The version a case of the workflow opened on ``day`` starts on (and keeps)."""
+        return current_version(self.engine.workflows[name], day)
+
+    def workflow_of(self, case: SimCase) -> WorkflowDef:
+        return self.engine.workflow(case.workflow, case.workflow_version)
+
+    # -- the case -------------------------------------------------------------------------------------------
+    def start(self, wf: WorkflowDef, columns: dict[str, Any], values: dict[str, Any], moment: datetime, *,
+              actor_role: str | None = None, subject_fields: frozenset[str] = frozenset(),
+              places: dict[str, list[Routed]] | None = None) -> SimCase:
+        """Open a case (``columns``: what the package's ``open_case`` gives: subject, units, source …) with its
+        start step, as ``casework.engine.service.start_case`` does."""
+        today = local_date(moment)
+        case = SimCase({"id": self.ids.take("cases"), "workflow": wf.name, "workflow_version": wf.version,
+                        "state": wf.initial, "stage": None, "state_seq": 1, "last_event_seq": 0, "version": 0,
+                        "opened_on": today, "facts": {}, "dates": {}, "created_at": moment,
+                        "updated_at": moment, "state_entered_at": moment, **columns}, places)
+        tdef = wf.start_transition
+        changes = {"workflow_version": wf.version, "state": wf.initial, "state_seq": 1,
+                   "stage": first_stage(wf, wf.initial)}
+        changes.update(recorded_changes(tdef, values, wf.dates, skip=subject_fields))
+        self._write(wf, case, tdef, values, moment, self._actor(case, tdef, actor_role, None), None, changes,
+                    today)
+        return case
+
+    def step(self, case: SimCase, trigger: str, values: dict[str, Any], moment: datetime, *,
+             actor_role: str | None = None, task: Row | None = None) -> Row:
+        """Take one step (``task``: the open task a task step answers); the event written."""
+        wf = self.workflow_of(case)
+        tdef = self.transition(wf, case, trigger)
+        today = local_date(moment)
+        ctx = StepContext(session=None, workflow=wf, transition=tdef, case=case, user=None, rules=self.rules,
+                          today=today, data=values, task=task)
+        changes = self.changes(ctx)
+        flags = self.flags(ctx) if tdef.flags else []
+        return self._write(wf, case, tdef, values, moment, self._actor(case, tdef, actor_role, task), task,
+                           changes, today, flags)
+
+    def changes(self, ctx: StepContext) -> dict[str, Any]:
+        """``casework.engine.step.step_changes``, with the destination remembered per transition, state and
+        conditions (the machine's answer for the same inputs is the same)."""
+        wf, tdef, values = ctx.workflow, ctx.transition, ctx.data
+        changes: dict[str, Any] = {}
+        if tdef.changes_state:
+            dest = self.destination(wf, ctx)
+            changes["state"] = dest
+            changes["stage"] = first_stage(wf, dest)
+            if wf.is_terminal(dest):
+                changes["closed_on"] = ctx.today.isoformat()
+        changes.update(recorded_changes(tdef, values, wf.dates))
+        for name in tdef.effects:
+            EFFECTS[name].fn(ctx, changes)
+        return changes
+
+    def destination(self, wf: WorkflowDef, ctx: StepContext) -> str:
+        tdef, case = ctx.transition, ctx.case
+        key = (id(tdef), case.state, tuple(CONDITIONS[d.when](None, case) for d in tdef.destinations if d.when))
+        dest = self._destinations.get(key)
+        if dest is None:
+            dest = self._destinations[key] = destination(wf, ctx)
+        return dest
+
+    def flags(self, ctx: StepContext) -> list[dict[str, Any]]:
+        """The transition's flags by the engine's checks, their working days on the precomputed calendar."""
+        engine_days = flag_checks.add_working_days
+        flag_checks.add_working_days = self.calendar.add
+        try:
+            found = [run_flag(d.check, d.params, ctx) for d in ctx.transition.flags]
+        finally:
+            flag_checks.add_working_days = engine_days
+        return [f.as_dict() for f in found if f is not None]
+
+    def finish(self, case: SimCase) -> dict[str, Any]:
+        """The case row, as the steps left it."""
+        row = case.row()
+        self.add("cases", row)
+        return row
+
+    @staticmethod
+    def transition(wf: WorkflowDef, case: SimCase, trigger: str) -> TransitionDef:
+        for tdef in wf.transitions_from(case.state, case.stage):
+            if tdef.trigger == trigger:
+                return tdef
+        raise ValueError(f"{trigger} cannot be taken in {case.state} ({case.stage})")
+
+    # -- the step -------------------------------------------------------------------------------------------
+    def _actor(self, case: SimCase, tdef: TransitionDef, role: str | None, task: Row | None) -> tuple[str, int]:
+        """Whom the step is taken as: the task's holder, else the transition's actor of that role (the first
+        one when no role is said) at the place its routing names."""
+        if tdef.actor_is_task:
+            return task.role, task.unit_id
+        actor = next((a for a in tdef.actors if a.role == role), None) if role else tdef.actors[0]
+        if actor is None:
+            raise ValueError(f"{tdef.trigger} is not taken by {role}")
+        places = self.places(case, actor.routing)
+        return actor.role, places[0].unit_id if places else None
+
+    def _write(self, wf: WorkflowDef, case: SimCase, tdef: TransitionDef, values: dict[str, Any], now: datetime,
+               actor: tuple[str, int], task: Row | None, changes: dict[str, Any], today: date,
+               flags: list | None = None) -> Row:
+        """``casework.engine.step._write`` and ``_route`` on the stand-in, and the visit upkeep writes."""
+        seq = case.last_event_seq + 1
+        case.last_event_seq = seq
+        case.version += 1
+        from_state = case.state if seq > 1 else None
+        if "state" in changes:
+            changes["state_seq"] = seq
+        old_stage = case.stage
+        leaving = open_tasks(case) if "state" in changes and from_state is not None else []
+        event = Row(id=self.ids.take("events"), case_id=case.id, seq=seq, trigger=tdef.trigger,
+                    from_state=from_state, to_state=changes.get("state", case.state), actor_id=None,
+                    actor_role=actor[0], actor_unit_id=actor[1], task_id=task.id if task else None,
+                    occurred_at=now, data=to_json(values), changes=changes, flags=flags or [])
+        self.add("events", event)
+        apply_changes(case, changes, now)
+        case.updated_at = now
+        if task is not None:
+            task.update(status=TaskStatus.DONE.value, outcome=to_json(values), completed_at=now)
+        self._route(wf, case, tdef, actor, event, leaving, old_stage, today, task)
+        if event.from_state != event.to_state:
+            self._visit(case, event)
+        return event
+
+    def _route(self, wf: WorkflowDef, case: SimCase, tdef: TransitionDef, actor: tuple[str, int], event: Row,
+               leaving: list[Row], old_stage: str | None, today: date, task: Row | None) -> None:
+        def close(tasks: list[Row]) -> None:
+            close_tasks(tasks, actor_role=actor[0], user_id=None, now=event.occurred_at)
+            for closed in tasks:
+                closed["status"] = str(closed["status"])  # the enum's text, as the column stores it
+
+        if "state" in event.changes:
+            close(leaving)
+            if not wf.is_terminal(case.state):
+                self.open(case, wf.states[case.state].tasks_on_entry(case.stage), today, event.occurred_at)
+        elif case.stage != old_stage:
+            close([t for t in open_tasks(case) if t.kind == "step"])
+            self.open(case, wf.states[case.state].tasks_on_entry(case.stage), today, event.occurred_at)
+        if task is not None:
+            self.open(case, follow_up_tasks(wf, case, task.kind), today, event.occurred_at)
+        if tdef.creates:
+            self.open(case, tdef.creates, today, event.occurred_at)
+
+    def _visit(self, case: SimCase, event: Row) -> None:
+        """What monitoring's upkeep writes for a state-changing event: the open visit closed, the next opened."""
+        if case.visit is not None:
+            case.visit.update(left_seq=event.seq, left_at=event.occurred_at, next_state=event.to_state,
+                              days=visit_days(case.visit["entered_at"], event.occurred_at))
+        case.visit = Row(id=self.ids.take("state_visits"), case_id=case.id, owning_cell_id=case.owning_cell_id,
+                         state=event.to_state, entered_seq=event.seq, entered_at=event.occurred_at, left_seq=None,
+                         left_at=None, next_state=None, days=None)
+        self.add("state_visits", case.visit)
+
+    # -- tasks ----------------------------------------------------------------------------------------------
+    def open(self, case: SimCase, defs, today: date, now: datetime) -> list[Row]:
+        """``casework.engine.tasks.create_tasks``: one task per place each definition routes to."""
+        created = []
+        for task_def in defs:
+            for routed in self.resolve(case, task_def):
+                task = Row(id=self.ids.take("tasks"), case_id=case.id, kind=task_def.kind, state=case.state,
+                           role=routed.role or task_def.role, unit_id=routed.unit_id,
+                           status=TaskStatus.OPEN.value, subject={"stage": case.stage, **routed.subject},
+                           entry_seq=case.state_seq, due_date=self.due_date(task_def.due, case, today),
+                           created_at=now, completed_at=None, completed_by_id=None, outcome={})
+                case.tasks.append(task)
+                self.add("tasks", task)
+                created.append(task)
+        return created
+
+    def due_date(self, due: DueDef | None, case: SimCase, today: date) -> date | None:
+        """``casework.engine.tasks.due_date`` on the precomputed calendar."""
+        if due is None:
+            return None
+        if due.at:
+            return case.date(due.at)
+        start = (case.date(due.start) if due.start else None) or today
+        return self.calendar.add(start, getattr(self.rules, due.working_days))
+
+    def places(self, case: SimCase, target: str) -> list[Routed]:
+        """A routing target's places: the scenario's for this case, else the engine's target when it reads
+        only the case's own columns (its cell, committee, authority)."""
+        if target in case.places:
+            return case.places[target]
+        return TARGETS[target](None, case)
+
+    def resolve(self, case: SimCase, task_def: TaskDef) -> list[Routed]:
+        """``casework.engine.routing.resolve``: places merged so one place (and role) gets one task."""
+        merged: dict[tuple[int, str], Routed] = {}
+        for target in task_def.routing:
+            for routed in self.places(case, target):
+                key = (routed.unit_id, routed.role or task_def.role)
+                if key in merged:
+                    merged[key].subject.setdefault("people", []).extend(routed.subject.get("people", []))
+                else:
+                    merged[key] = Routed(routed.unit_id, routed.role,
+                                         {k: list(v) if isinstance(v, list) else v
+                                          for k, v in routed.subject.items()})
+        return list(merged.values())
