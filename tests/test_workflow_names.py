@@ -30,7 +30,6 @@ ENGINE_WORDS = frozenset({"step", "reason", "notes", "outcome", "removed", "sour
 # Modules that still name a workflow's parts, and why. Strike an entry once its module no longer does.
 NOT_YET_MOVED = {
     "casework/api/routes.py": "POST /cases starts an admission case",
-    "casework/api/serializers.py": "the case JSON carries the candidate and admission's key dates",
     "casework/cli/bench_engine.py": "the benchmark drives admission steps",
     "casework/monitoring/exports.py": "the XES log's case attributes are admission's",
     "casework/monitoring/forecast.py": "forecasts admissions",
@@ -43,11 +42,8 @@ NOT_YET_MOVED = {
     "casework/monitoring/routes.py": "the dashboard's admission figures",
     "casework/models/tallies.py": "the admissions tally",
     "casework/web/cases/views.py": "the case page's vote summary",
-    "casework/web/choices.py": "choices for introducers and relatives",
-    "casework/web/describe.py": "describes introducers and relatives in the history",
     "casework/web/referrals/queries.py": "the referrer's list of candidates",
     "casework/web/referrals/routes.py": "the referral form starts an admission case",
-    "casework/web/stepforms.py": "the step forms for introducers and relatives",
     "casework/web/verification/routes.py": "names the places of the people a verification task lists",
     "casework/models/monitoring.py": "the flat register of organisations founded (moves with the founding workflow)",
 }

@@ -20,6 +20,21 @@ def register(app: Flask) -> None:
 
     i18n.init_app(app)
     templating.init_app(app)
+    _import_package_forms(app)
     for blueprint in (auth_bp, inbox_bp, cases_bp, documents_bp, referrals_bp, verification_bp, printing_bp,
                       admin_bp, access_log_bp):
         app.register_blueprint(blueprint)
+
+
+def _import_package_forms(app: Flask) -> None:
+    """Each loaded workflow package's ``forms`` module registers the widgets of its own field types
+    (``casework.web.stepforms.widget``); a package without one uses the engine's field types only."""
+    import importlib
+    import importlib.util
+
+    from casework.engine.packages import PACKAGE_ROOT
+
+    for name in app.extensions["casework_engine"].workflows:
+        module = f"{PACKAGE_ROOT}.{name}.forms"
+        if importlib.util.find_spec(f"{PACKAGE_ROOT}.{name}") is not None and importlib.util.find_spec(module):
+            importlib.import_module(module)

@@ -11,9 +11,7 @@ from sqlalchemy.orm import Session
 
 from casework.engine.definition import TransitionDef
 from casework.models import Case, Document, MemberStatus, PartyMember, Unit
-from casework.web.stepforms import Choices
-
-RESIDENCE_KINDS = ("residential_area", "cell")
+from casework.web.stepforms import WIDGETS, Choices
 
 
 def units_by_kind(session: Session, kinds: set[str]) -> dict[str, list[tuple[int, str]]]:
@@ -47,9 +45,12 @@ def _kinds_needed(tdefs: list[TransitionDef]) -> set[str]:
     for tdef in tdefs:
         for fdef in tdef.fields:
             kinds.update(fdef.unit_kinds)
-            if fdef.type == "relatives":
-                kinds.update(RESIDENCE_KINDS)
     return kinds
+
+
+def _member_types() -> set[str]:
+    """Field types whose form offers the cell's members: the engine's own and packages' that say so."""
+    return {"member_ids"} | {name for name, entry in WIDGETS.items() if entry.needs_members}
 
 
 def for_case(session: Session, case: Case, tdefs: list[TransitionDef]) -> Choices:
@@ -57,6 +58,6 @@ def for_case(session: Session, case: Case, tdefs: list[TransitionDef]) -> Choice
     types = {f.type for t in tdefs for f in t.fields}
     return Choices(
         units=units_by_kind(session, _kinds_needed(tdefs)),
-        members=member_options(session, case.owning_cell_id) if types & {"member_ids", "introducers"} else [],
+        members=member_options(session, case.owning_cell_id) if types & _member_types() else [],
         documents=document_options(session, case.id) if "document" in types else {},
     )

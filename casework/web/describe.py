@@ -13,7 +13,7 @@ from casework.engine.definition import FieldDef, WorkflowDef
 from casework.engine.migration import MIGRATE_TRIGGER
 from casework.models import Document, Event, PartyMember, Unit
 from casework.web.i18n import pick
-from casework.web.stepforms import choice_label, format_value
+from casework.web.stepforms import WIDGETS, choice_label, format_value
 
 
 class Describer:
@@ -106,11 +106,9 @@ class Describer:
             return self.documents.get(_int(value), str(value))
         if kind == "member_ids":
             return ", ".join(self.members.get(_int(v), str(v)) for v in value)
-        if kind == "introducers":
-            return "; ".join(_("%(name)s (since %(date)s)", name=self.members.get(_int(i.get("member_id")), "?"),
-                               date=format_value(i.get("known_since", ""))) for i in value)
-        if kind == "relatives":
-            return "; ".join(f"{r.get('full_name')} ({r.get('relation')})" for r in value)
+        entry = WIDGETS.get(kind)
+        if entry is not None and entry.describe is not None:
+            return entry.describe(value, lambda member_id: self.members.get(_int(member_id), "?"))
         return format_value(value)
 
 
@@ -135,8 +133,8 @@ def _int(value: Any) -> int | None:
 def _collect(fdef: FieldDef, value: Any, members: set, units: set, docs: set) -> None:
     if fdef.type == "member_ids":
         members.update(i for v in value or [] if (i := _int(v)) is not None)
-    elif fdef.type == "introducers":
-        members.update(i for v in value or [] if (i := _int(v.get("member_id"))) is not None)
+    elif fdef.type in WIDGETS and WIDGETS[fdef.type].member_ids is not None:
+        members.update(i for v in WIDGETS[fdef.type].member_ids(value) if (i := _int(v)) is not None)
     elif fdef.type == "unit" and _int(value) is not None:
         units.add(_int(value))
     elif fdef.type == "document" and _int(value) is not None:

@@ -1,13 +1,17 @@
 """Forms built from a workflow step's field definitions, and what they submit turned into engine data.
 
 The web layer only translates between what a person types (dd/mm/yyyy dates, ticked boxes, rows of
-introducers) and what the engine parses (ISO dates, lists, ids). Whether a value is required, allowed or
+people) and what the engine parses (ISO dates, lists, ids). Whether a value is required, allowed or
 enough is the engine's call: its reasons come back and are shown next to the field they name.
+
+A workflow package's own field types (``casework.engine.fields.field_type``) bring their own ``Widget``,
+registered from the package's ``forms`` module (imported with the pages, ``casework.web.register``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -17,9 +21,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    FieldList,
-    Form,
-    FormField,
     HiddenField,
     SelectChoice,
     SelectField,
@@ -74,17 +75,37 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class IntroducerRow(Form):
-    member_id = SelectField(_l("Introducer"), choices=[], validate_choice=False)
-    known_since = StringField(_l("Worked with the candidate since"), render_kw={"placeholder": DATE_HINT})
+@dataclass(frozen=True)
+class Widget:
+    """How a package's own field type is typed in a step form, read back for the engine and shown in the history.
+
+    ``field(fdef, label)`` makes the WTForms field; ``fill(wt_field, fdef, choices)`` gives rows built at
+    instantiation their options; ``value(wt_field)`` is the engine's data (``ValueError``: a format error worded
+    for the page); ``describe(value, member_name)`` words a recorded value; ``member_ids(value)`` names the
+    register members a value refers to (the history looks them all up at once). ``needs_members``: the form
+    offers the cell's members."""
+
+    field: Callable[[FieldDef, str], Any]
+    value: Callable[[Any], Any]
+    fill: Callable[[Any, FieldDef, Choices], None] | None = None
+    describe: Callable[[Any, Callable[[Any], str]], str] | None = None
+    member_ids: Callable[[Any], list[Any]] | None = None
+    needs_members: bool = False
 
 
-class RelativeRow(Form):
-    full_name = StringField(_l("Full name"))
-    relation = StringField(_l("Relation"))
-    residence_unit = SelectField(_l("Place of residence"), choices=[], validate_choice=False)
-    abroad = BooleanField(_l("Lives abroad"))
-    country = StringField(_l("Country"))
+WIDGETS: dict[str, Widget] = {}
+
+
+def widget(type_name: str, entry: Widget) -> Widget:
+    """Register the widget of a field type (from a workflow package's ``forms`` module)."""
+    WIDGETS[type_name] = entry
+    return entry
+
+
+def unit_options(fdef: FieldDef, choices: Choices) -> list[SelectChoice]:
+    """The units of the field's kinds, by name, after a "choose" option."""
+    pairs = [(str(i), name) for kind in fdef.unit_kinds for i, name in choices.units.get(kind, [])]
+    return options([("", _("— choose —"))] + sorted(pairs, key=lambda o: o[1]))
 
 
 class StepForm(FlaskForm):
@@ -92,11 +113,6 @@ class StepForm(FlaskForm):
 
     expected_version = HiddenField()
     task_id = HiddenField()
-
-
-def _unit_options(fdef: FieldDef, choices: Choices) -> list[tuple[str, str]]:
-    pairs = [(str(i), name) for kind in fdef.unit_kinds for i, name in choices.units.get(kind, [])]
-    return options([("", _("— choose —"))] + sorted(pairs, key=lambda o: o[1]))
 
 
 def _field_for(fdef: FieldDef, choices: Choices):
@@ -117,13 +133,11 @@ def _field_for(fdef: FieldDef, choices: Choices):
         pairs = [("", _("— choose —"))] + [(c, choice_label(c)) for c in fdef.choices]
         return SelectField(label, choices=options(pairs), validate_choice=False, **kw)
     if fdef.type == "unit":
-        return SelectField(label, choices=_unit_options(fdef, choices), validate_choice=False, **kw)
+        return SelectField(label, choices=unit_options(fdef, choices), validate_choice=False, **kw)
     if fdef.type == "member_ids":
         return MultiCheckboxField(label, choices=options(choices.members), validate_choice=False)
-    if fdef.type == "introducers":
-        return FieldList(FormField(IntroducerRow), label=label, min_entries=2, max_entries=4)
-    if fdef.type == "relatives":
-        return FieldList(FormField(RelativeRow), label=label, min_entries=2, max_entries=8)
+    if fdef.type in WIDGETS:
+        return WIDGETS[fdef.type].field(fdef, label)
     if fdef.type == "document":
         pairs = [("", _("— the newest attached —"))] + choices.documents.get(fdef.form_code or "", [])
         return SelectField(label, choices=options(pairs), validate_choice=False)
@@ -143,17 +157,10 @@ def build_form(tdef: TransitionDef, choices: Choices, *, formdata=None, prefix: 
 
 def _fill_row_choices(form: StepForm, tdef: TransitionDef, choices: Choices) -> None:
     """Sub-forms of repeated rows get their options after instantiation (WTForms builds them then)."""
-    members = options([("", _("— choose —"))] + choices.members)
-    residences = options([("", _("— choose —"))] + sorted(
-        [(str(i), n) for kind in ("residential_area", "cell") for i, n in choices.units.get(kind, [])],
-        key=lambda o: o[1]))
     for fdef in tdef.fields:
-        if fdef.type == "introducers":
-            for row in form[fdef.name]:
-                row.member_id.choices = members
-        elif fdef.type == "relatives":
-            for row in form[fdef.name]:
-                row.residence_unit.choices = residences
+        entry = WIDGETS.get(fdef.type)
+        if entry is not None and entry.fill is not None:
+            entry.fill(form[fdef.name], fdef, choices)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -189,7 +196,8 @@ def to_engine_data(form: StepForm, tdef: TransitionDef) -> tuple[dict[str, Any],
     return data, errors
 
 
-def _date_value(raw: str) -> str | None:
+def date_value(raw: str) -> str | None:
+    """A typed dd/mm/yyyy date as ISO; blank: None; not a real date: ``ValueError`` worded for the page."""
     if not (raw or "").strip():
         return None
     iso = parse_dmy(raw)
@@ -200,27 +208,15 @@ def _date_value(raw: str) -> str | None:
 
 def _value(wt_field, fdef: FieldDef) -> Any:
     if fdef.type == "date":
-        return _date_value(wt_field.data)
+        return date_value(wt_field.data)
     if fdef.type == "boolean":
         return bool(wt_field.data)
     if fdef.type == "member_ids":
         # as sent: the engine reads each as an id (casework.ids) and names the field if one is not
         return [v for v in wt_field.data or [] if str(v).strip()]
-    if fdef.type == "introducers":
-        return [{"member_id": row.member_id.data, "known_since": _date_value(row.known_since.data) or ""}
-                for row in wt_field if row.member_id.data]
-    if fdef.type == "relatives":
-        return [_relative(row) for row in wt_field if (row.full_name.data or "").strip()]
+    if fdef.type in WIDGETS:
+        return WIDGETS[fdef.type].value(wt_field)
     return wt_field.data.strip() if isinstance(wt_field.data, str) else wt_field.data
-
-
-def _relative(row) -> dict[str, Any]:
-    relative = {"full_name": row.full_name.data, "relation": row.relation.data, "abroad": bool(row.abroad.data)}
-    if row.abroad.data:
-        relative["country"] = row.country.data
-    elif row.residence_unit.data:
-        relative["residence_unit"] = row.residence_unit.data
-    return relative
 
 
 def attach_reasons(form: StepForm, reasons: list[Reason], format_errors: dict[str, list[str]]) -> list[str]:
