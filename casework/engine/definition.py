@@ -141,6 +141,16 @@ class TransitionDef:
         return self.field_sets.get(field_def.name) or field_def.sets or field_def.name
 
 
+@dataclass(frozen=True)
+class MonitoringDef:
+    """What monitoring needs to know of a workflow beyond its states and terminal states (``monitoring:``)."""
+
+    main_line_until: str | None = None  # the forecast walks the states declared from the initial one to this
+    waiting_by_design: tuple[str, ...] = ()  # states where a long wait is the rule, not a case being stuck
+    replies: tuple[str, ...] = ()  # task kinds whose completion is a unit's reply, timed per unit
+    referred_on: str | None = None  # the key date whose year counts a referral by the case's referring org
+
+
 @dataclass
 class WorkflowDef:
     name: str
@@ -153,6 +163,7 @@ class WorkflowDef:
     file: str
     effective_from: date | None = None  # new cases start on this version from that day; None: from the start
     dates: dict[str, DateDef] = field(default_factory=dict)  # the key dates its cases keep, in display order
+    monitoring: MonitoringDef = field(default_factory=MonitoringDef)
     machine: Any = None  # the shared transitions.Machine, built after validation
 
     @property
@@ -168,6 +179,15 @@ class WorkflowDef:
 
     def is_terminal(self, state: str) -> bool:
         return self.states[state].terminal
+
+    @property
+    def main_line(self) -> tuple[str, ...]:
+        """The states declared from the initial one up to ``monitoring.main_line_until`` (none without it)."""
+        until = self.monitoring.main_line_until
+        if until is None:
+            return ()
+        names = list(self.states)
+        return tuple(names[names.index(self.initial):names.index(until) + 1])
 
     @property
     def task_view_kinds(self) -> frozenset[str]:
@@ -350,6 +370,29 @@ class _Reader:
             dates[str(name)] = DateDef(str(name), self.label(spec.get("label"), element))
         return dates
 
+    def monitoring(self, raw: Any, states: dict[str, StateDef], dates: dict[str, DateDef]) -> MonitoringDef:
+        """``monitoring:``: what monitoring reads beyond the states; every name a state, a task kind of them or
+        a declared date."""
+        raw = self.mapping(raw if raw is not None else {}, "monitoring")
+        self.only(raw, {"main_line_until", "waiting_by_design", "replies", "referred_on"}, "monitoring")
+        referred_on = raw.get("referred_on")
+        if referred_on is not None and referred_on not in dates:
+            raise self.fail("monitoring.referred_on", f"{referred_on!r} is not a declared date")
+        until = raw.get("main_line_until")
+        if until is not None and (until not in states or states[until].terminal):
+            raise self.fail("monitoring.main_line_until", f"{until!r} is not an open state")
+        kinds = {t.kind for s in states.values() for t in s.tasks}
+        lists = {}
+        for key, known, what in (("waiting_by_design", states, "state"), ("replies", kinds, "task kind")):
+            names = raw.get(key) or []
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise self.fail(f"monitoring.{key}", "must be a list of names")
+            unknown = [n for n in names if n not in known]
+            if unknown:
+                raise self.fail(f"monitoring.{key}", f"no {what} {unknown[0]!r}")
+            lists[key] = tuple(names)
+        return MonitoringDef(until, **lists, referred_on=referred_on)
+
     def _flag(self, raw: Any, element: str) -> FlagDef:
         raw = self.mapping(raw, element)
         if "check" not in raw:
@@ -366,7 +409,7 @@ def load_workflow(path: Path) -> WorkflowDef:
         raise reader.fail("file", f"not valid YAML: {exc}") from exc
     raw = reader.mapping(raw, "file")
     reader.only(raw, {"name", "version", "effective_from", "label", "initial", "start", "dates", "states",
-                      "transitions", "fieldsets"}, "file")
+                      "transitions", "fieldsets", "monitoring"}, "file")
     for key in ("name", "version", "initial", "start", "states", "transitions"):
         if key not in raw:
             raise reader.fail("file", f"missing {key}")
@@ -375,9 +418,11 @@ def load_workflow(path: Path) -> WorkflowDef:
     if not isinstance(raw["transitions"], list):
         raise reader.fail("transitions", "must be a list")
     transitions = [reader.transition(t, i, states) for i, t in enumerate(raw["transitions"])]
+    dates = reader.dates(raw.get("dates"))
     workflow = WorkflowDef(name=raw["name"], version=version, label=reader.label(raw.get("label"), "file"),
                            initial=raw["initial"], start=raw["start"], states=states, transitions=transitions,
-                           file=str(path), effective_from=effective_from, dates=reader.dates(raw.get("dates")))
+                           file=str(path), effective_from=effective_from, dates=dates,
+                           monitoring=reader.monitoring(raw.get("monitoring"), states, dates))
     from casework.engine.validation import validate  # the checks need the guard and routing registries
 
     validate(workflow)
