@@ -31,16 +31,10 @@ ENGINE_WORDS = frozenset({"step", "reason", "notes", "outcome", "removed", "sour
 NOT_YET_MOVED = {
     "casework/api/routes.py": "POST /cases starts an admission case",
     "casework/cli/bench_engine.py": "the benchmark drives admission steps",
-    "casework/monitoring/exports.py": "the XES log's case attributes are admission's",
-    "casework/monitoring/forecast.py": "forecasts admissions",
-    "casework/monitoring/labels.py": "labels admission's figures",
-    "casework/monitoring/queries.py": "admission's order of states and business-owner split",
-    "casework/monitoring/summaries.py": "admission's yearly summaries",
     "casework/monitoring/synthetic.py": "the founded organisations' register (decision_number; moves with the founding "
                                         "workflow, as casework/models/monitoring.py)",
-    "casework/monitoring/upkeep.py": "tally keys read admission's columns",
-    "casework/monitoring/routes.py": "the dashboard's admission figures",
-    "casework/models/tallies.py": "the admissions tally",
+    "casework/monitoring/routes.py": "the flat register of organisations founded (its decision_number; moves with the "
+                                     "founding workflow)",
     "casework/web/cases/views.py": "the case page's vote summary",
     "casework/web/referrals/queries.py": "the referrer's list of candidates",
     "casework/web/referrals/routes.py": "the referral form starts an admission case",

@@ -29,7 +29,7 @@ from casework.models.org import (
     UnitKind,
     User,
 )
-from casework.models.tallies import AdmissionTally, PipelineTally, ReferralTally, ReplyTally, StayTally
+from casework.models.tallies import PipelineTally, ReferralTally, ReplyTally, StayTally
 
 
 class HistoryIsAppendOnly(RuntimeError):
@@ -74,7 +74,6 @@ __all__ = [
     "Role",
     "StateVisit",
     "StayTally",
-    "AdmissionTally",
     "PipelineTally",
     "ReferralTally",
     "ReplyTally",

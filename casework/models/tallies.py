@@ -4,11 +4,16 @@ reads a few thousand rows instead of scanning millions. Each has a definition as
 (``casework.monitoring.summaries``), which rebuilds it and checks it agrees.
 
 - ``StayTally``: stays per top unit, state, next state, year and whole days (durations, conversion rates);
-- ``AdmissionTally``: admissions per cell, referring organisation, year and business ownership (targets);
-- ``PipelineTally``: cases per top unit, state, source, ownership, business ownership and the years they
+- ``PipelineTally``: cases of every workflow per top unit, state, source, the subject's ownership and flag (both
+  given by the workflow's package: admission's workplace ownership and business owners) and the years they
   opened and closed (the pipeline);
-- ``ReferralTally``: referrals per referring organisation and year (the unions' table);
-- ``ReplyTally``: background-check replies per top unit, committee, year and working days taken.
+- ``ReferralTally``: referrals per referring organisation and year (the year of the date each definition
+  declares as ``monitoring.referred_on``);
+- ``ReplyTally``: replies (the task kinds each definition declares under ``monitoring.replies``: admission's
+  background checks) per top unit, replying unit, year and working days taken.
+
+A workflow's own tallies live in its package (admission's: ``workflows/admission/models.py``), registered with
+``casework.monitoring.figures``.
 
 A top unit is the owning cell's ancestor just below a root of the tree: a province in a national tree, a
 commune in a provincial one.
@@ -49,28 +54,11 @@ class StayTally(Base):
     n: Mapped[int]
 
 
-class AdmissionTally(Base):
-    """Admissions (entering ``admitted``) per owning cell, referring organisation (0: none), year and whether
-    the candidate owns a business: what targets, forecasts and the unions' table count."""
-
-    __tablename__ = "admission_tallies"
-    __table_args__ = (sa.UniqueConstraint("year", "owning_cell_id", "referring_org_id", "business_owner",
-                                          name="uq_admission_tallies_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owning_cell_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
-    # No foreign key: 0 stands for "referred by no organisation" so the unique key can match it.
-    referring_org_id: Mapped[int]
-    year: Mapped[int]
-    business_owner: Mapped[bool]
-    n: Mapped[int]
-
-
 class PipelineTally(Base):
     """Cases per top unit and the unit below it (``sub_unit_id``: a province's communes, so a province's own
-    dashboard can break its pipeline down too), current state, source, workplace ownership ('' unknown),
-    business ownership and the years the case opened and closed (``OPEN_YEAR`` while open): the pipeline of
-    any span of whole years."""
+    dashboard can break its pipeline down too), current state, source, the subject's ownership ('' unknown) and
+    flag (``business_owner``; both from the workflow's package, '' and false without one) and the years the
+    case opened and closed (``OPEN_YEAR`` while open): the pipeline of any span of whole years."""
 
     __tablename__ = "pipeline_tallies"
     __table_args__ = (sa.UniqueConstraint("top_unit_id", "sub_unit_id", "state", "source", "ownership",
@@ -102,8 +90,8 @@ class ReferralTally(Base):
 
 
 class ReplyTally(Base):
-    """Background-check replies per top unit (of the case), residential committee, year of the reply and
-    working days from the request to the reply: the slowest committees of a whole tree."""
+    """Replies per top unit (of the case), replying unit (``committee_unit_id``), year of the reply and working
+    days from the request to the reply: the slowest committees of a whole tree."""
 
     __tablename__ = "reply_tallies"
     __table_args__ = (sa.UniqueConstraint("year", "top_unit_id", "committee_unit_id", "working_days",
@@ -121,16 +109,10 @@ class ReplyTally(Base):
     n: Mapped[int]
 
 
-# The task kind whose completion is a residential committee's reply.
-REPLY = "confirm_background"
 OPEN_YEAR = 9999
 PIPELINE_KEY = ("top_unit_id", "sub_unit_id", "state", "source", "ownership", "business_owner", "opened_year",
                 "closed_year")
 REFERRAL_KEY = ("referring_org_id", "year")
-
-
-# The state whose entry is an admission (the decision taken); the tallies count entries into it.
-ADMITTED = "admitted"
 
 
 def local_year(moment: datetime) -> int:

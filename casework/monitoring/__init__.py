@@ -12,5 +12,5 @@ def register(app: Flask) -> None:
     from casework.monitoring import upkeep
     from casework.monitoring.routes import bp
 
-    upkeep.install()
+    upkeep.install(app.extensions.get("casework_engine"))
     app.register_blueprint(bp)

@@ -7,20 +7,21 @@ not sit in memory; every export filters cases through the organizer's scope like
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from casework.localtime import as_utc
 from casework.models import Case, Event, Unit
-from casework.monitoring import forecast as forecast_module
+from casework.monitoring import figures as registry
 from casework.monitoring import queries, targets
 from casework.monitoring.calendar import ensure_calendar
+from casework.monitoring.figures import Workflows, known
 from casework.monitoring.scope import Period, Scope, children
 from casework.monitoring.together import run_together
 from casework.spreadsheets import CsvWriter, xlsx_row
@@ -34,35 +35,60 @@ Table = tuple[list[str], list[list[Any]]]
 
 @dataclass(frozen=True)
 class Report:
-    """What the dashboard is asked for: whose figures, which year, as of which day."""
+    """What the dashboard is asked for: whose figures, which year, as of which day; and the workflows' definitions
+    (the app's engine's by default), read before the figures run on other threads."""
 
     session: Session
     scope: Scope
     period: Period
     today: date
+    workflows: Workflows = field(default_factory=known)
 
     @property
     def year(self) -> int:
         return self.period.start.year
 
 
-# Each dashboard figure: the query that computes it, and how it becomes a table (header, rows).
-FIGURES: dict[str, Callable[[Report], Any]] = {
-    "pipeline": lambda r: queries.pipeline(r.session, scope=r.scope, period=r.period),
-    "step_durations": lambda r: queries.step_durations(r.session, scope=r.scope, period=r.period),
-    "overdue": lambda r: queries.overdue_heatmap(r.session, scope=r.scope, today=r.today),
-    "slow_committees": lambda r: queries.slow_committees(r.session, scope=r.scope, period=r.period, today=r.today),
-    "stuck_cases": lambda r: queries.stuck_cases(r.session, scope=r.scope, today=r.today),
+# Each generic dashboard figure (for the cases of every workflow): the query that computes it.
+GENERIC: dict[str, Callable[[Report], Any]] = {
+    "pipeline": lambda r: queries.pipeline(r.session, scope=r.scope, period=r.period, workflows=r.workflows),
+    "step_durations": lambda r: queries.step_durations(r.session, scope=r.scope, period=r.period,
+                                                       workflows=r.workflows),
+    "overdue": lambda r: queries.overdue_heatmap(r.session, scope=r.scope, today=r.today, workflows=r.workflows),
+    "slow_committees": lambda r: queries.slow_committees(r.session, scope=r.scope, period=r.period, today=r.today,
+                                                         workflows=r.workflows),
+    "stuck_cases": lambda r: queries.stuck_cases(r.session, scope=r.scope, today=r.today, workflows=r.workflows),
     "targets": lambda r: targets.target_progress(r.session, scope=r.scope, year=r.year, today=r.today),
-    "unions": lambda r: queries.union_referrals(r.session, scope=r.scope, year=r.year),
-    "forecast": lambda r: forecast_module.forecast(r.session, scope=r.scope, year=r.year, today=r.today),
 }
 
 
-def dashboard_figures(report: Report, names: Iterable[str] = FIGURES) -> dict[str, Any]:
+class _Figures(Mapping):
+    """Every dashboard figure: the generic ones, then those the workflows' packages register
+    (``casework.monitoring.figures``), as they stand when read."""
+
+    def _all(self) -> dict[str, Callable[[Report], Any]]:
+        return {**GENERIC, **{name: figure.compute for package in registry.registered()
+                              for name, figure in package.figures.items()}}
+
+    def __getitem__(self, name: str) -> Callable[[Report], Any]:
+        return self._all()[name]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+FIGURES: Mapping[str, Callable[[Report], Any]] = _Figures()
+
+
+def dashboard_figures(report: Report, names: Iterable[str] | None = None) -> dict[str, Any]:
     """The named figures (all by default), each query run once, at the same time where the database allows."""
     ensure_calendar(report.session, max(report.today, report.period.end))  # the one write, done first
-    jobs = {name: (lambda session, name=name: FIGURES[name](replace(report, session=session))) for name in names}
+    every = dict(FIGURES)
+    jobs = {name: (lambda session, name=name: every[name](replace(report, session=session)))
+            for name in (every if names is None else names)}
     return run_together(report.session, jobs)
 
 
@@ -71,11 +97,13 @@ def dashboard_tables(report: Report, figures: dict[str, Any] | None = None) -> d
     (all of them, computed here, by default)."""
     figures = dashboard_figures(report) if figures is None else figures
     names = {k: u.name for k, u in children(report.session, report.scope).items()}
-    return {name: TABLES[name](result, names) for name, result in figures.items()}
+    tables = {**TABLES, **{name: figure.table for package in registry.registered()
+                           for name, figure in package.figures.items()}}
+    return {name: tables[name](result, names) for name, result in figures.items()}
 
 
 def _pipeline_table(data, names) -> Table:
-    states = sorted(data["by_state"], key=queries._state_order)
+    states = data["states"]
     rows = [[names.get(key, key), *[counts.get(s, 0) for s in states], sum(counts.values())]
             for key, counts in sorted(data["by_unit"].items(), key=lambda kv: names.get(kv[0], kv[0]))]
     rows.append(["*", *[data["by_state"][s] for s in states], data["total"]])
@@ -107,9 +135,9 @@ def _committees_table(committees, _names) -> Table:
 
 
 def _stuck_table(stuck, _names) -> Table:
-    rows = [[r["case_id"], r["url"], r["candidate"], r["cell"], r["state"], r["since"].isoformat(), r["days"],
+    rows = [[r["case_id"], r["url"], r["title"], r["cell"], r["state"], r["since"].isoformat(), r["days"],
              r["overdue"]] for r in stuck]
-    return ["case_id", "url", "candidate", "cell", "state", "since", "days", "overdue"], rows
+    return ["case_id", "url", registry.title_column(), "cell", "state", "since", "days", "overdue"], rows
 
 
 def _targets_table(progress, _names) -> Table:
@@ -122,20 +150,8 @@ def _targets_table(progress, _names) -> Table:
             "business_owners", "new_party_orgs_target", "new_party_orgs", "done_in"], rows
 
 
-def _unions_table(unions, _names) -> Table:
-    rows = [[r["name"], r["kind"], r["referred"], r["admitted"], r["met"]] for r in unions]
-    return ["organisation", "kind", "referred", "admitted", "met_one_a_year"], rows
-
-
-def _forecast_table(forecasts, _names) -> Table:
-    rows = [[f.name, f.admitted, f.in_pipeline, f.expected_more, round(f.expected, 1), f.target, f.on_track]
-            for f in forecasts]
-    return ["unit", "admitted", "in_pipeline", "expected_more", "expected_by_year_end", "target", "on_track"], rows
-
-
 TABLES = {"pipeline": _pipeline_table, "step_durations": _durations_table, "overdue": _overdue_table,
-          "slow_committees": _committees_table, "stuck_cases": _stuck_table, "targets": _targets_table,
-          "unions": _unions_table, "forecast": _forecast_table}
+          "slow_committees": _committees_table, "stuck_cases": _stuck_table, "targets": _targets_table}
 
 
 def _round(value) -> float | None:
@@ -208,14 +224,16 @@ XES_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
   <global scope="event"><string key="concept:name" value=""/>
     <date key="time:timestamp" value="1970-01-01T00:00:00+00:00"/></global>
   <classifier name="Activity" keys="concept:name"/>
-  <string key="concept:name" value="casework admission"/>
+  <string key="concept:name" value="casework {workflows}"/>
 """
 
 
-def events_xes(session: Session, *, scope: Scope, period: Period | None = None) -> Iterator[str]:
-    """The history as an XES log: a trace per case; an event per step with activity (trigger), timestamp,
-    resource (role @ unit), role, group (unit) and the state the step led to."""
-    yield XES_HEAD
+def events_xes(session: Session, *, scope: Scope, period: Period | None = None,
+               workflows: Workflows | None = None) -> Iterator[str]:
+    """The history as an XES log named after the workflows defined: a trace per case; an event per step with
+    activity (trigger), timestamp, resource (role @ unit), role, group (unit) and the state the step led to."""
+    names = " ".join(sorted({wf.name for wf in (workflows or known()).definitions}))
+    yield XES_HEAD.format(workflows=escape(names, {'"': "&quot;"}))
     current, parts = None, []
     for row in _event_rows(session, scope, period):
         if row.case_id != current:

@@ -1,5 +1,6 @@
 """What the dashboard's tables are called on screen: their column identifiers (which the CSV and XLSX
-downloads keep, so spreadsheets and scripts can rely on them) and the coded values in their cells."""
+downloads keep, so spreadsheets and scripts can rely on them) and the coded values in their cells. A workflow's
+package labels its own figures' columns (``WorkflowFigures.labels``)."""
 
 from __future__ import annotations
 
@@ -19,17 +20,22 @@ COLUMNS = {
     "median_working_days": _l("Median (working days)"), "p90_working_days": _l("90th percentile (working days)"),
     "awaiting": _l("Awaiting a reply"), "overdue": _l("Overdue"),
     "oldest_wait_working_days": _l("Oldest wait (working days)"),
-    "case_id": _l("Case"), "url": _l("Link"), "candidate": _l("Candidate"), "cell": _l("Cell"),
+    "case_id": _l("Case"), "url": _l("Link"), "title": _l("Name"), "cell": _l("Cell"),
     "since": _l("Since"), "days": _l("Days"),
     "year_from": _l("From"), "year_to": _l("To"), "admissions_target": _l("Admissions target"),
     "admissions": _l("Admissions"), "business_owners_target": _l("Business owners target"),
     "business_owners": _l("Business owners"), "new_party_orgs_target": _l("New party organisations target"),
     "new_party_orgs": _l("New party organisations"), "done_in": _l("Done in"),
-    "organisation": _l("Organisation"), "kind": _l("Kind"), "referred": _l("Referred"),
-    "admitted": _l("Admitted"), "met_one_a_year": _l("At least one this year"),
     "in_pipeline": _l("In the pipeline"), "expected_more": _l("Expected more"),
     "expected_by_year_end": _l("Expected by year end"), "target": _l("Target"), "on_track": _l("On track"),
 }
+
+
+def columns() -> dict[str, Any]:
+    """Every column's label: the generic figures' and those the workflows' packages give."""
+    from casework.monitoring.figures import registered
+
+    return {**COLUMNS, **{k: v for package in registered() for k, v in package.labels.items()}}
 
 
 def value_labels(state_labels: dict[str, str]) -> dict[Any, Any]:

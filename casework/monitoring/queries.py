@@ -11,7 +11,6 @@ under (``child_key``), which is what the drill-down shows.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,10 +19,8 @@ from sqlalchemy.orm import Session, aliased
 
 from casework.localtime import day_start, local_date
 from casework.models import (
-    AdmissionTally,
     Case,
     PipelineTally,
-    ReferralTally,
     ReplyTally,
     StateVisit,
     StayTally,
@@ -31,20 +28,12 @@ from casework.models import (
     Unit,
 )
 from casework.models.org import within
-from casework.models.tallies import REPLY, sql_whole_days
+from casework.models.tallies import sql_whole_days
 from casework.monitoring.calendar import ensure_calendar, local_day, ordinal
 from casework.monitoring.calendar import table as calendar_table
+from casework.monitoring.figures import Workflows, known, subject_select
 from casework.monitoring.scope import Period, Scope, child_key, children
 from casework.monitoring.stats import histogram_quantiles, report_query
-from workflows.admission.models import Candidate  # the business-owner split: admission's, for now
-
-# The admission workflow's main line, up to the decision; the forecast walks it.
-MAIN_LINE = ("referred", "sympathiser", "in_course", "dossier", "verification", "cell_review", "grassroots_review",
-             "authority_review", "admitted")
-PRE_ADMISSION = MAIN_LINE[:-1]
-TERMINAL = ("official_member", "declined", "rejected", "withdrawn", "removed")
-# States where waiting is the rule (twelve months of probation), not a sign of being stuck.
-WAITING_BY_DESIGN = ("probation",)
 
 
 def _within(column, period: Period) -> sa.ColumnElement[bool]:
@@ -61,25 +50,28 @@ def _active_in(period: Period) -> sa.ColumnElement[bool]:
 
 
 @report_query
-def pipeline(session: Session, *, scope: Scope, period: Period) -> dict[str, Any]:
-    """Cases active in the period by current state, per child unit, per source, per enterprise ownership,
-    and business owners separately: one GROUP BY over every dimension, rolled up here."""
+def pipeline(session: Session, *, scope: Scope, period: Period, workflows: Workflows | None = None) -> dict[str, Any]:
+    """Cases of every workflow active in the period by current state, per child unit, per source, per enterprise
+    ownership and with the subject's flag separately (business owners: both given by the workflow's package,
+    ``casework.monitoring.figures``): one GROUP BY over every dimension, rolled up here. ``states``: those
+    counted, in their definitions' order."""
     out: dict[str, Any] = {key: Counter() for key in ("by_state", "by_source", "by_ownership", "business_owners")}
     by_unit: dict[str, Counter] = defaultdict(Counter)
     for row in session.execute(_pipeline_counts(session, scope, period)):
         out["by_state"][row.state] += row.n
         out["by_source"][row.source] += row.n
         out["by_ownership"][row.ownership or "unknown"] += row.n
-        if row.is_business_owner:
+        if row.business_owner:
             out["business_owners"][row.state] += row.n
         by_unit[row.child][row.state] += row.n
     out["by_unit"] = dict(by_unit)
     out["total"] = sum(out["by_state"].values())
+    out["states"] = (workflows or known()).sorted_states(out["by_state"])
     return out
 
 
 def _pipeline_counts(session: Session, scope: Scope, period: Period) -> sa.Select:
-    """(child, state, source, ownership, is_business_owner, n): from the pipeline tallies for a whole tree and
+    """(child, state, source, ownership, business_owner, n): from the pipeline tallies for a whole tree and
     whole years, else from the cases."""
     years = period.years()
     if scope.reads_tallies(period):  # the pipeline tallies also keep the unit below the top one
@@ -90,18 +82,19 @@ def _pipeline_counts(session: Session, scope: Scope, period: Period) -> sa.Selec
                           sa.func.sum(t.n).label("n"))
                 .where(t.opened_year <= years[-1], t.closed_year >= years[0], scope.tallied(t.top_unit_id))
                 .group_by(*keys).having(sa.func.sum(t.n) != 0))  # a count moved away leaves a row at zero
-    cell, workplace = aliased(Unit), aliased(Unit)
-    keys = [child_key(session, cell.path, scope), Case.state, Case.source, workplace.ownership,
-            Candidate.is_business_owner]
-    return (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_COLUMNS, strict=True)], sa.func.count().label("n"))
-            .select_from(Case).join(cell, cell.id == Case.owning_cell_id)
-            .join(Candidate, Candidate.id == Case.subject_id)
-            .join(workplace, workplace.id == Candidate.workplace_unit_id)
-            .where(Case.owning_cell_id.in_(scope.units()), _active_in(period))
-            .group_by(*keys))
+    cell, subject = aliased(Unit), subject_select()
+    ownership, flag = ((subject.c.ownership, subject.c.business_owner) if subject is not None
+                       else (sa.null(), sa.false()))
+    keys = [child_key(session, cell.path, scope), Case.state, Case.source, ownership, flag]
+    stmt = (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_COLUMNS, strict=True)], sa.func.count().label("n"))
+            .select_from(Case).join(cell, cell.id == Case.owning_cell_id))
+    if subject is not None:  # outer: a case of a workflow whose package gives no subject columns counts too
+        stmt = stmt.outerjoin(subject, sa.and_(subject.c.workflow == Case.workflow,
+                                               subject.c.subject_id == Case.subject_id))
+    return stmt.where(Case.owning_cell_id.in_(scope.units()), _active_in(period)).group_by(*keys)
 
 
-PIPELINE_COLUMNS = ("child", "state", "source", "ownership", "is_business_owner")
+PIPELINE_COLUMNS = ("child", "state", "source", "ownership", "business_owner")
 
 
 def tallied_child(scope: Scope, tally) -> sa.ColumnElement[str]:
@@ -115,13 +108,14 @@ def tallied_child(scope: Scope, tally) -> sa.ColumnElement[str]:
 # Time in each step
 
 
-def step_durations(session: Session, *, scope: Scope, period: Period) -> dict[str, dict[str, Any]]:
+def step_durations(session: Session, *, scope: Scope, period: Period,
+                   workflows: Workflows | None = None) -> dict[str, dict[str, Any]]:
     """Median and 90th percentile of days spent in each state, over the stays that ended in the period,
-    with the same figures for the previous period of equal length."""
+    with the same figures for the previous period of equal length; states in their definitions' order."""
     current = _durations(session, scope, period)
     previous = _durations(session, scope, period.previous())
     out = {}
-    for state in sorted(set(current) | set(previous), key=_state_order):
+    for state in (workflows or known()).sorted_states(set(current) | set(previous)):
         now, before = current.get(state), previous.get(state)
         out[state] = {"now": now, "before": before,
                       "change_p50": (now["p50"] - before["p50"]) if now and before else None}
@@ -169,17 +163,13 @@ def stays_select(session: Session, scope: Scope, period: Period, *, by: tuple[st
     return sa.select(*keys, count.label("n")).select_from(select_from).where(*where).group_by(*keys)
 
 
-def _state_order(state: str) -> tuple[int, str]:
-    order = MAIN_LINE + ("probation", "recognition_review") + TERMINAL
-    return (order.index(state) if state in order else len(order), state)
-
-
 # --------------------------------------------------------------------------------------------------
 # Bottlenecks
 
 
 @report_query
-def overdue_heatmap(session: Session, *, scope: Scope, today: date) -> dict[str, Any]:
+def overdue_heatmap(session: Session, *, scope: Scope, today: date,
+                    workflows: Workflows | None = None) -> dict[str, Any]:
     """Open tasks past their due date, counted by state (step) and by the scope's child unit."""
     # The cell's path is looked up per overdue task (a correlated subquery): there are few of them, and a join
     # would have the planner hash every case in the country.
@@ -195,22 +185,24 @@ def overdue_heatmap(session: Session, *, scope: Scope, today: date) -> dict[str,
     for row in session.execute(stmt):
         cells[(row.state, row.child)] = row.n
     units = children(session, scope)
-    return {"cells": cells, "states": sorted({s for s, _ in cells}, key=_state_order),
+    return {"cells": cells, "states": (workflows or known()).sorted_states({s for s, _ in cells}),
             "units": sorted({u for _, u in cells}, key=lambda k: units[k].name if k in units else k),
             "unit_names": {k: u.name for k, u in units.items()}}
 
 
 @report_query
-def slow_committees(session: Session, *, scope: Scope, period: Period, today: date,
-                    limit: int = 20) -> list[dict[str, Any]]:
-    """Residential committees answering background checks for the scope's cases, slowest first.
+def slow_committees(session: Session, *, scope: Scope, period: Period, today: date, limit: int = 20,
+                    workflows: Workflows | None = None) -> list[dict[str, Any]]:
+    """The units answering the scope's cases' replies (the task kinds the definitions declare under
+    ``monitoring.replies``: admission's residential committees' background checks), slowest first.
 
     Reply time is in working days from the request (task created) to the reply (task done), through a
     calendar table so the database does the arithmetic; replies still awaited count as waiting today.
     """
     ensure_calendar(session, max(today, period.end))
-    replied = _replies(session, scope, period)
-    waiting = _waiting(session, scope, today)
+    kinds = sorted((workflows or known()).reply_kinds)
+    replied = _replies(session, scope, period, kinds)
+    waiting = _waiting(session, scope, today, kinds)
     # With the unit each committee belongs to: nationally many residential cells share a name.
     parent = aliased(Unit)
     names = {row.id: (row.name, row.part_of or "") for row in session.execute(
@@ -227,7 +219,7 @@ def slow_committees(session: Session, *, scope: Scope, period: Period, today: da
     return rows[:limit]
 
 
-def _replies(session, scope, period) -> dict[int, dict[str, Any]]:
+def _replies(session, scope, period, kinds: list[str]) -> dict[int, dict[str, Any]]:
     """``{committee: {"n", "p50", "p90"}}`` of reply times in working days, from the reply tallies where they
     answer, else from the tasks through the calendar table."""
     if scope.reads_tallies(period):
@@ -243,21 +235,21 @@ def _replies(session, scope, period) -> dict[int, dict[str, Any]]:
                      .join(Case, Case.id == Task.case_id)
                      .join(asked, asked.c.day == local_day(session, Task.created_at))
                      .join(answered, answered.c.day == local_day(session, Task.completed_at))
-                     .where(Task.kind == REPLY, Task.status == "done", scope.case_filter(),
+                     .where(Task.kind.in_(kinds), Task.status == "done", scope.case_filter(),
                             _within(Task.completed_at, period))
                      .group_by(Task.unit_id, days))
     return {key[0]: figures for key, figures in
             histogram_quantiles(session, histogram.subquery(), ["committee_unit_id"]).items()}
 
 
-def _waiting(session, scope, today: date) -> dict[int, dict[str, Any]]:
+def _waiting(session, scope, today: date, kinds: list[str]) -> dict[int, dict[str, Any]]:
     asked = calendar_table.alias()
     today_ordinal = ordinal(session, today)
     stmt = (sa.select(Task.unit_id, sa.func.count().label("open"),
                       sa.func.sum(sa.case((Task.due_date < today, 1), else_=0)).label("overdue"),
                       sa.func.min(asked.c.ordinal).label("first"))
             .join(asked, asked.c.day == local_day(session, Task.created_at))
-            .where(Task.kind == REPLY, Task.status == "open")
+            .where(Task.kind.in_(kinds), Task.status == "open")
             .group_by(Task.unit_id))
     if not scope.everything:  # the whole country needs no look at the cases
         stmt = stmt.where(Task.case_id.in_(sa.select(Case.id).where(scope.case_filter())))
@@ -266,85 +258,30 @@ def _waiting(session, scope, today: date) -> dict[int, dict[str, Any]]:
 
 
 @report_query
-def stuck_cases(session: Session, *, scope: Scope, today: date, limit: int = 20) -> list[dict[str, Any]]:
-    """The open cases that have waited longest in their current state (probation excepted: it is a wait by
-    design), with whether a task of theirs is overdue."""
+def stuck_cases(session: Session, *, scope: Scope, today: date, limit: int = 20,
+                workflows: Workflows | None = None) -> list[dict[str, Any]]:
+    """The open cases of every workflow that have waited longest in their current state (but for the states
+    its definition says are a wait by design, ``monitoring.waiting_by_design``: admission's probation), with
+    whether a task of theirs is overdue."""
     overdue = sa.exists().where(Task.case_id == Case.id, Task.status == "open", Task.due_date < today)
+    by_design = [sa.and_(Case.workflow == name, Case.state.in_(sorted(states)))
+                 for name, states in sorted((workflows or known()).waiting_by_design.items())]
     stmt = (sa.select(Case.id, Case.state, Case.stage, Case.state_entered_at, Case.owning_cell_id,
                       Case.title, overdue.label("overdue"))
-            .where(Case.closed_on.is_(None), Case.state.not_in(WAITING_BY_DESIGN), scope.case_filter())
+            .where(Case.closed_on.is_(None), *([sa.not_(sa.or_(*by_design))] if by_design else []),
+                   scope.case_filter())
             .order_by(Case.state_entered_at, Case.id).limit(limit))
     rows = session.execute(stmt).all()
     names = dict(session.execute(sa.select(Unit.id, Unit.name).where(
         Unit.id.in_({r.owning_cell_id for r in rows}))).all())
     return [{"case_id": r.id, "url": f"/cases/{r.id}", "state": r.state, "stage": r.stage,
-             "candidate": r.title, "cell": names.get(r.owning_cell_id, "?"), "overdue": bool(r.overdue),
+             "title": r.title, "cell": names.get(r.owning_cell_id, "?"), "overdue": bool(r.overdue),
              "since": local_date(r.state_entered_at), "days": (today - local_date(r.state_entered_at)).days}
             for r in rows]
 
 
 # --------------------------------------------------------------------------------------------------
-# Trade unions and youth unions
-
-
-def _per_org(tally, year: int) -> sa.Subquery:
-    return (sa.select(tally.referring_org_id.label("org"), sa.func.sum(tally.n).label("n"))
-            .where(tally.year == year).group_by(tally.referring_org_id).subquery())
-
-
-@report_query
-def union_referrals(session: Session, *, scope: Scope, year: int) -> list[dict[str, Any]]:
-    """Each trade union and youth union organisation in the scope: referrals made in the year and members
-    admitted in the year (decision dated that year), against the 'at least one a year' target."""
-    referred = _per_org(ReferralTally, year)
-    admitted = _per_org(AdmissionTally, year)
-    stmt = (sa.select(Unit.id, Unit.name, Unit.kind, sa.func.coalesce(referred.c.n, 0),
-                      sa.func.coalesce(admitted.c.n, 0))
-            .outerjoin(referred, referred.c.org == Unit.id).outerjoin(admitted, admitted.c.org == Unit.id)
-            .where(Unit.kind.in_(("trade_union", "youth_union")), Unit.within(scope.path)))
-    # Thousands of organisations nationally: plain rows, without the ORM's per-row work.
-    out = [{"unit_id": org_id, "name": name, "kind": kind, "referred": int(ref), "admitted": int(adm),
-            "met": adm >= 1} for org_id, name, kind, ref, adm in session.connection().execute(stmt).all()]
-    out.sort(key=lambda r: (r["met"], r["admitted"], r["referred"], r["name"]))
-    return out
-
-
-# --------------------------------------------------------------------------------------------------
-# Admissions by unit (targets and forecast share it)
-
-
-@report_query
-def admissions_by_unit(session: Session, *, scope: Scope, year_from: int, year_to: int,
-                       units: Collection[int] | None = None) -> dict[int, dict]:
-    """Admissions (entering ``admitted``: the decision taken) in the years, counted for every unit of the scope
-    above the owning cell (or only for ``units``): ``{unit_id: {year: {"admissions", "business_owners"}}}``.
-    Read from the admission tallies grouped by cell and year, then each cell's counts are added to its
-    ancestors through its path."""
-    wanted = None if units is None else set(units)
-    t, cell = AdmissionTally, aliased(Unit)
-    stmt = (sa.select(cell.path, t.year, sa.func.sum(t.n).label("n"),
-                      sa.func.sum(sa.case((t.business_owner, t.n), else_=0)).label("owners"))
-            .join(cell, cell.id == t.owning_cell_id)
-            .where(t.year.between(year_from, year_to), within(cell.path, scope.path))
-            .group_by(cell.path, t.year))
-    out: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: {"admissions": 0, "business_owners": 0}))
-    for path, year, n, owners in session.connection().execute(stmt).all():
-        for unit_id in _ids_in_path(path):
-            if wanted is None or unit_id in wanted:
-                bucket = out[unit_id][int(year)]
-                bucket["admissions"] += int(n)
-                bucket["business_owners"] += int(owners or 0)
-    return out
-
-
-@report_query
-def admitted_by_child(session: Session, *, scope: Scope, year: int) -> Counter:
-    """Admissions in the year per child of the scope (keyed like ``child_key``), summed in the database."""
-    t, cell = AdmissionTally, aliased(Unit)
-    child = child_key(session, cell.path, scope).label("child")
-    stmt = (sa.select(child, sa.func.sum(t.n)).join(cell, cell.id == t.owning_cell_id)
-            .where(t.year == year, within(cell.path, scope.path)).group_by(child))
-    return Counter({key: int(n) for key, n in session.execute(stmt)})
+# The flat register of party organisations founded (the founding workflow will take it over)
 
 
 @report_query
@@ -360,10 +297,10 @@ def foundings_by_unit(session: Session, *, scope: Scope, year_from: int, year_to
             .group_by(Unit.path, year))
     out: dict[int, Counter] = defaultdict(Counter)
     for row in session.execute(stmt):
-        for unit_id in _ids_in_path(row.path):
+        for unit_id in ids_in_path(row.path):
             out[unit_id][int(row.year)] += row.n
     return out
 
 
-def _ids_in_path(path: str) -> list[int]:
+def ids_in_path(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]

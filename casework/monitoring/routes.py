@@ -27,7 +27,7 @@ from casework.access_log import record_export
 from casework.extensions import db
 from casework.ids import parse_id
 from casework.models import PartyOrgFounding, Unit
-from casework.monitoring import exports, labels, queries
+from casework.monitoring import exports, labels
 from casework.monitoring.charts import bar_chart, heat_map
 from casework.monitoring.scope import Period, Scope, children
 from casework.monitoring.targets import (
@@ -91,9 +91,8 @@ def dashboard():
     return render_template(
         "monitoring/dashboard.html", scope=scope, period=period, tables=tables, pipeline=pipeline,
         units=children(db.session, scope), breadcrumbs=_breadcrumbs(scope), state_labels=state_labels,
-        columns=labels.COLUMNS, values=labels.value_labels(state_labels),
-        pipeline_chart=bar_chart(sorted(pipeline["by_state"].items(), key=lambda kv: queries._state_order(kv[0])),
-                                 state_labels),
+        columns=labels.columns(), values=labels.value_labels(state_labels),
+        pipeline_chart=bar_chart([(state, pipeline["by_state"][state]) for state in pipeline["states"]], state_labels),
         heat_chart=heat_map(heat, labels=state_labels), stuck=figures["stuck_cases"], progress=figures["targets"])
 
 

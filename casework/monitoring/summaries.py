@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from casework.models import (
-    AdmissionTally,
     Case,
-    Event,
     PipelineTally,
     ReferralTally,
     ReplyTally,
@@ -25,14 +22,11 @@ from casework.models import (
     StayTally,
     Task,
     Unit,
-    case_date,
 )
 from casework.models.tallies import (
-    ADMITTED,
     OPEN_YEAR,
     PIPELINE_KEY,
     REFERRAL_KEY,
-    REPLY,
     local_date,
     sql_local_day,
     sql_local_year,
@@ -40,7 +34,7 @@ from casework.models.tallies import (
     sub_unit_id,
     top_unit_id,
 )
-from workflows.admission.models import Candidate  # the business-owner split: admission's, for now
+from casework.monitoring.figures import Workflows, known, referred_on, registered, subject_select
 
 # --------------------------------------------------------------------------------------------------
 # What the tallies must hold, from the history
@@ -70,38 +64,37 @@ def expected_stays(conn: sa.Connection, tops: sa.Table) -> sa.Select:
             .group_by(year, tops.c.top_id, StateVisit.state, StateVisit.next_state, days))
 
 
-def expected_admissions(conn: sa.Connection) -> sa.Select:
-    """From the events themselves: every entry into ``admitted``."""
-    year = sql_local_year(conn.dialect.name, Event.occurred_at)
-    org = sa.func.coalesce(Case.referring_org_id, 0)
-    return (sa.select(year.label("year"), Case.owning_cell_id, org.label("referring_org_id"),
-                      Candidate.is_business_owner.label("business_owner"), sa.func.count().label("n"))
-            .select_from(Event).join(Case, Case.id == Event.case_id).join(Candidate, Candidate.id == Case.subject_id)
-            .where(Event.to_state == ADMITTED, sa.or_(Event.from_state.is_(None), Event.from_state != ADMITTED))
-            .group_by(year, Case.owning_cell_id, org, Candidate.is_business_owner))
-
-
 def expected_pipeline(conn: sa.Connection, tops: sa.Table) -> sa.Select:
-    """Cases by what they are now (``casework.models.tallies.pipeline_key`` says the same in Python)."""
-    workplace = aliased(Unit)
-    keys = [tops.c.top_id, tops.c.sub_id, Case.state, Case.source, sa.func.coalesce(workplace.ownership, ""),
-            Candidate.is_business_owner, _year(Case.opened_on),
+    """Cases of every workflow by what they are now (``casework.monitoring.upkeep.pipeline_key`` says the same
+    in Python), their subject's columns from the workflow's package (outer: '' and false without one)."""
+    subject = subject_select()
+    ownership, flag = ((sa.func.coalesce(subject.c.ownership, ""), sa.func.coalesce(subject.c.business_owner,
+                                                                                     sa.false()))
+                       if subject is not None else (sa.literal(""), sa.false()))
+    keys = [tops.c.top_id, tops.c.sub_id, Case.state, Case.source, ownership, flag, _year(Case.opened_on),
             sa.func.coalesce(_year(Case.closed_on), OPEN_YEAR)]
-    return (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_KEY, strict=True)], sa.func.count().label("n"))
-            .select_from(Case).join(tops, tops.c.unit_id == Case.owning_cell_id)
-            .join(Candidate, Candidate.id == Case.subject_id)
-            .join(workplace, workplace.id == Candidate.workplace_unit_id).group_by(*keys))
+    stmt = (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_KEY, strict=True)], sa.func.count().label("n"))
+            .select_from(Case).join(tops, tops.c.unit_id == Case.owning_cell_id))
+    if subject is not None:
+        stmt = stmt.outerjoin(subject, sa.and_(subject.c.workflow == Case.workflow,
+                                               subject.c.subject_id == Case.subject_id))
+    return stmt.group_by(*keys)
 
 
-def expected_referrals(conn: sa.Connection) -> sa.Select:
-    referred_on = case_date("referral_date")  # admission's, for now
-    keys = [sa.func.coalesce(Case.referring_org_id, 0), _year(referred_on)]
+def expected_referrals(conn: sa.Connection, workflows: Workflows) -> sa.Select:
+    """Cases by referring organisation and the year of the date their definition declares as
+    ``monitoring.referred_on``."""
+    referred = referred_on(workflows)
+    if referred is None:
+        referred = sa.null()
+    keys = [sa.func.coalesce(Case.referring_org_id, 0), _year(referred)]
     return (sa.select(*[k.label(n) for k, n in zip(keys, REFERRAL_KEY, strict=True)], sa.func.count().label("n"))
-            .where(referred_on.is_not(None)).group_by(*keys))
+            .where(referred.is_not(None)).group_by(*keys))
 
 
-def expected_replies(conn: sa.Connection, tops: sa.Table) -> sa.Select:
-    """Replies in working days through the calendar table (the same count as the engine's calendar)."""
+def expected_replies(conn: sa.Connection, tops: sa.Table, workflows: Workflows) -> sa.Select:
+    """Replies (the task kinds the definitions declare under ``monitoring.replies``) in working days through the
+    calendar table (the same count as the engine's calendar)."""
     from casework.monitoring.calendar import fill_calendar
     from casework.monitoring.calendar import table as calendar
 
@@ -115,7 +108,7 @@ def expected_replies(conn: sa.Connection, tops: sa.Table) -> sa.Select:
             .select_from(Task).join(Case, Case.id == Task.case_id).join(tops, tops.c.unit_id == Case.owning_cell_id)
             .join(asked, asked.c.day == sql_local_day(dialect, Task.created_at))
             .join(answered, answered.c.day == sql_local_day(dialect, Task.completed_at))
-            .where(Task.kind == REPLY, Task.status == "done").group_by(*keys))
+            .where(Task.kind.in_(sorted(workflows.reply_kinds)), Task.status == "done").group_by(*keys))
 
 
 REPLY_KEY = ("year", "top_unit_id", "committee_unit_id", "working_days")
@@ -126,9 +119,11 @@ def _year(date_column):
 
 
 def _definitions(conn: sa.Connection, tops: sa.Table) -> list[tuple[type, sa.Select]]:
-    return [(StayTally, expected_stays(conn, tops)), (AdmissionTally, expected_admissions(conn)),
-            (PipelineTally, expected_pipeline(conn, tops)), (ReferralTally, expected_referrals(conn)),
-            (ReplyTally, expected_replies(conn, tops))]
+    """Every tally with its query: the generic ones and those the workflows' packages register."""
+    workflows = known()  # reads the definitions, which registers the packages' tallies
+    own = [(model, expected(conn, tops)) for package in registered() for model, expected in package.tallies]
+    return [(StayTally, expected_stays(conn, tops)), *own, (PipelineTally, expected_pipeline(conn, tops)),
+            (ReferralTally, expected_referrals(conn, workflows)), (ReplyTally, expected_replies(conn, tops, workflows))]
 
 
 def rebuild(conn: sa.Connection, only: tuple[str, ...] | None = None) -> dict[str, int]:

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from casework.models import Target, Unit, utcnow
-from casework.monitoring.queries import admissions_by_unit, foundings_by_unit
+from casework.monitoring.figures import known, registered
+from casework.monitoring.queries import foundings_by_unit
 from casework.monitoring.scope import Scope
 
 COLUMNS = ("unit_code", "year_from", "year_to", "admissions", "business_owners", "new_party_orgs")
@@ -183,21 +184,32 @@ def target_progress(session: Session, *, scope: Scope, year: int, today: date) -
         return []
     first = min(t.year_from for t in targets)
     last = min(year, today.year)
-    admissions = admissions_by_unit(session, scope=scope, year_from=first, year_to=last,
-                                    units={t.unit_id for t in targets})
-    foundings = foundings_by_unit(session, scope=scope, year_from=first, year_to=last)
+    achieved = achieved_by_unit(session, scope=scope, year_from=first, year_to=last,
+                                units={t.unit_id for t in targets})
     names = dict(session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_([t.unit_id for t in targets]))).all())
-    return [_progress(t, names[t.unit_id], admissions.get(t.unit_id, {}), foundings.get(t.unit_id, {}), last)
+    return [_progress(t, names[t.unit_id], {m: achieved.get(m, {}).get(t.unit_id, {}) for m in MEASURES}, last)
             for t in targets]
 
 
-def _progress(target: Target, name: str, admitted: dict, founded: dict, last: int) -> Progress:
+def achieved_by_unit(session: Session, *, scope: Scope, year_from: int, year_to: int,
+                     units: set[int]) -> dict[str, dict[int, dict[int, int]]]:
+    """``{measure: {unit: {year: n}}}``: new party organisations from the flat register, and every measure the
+    workflows' packages count (``WorkflowFigures.measures``: admission's admissions and business owners)."""
+    known()  # the packages' figures are registered once their workflows are read
+    out: dict[str, dict[int, dict[int, int]]] = {
+        "new_party_orgs": dict(foundings_by_unit(session, scope=scope, year_from=year_from, year_to=year_to))}
+    for package in registered():
+        if package.measures is not None:
+            out.update(package.measures(session, scope=scope, year_from=year_from, year_to=year_to, units=units))
+    return out
+
+
+def _progress(target: Target, name: str, achieved: dict[str, dict[int, int]], last: int) -> Progress:
     running = dict.fromkeys(MEASURES, 0)
     done_in = None
     for year in range(target.year_from, min(last, target.year_to) + 1):
-        running["admissions"] += admitted.get(year, {}).get("admissions", 0)
-        running["business_owners"] += admitted.get(year, {}).get("business_owners", 0)
-        running["new_party_orgs"] += founded.get(year, 0)
+        for measure in MEASURES:
+            running[measure] += achieved[measure].get(year, 0)
         if done_in is None and all(running[m] >= getattr(target, m) for m in MEASURES):
             done_in = year
     return Progress(target, name, running, done_in)

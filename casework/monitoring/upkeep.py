@@ -4,13 +4,14 @@ history, in the transaction that writes it, so the dashboard never reads figures
 Two ways in, each for a reason:
 
 - a step (``casework.engine.hooks.on_step_taken``): a step is the only writer of state-changing events and of
-  committees' replies, so visits, stays, admissions and replies are counted from the step itself;
-- session flushes (SQLAlchemy listeners), only for the tallies keyed by what a case *is* (pipeline, referrals)
-  and admissions by business ownership: those keys change without a step too (an enterprise's ownership or a
-  candidate's business corrected on the admin page, a cell moved), so they are compared before and after every
-  flush that touches them, whoever made it.
+  units' replies, so visits, stays and replies are counted from the step itself;
+- session flushes (SQLAlchemy listeners), only for the tallies keyed by what a case *is* (pipeline, referrals):
+  those keys change without a step too (an enterprise's ownership or a subject's columns corrected on the admin
+  page, a cell moved), so they are compared before and after every flush that touches them, whoever made it.
 
-``install()`` registers both, once per process (the app factory, and the tests' conftest, call it). Anything
+What a workflow's package adds (its subject's columns in the pipeline key, its own tallies and their listeners:
+admission's admissions) comes through ``casework.monitoring.figures``; ``install()`` installs the packages'
+listeners with its own, once per process (the app factory, and the tests' conftest, call it). Anything
 that writes the history without steps (the generator ``casework.monitoring.synthetic``, migrations) fills the
 tables from the history instead (``casework.monitoring.summaries.rebuild``); ``casework monitoring check``
 proves the two agree.
@@ -31,27 +32,22 @@ from casework.engine import hooks
 from casework.engine.calendar import working_days_between
 from casework.engine.races import locked_in_transaction
 from casework.localtime import local_date
-from casework.models import Base, Case, Event, StateVisit, Unit
-from casework.models.cases import case_date
+from casework.models import Base, Case, StateVisit, Unit
 from casework.models.monitoring import visit_days
 from casework.models.tallies import (
-    ADMITTED,
     OPEN_YEAR,
     PIPELINE_KEY,
     REFERRAL_KEY,
-    REPLY,
-    AdmissionTally,
     PipelineTally,
     ReferralTally,
     ReplyTally,
     StayTally,
     local_year,
-    sql_local_year,
     sub_unit_id,
     top_unit_id,
     whole_days,
 )
-from workflows.admission.models import Candidate  # the business-owner split and workplace: admission's, for now
+from casework.monitoring.figures import SUBJECT_COLUMNS, Workflows, known, registered, subject_select
 
 if TYPE_CHECKING:
     from casework.engine.step import Step
@@ -62,12 +58,25 @@ _BEFORE = "casework_case_keys"
 _DEFERRED = "casework_deferred_pipeline"
 
 
-def install() -> None:
-    """Keep visits and tallies from now on in this process; calling it again changes nothing."""
+# The workflows whose definitions the listeners read (their replies and referral dates): every engine's given
+# to ``install`` in this process (the tests make several), else the configured folder's.
+_WORKFLOWS: dict[frozenset, Workflows] = {}
+
+
+def install(engine=None) -> None:
+    """Keep visits and tallies from now on in this process, with the workflows' packages' own (``engine``'s
+    definitions, or the configured folder's); calling it again changes nothing."""
+    read = known(engine)  # reading them registers the packages
+    _WORKFLOWS[frozenset((wf.name, wf.version, wf.file) for wf in read.definitions)] = read
+    _reply_kinds.cache_clear()
+    _referred_on.cache_clear()
     hooks.on_step_taken(LISTENER_NAME)(keep_up_with_step)
     for name, fn in _flush_listeners():
         if not sa_event.contains(Session, name, fn):
             sa_event.listen(Session, name, fn)
+    for package in registered():
+        if package.install is not None:
+            package.install()
 
 
 def uninstall() -> None:
@@ -76,21 +85,42 @@ def uninstall() -> None:
     for name, fn in _flush_listeners():
         if sa_event.contains(Session, name, fn):
             sa_event.remove(Session, name, fn)
+    for package in registered():
+        if package.uninstall is not None:
+            package.uninstall()
 
 
 def _flush_listeners() -> tuple:
     """What ``install`` adds to every session's flushes (the functions are defined below)."""
-    return (("before_flush", _keys_before), ("after_flush", _move_counts), ("after_flush", _recount_business_owners))
+    return (("before_flush", _keys_before), ("after_flush", _move_counts))
+
+
+def _read() -> list[Workflows]:
+    if not _WORKFLOWS:
+        read = known()
+        _WORKFLOWS[frozenset((wf.name, wf.version, wf.file) for wf in read.definitions)] = read
+    return list(_WORKFLOWS.values())
+
+
+@functools.cache
+def _reply_kinds() -> frozenset[str]:
+    return frozenset().union(*(w.reply_kinds for w in _read()))
+
+
+@functools.cache
+def _referred_on() -> dict[str, str]:
+    """``{workflow: the key date declared as monitoring.referred_on}``."""
+    return {name: date_name for w in _read() for name, date_name in w.referred_on}
 
 
 # --------------------------------------------------------------------------------------------------
-# A step: the stay it ends and the one it starts, an admission, a committee's reply
+# A step: the stay it ends and the one it starts, a unit's reply
 
 
 def keep_up_with_step(session: Session, step: Step) -> None:
     """Count what the step did, in its transaction. Flushes first: the rows written here refer to the event's
-    case (new, for a referral) and read the candidate as the database holds it now."""
-    replied = step.task is not None and step.task.kind == REPLY
+    case (new, for a referral) and read the subject as the database holds it now."""
+    replied = step.task is not None and step.task.kind in _reply_kinds()
     if not step.changes_state and not replied:
         return
     conn = session.connection()
@@ -107,7 +137,6 @@ def keep_up_with_step(session: Session, step: Step) -> None:
     paths = cell_paths(session)
     if together:
         _move_visit_at_once(conn, step, deferred["moves"] if deferred else None)
-        _count_admission(conn, step)
     elif step.changes_state:
         record_visit(conn, step, paths)
     if replied:
@@ -115,8 +144,7 @@ def keep_up_with_step(session: Session, step: Step) -> None:
 
 
 def record_visit(conn: sa.Connection, step: Step, paths: dict[int, str]) -> None:
-    """A state-changing event closes the case's open visit and opens the next; the stay it ended and an
-    admission are counted."""
+    """A state-changing event closes the case's open visit and opens the next; the stay it ended is counted."""
     event, case, table = step.event, step.case, StateVisit.__table__
     if _visit_at_once(conn, step):
         _move_visit_at_once(conn, step, None)
@@ -128,15 +156,6 @@ def record_visit(conn: sa.Connection, step: Step, paths: dict[int, str]) -> None
                                         whole_days(days)): 1}), paths)
         conn.execute(table.insert().values(case_id=case.id, owning_cell_id=case.owning_cell_id,
                                            state=event.to_state, entered_seq=event.seq, entered_at=event.occurred_at))
-    _count_admission(conn, step)
-
-
-def _count_admission(conn: sa.Connection, step: Step) -> None:
-    event, case = step.event, step.case
-    if event.to_state == ADMITTED:
-        count_admissions(conn, Counter({(local_year(event.occurred_at), case.owning_cell_id,
-                                         case.referring_org_id or 0,
-                                         business_owner_now(conn, case.subject_id)): 1}))
 
 
 # PostgreSQL: a cell's top unit and the unit below it, from its path, as ``top_unit_id`` and ``sub_unit_id`` work
@@ -150,18 +169,32 @@ _PG_CELL = """cell AS (
 )"""
 
 # PostgreSQL: a case's pipeline count moved from one key to another (``moves`` rows of own parts and ``n``, in
-# key order), its cell's, workplace's and candidate's parts of the key read by the statement itself: it runs
-# under the case's row lock, after whoever changed them committed, as the reading before a flush would.
+# key order), its cell's and subject's parts of the key (the subject's from its package's select, ``{subject}``)
+# read by the statement itself: it runs under the case's row lock, after whoever changed them committed, as the
+# reading before a flush would.
 _PG_PIPELINE = """INSERT INTO pipeline_tallies (top_unit_id, sub_unit_id, state, source, ownership, business_owner,
                              opened_year, closed_year, n)
-SELECT cell.top, cell.sub, m.state, m.source, COALESCE(w.ownership, ''), COALESCE(c.is_business_owner, false),
+SELECT cell.top, cell.sub, m.state, m.source, COALESCE(s.ownership, ''), COALESCE(s.business_owner, false),
        m.opened_year, m.closed_year, m.n
-FROM cell, cases JOIN candidates c ON c.id = cases.subject_id JOIN units w ON w.id = c.workplace_unit_id,
+FROM cell, cases LEFT JOIN {subject} s ON s.workflow = cases.workflow AND s.subject_id = cases.subject_id,
      (VALUES {rows}) AS m(i, state, source, opened_year, closed_year, n)
 WHERE cases.id = :case_id
 ORDER BY m.i
 ON CONFLICT (top_unit_id, sub_unit_id, state, source, ownership, business_owner, opened_year, closed_year)
 DO UPDATE SET n = pipeline_tallies.n + excluded.n"""
+
+
+def _pg_subject() -> str:
+    """The registered subjects' select in PostgreSQL's SQL, or an empty one."""
+    subject = subject_select()
+    if subject is None:
+        return ("(SELECT CAST(NULL AS varchar) AS workflow, CAST(NULL AS integer) AS subject_id, "
+                "CAST(NULL AS varchar) AS ownership, CAST(NULL AS boolean) AS business_owner WHERE false)")
+    from sqlalchemy.dialects import postgresql
+
+    assert {"workflow", *SUBJECT_COLUMNS} <= set(subject.c.keys())
+    sql = subject.element.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    return f"({sql})"
 
 
 def _pg_rows(moves: int) -> str:
@@ -173,7 +206,7 @@ def _pg_rows(moves: int) -> str:
 @functools.cache
 def pipeline_move(moves: int) -> sa.TextClause:
     """PostgreSQL: the pipeline move of one case alone (parameters ``move_params``)."""
-    return sa.text(f"WITH {_PG_CELL}\n{_PG_PIPELINE.format(rows=_pg_rows(moves))}")
+    return sa.text(f"WITH {_PG_CELL}\n{_PG_PIPELINE.format(rows=_pg_rows(moves), subject=_pg_subject())}")
 
 
 @functools.cache
@@ -181,7 +214,7 @@ def move_visit(moves: int = 0) -> sa.TextClause:
     """PostgreSQL: close the visit, open the next, count the stay and (``moves`` > 0) move the case's pipeline
     count, in one statement. Data-modifying CTEs see the same snapshot, so the UPDATE never meets the visit the
     INSERT adds; the stay is counted from the closed row, by its cell's top unit worked out from the path."""
-    pipeline = f",\nmoved AS (\n{_PG_PIPELINE.format(rows=_pg_rows(moves))}\n)" if moves else ""
+    pipeline = f",\nmoved AS (\n{_PG_PIPELINE.format(rows=_pg_rows(moves), subject=_pg_subject())}\n)" if moves else ""
     return sa.text(f"""WITH {_PG_CELL}, closed AS (
     UPDATE state_visits SET left_seq = :seq, left_at = :at, next_state = :next_state, days = :days
     WHERE case_id = :case_id AND entered_seq = :left_entered_seq AND left_at IS NULL
@@ -258,34 +291,6 @@ def count_reply(conn: sa.Connection, case: Case, task, paths: dict[int, str]) ->
                                      "committee_unit_id": task.unit_id, "working_days": days}, 1)
 
 
-def business_owner_now(conn: sa.Connection, candidate_id: int) -> bool:
-    """Read from the database at the flush, not from the session: a correction committed meanwhile by
-    someone else is then counted where it belongs."""
-    return bool(conn.scalar(sa.select(Candidate.is_business_owner).where(Candidate.id == candidate_id)))
-
-
-def recount_business_owners(session: Session, counted_now: set[int]) -> None:
-    """A candidate whose business ownership was corrected moves their admissions to the matching tally rows
-    (admissions counted in this same flush already used the new value)."""
-    changed = [c for c in session.dirty if isinstance(c, Candidate)
-               and sa.inspect(c).attrs.is_business_owner.history.has_changes()]
-    for candidate in changed:
-        conn = session.connection()
-        year = sql_local_year(conn.dialect.name, Event.occurred_at)
-        rows = conn.execute(
-            sa.select(year.label("year"), Case.owning_cell_id, Case.referring_org_id, sa.func.count().label("n"))
-            .select_from(Event).join(Case, Case.id == Event.case_id)
-            .where(Case.subject_id == candidate.id, Event.to_state == ADMITTED, Event.from_state != ADMITTED,
-                   Event.id.not_in(counted_now))
-            .group_by(year, Case.owning_cell_id, Case.referring_org_id)).all()
-        now = bool(candidate.is_business_owner)
-        for row in rows:
-            key = {"year": int(row.year), "owning_cell_id": row.owning_cell_id,
-                   "referring_org_id": row.referring_org_id or 0}
-            add(conn, AdmissionTally.__table__, {**key, "business_owner": not now}, -row.n)
-            add(conn, AdmissionTally.__table__, {**key, "business_owner": now}, row.n)
-
-
 def count_stays(conn: sa.Connection, stays: Counter, known_paths: dict[int, str] | None = None) -> None:
     """Stays by (cell, state, next state, year, days), counted per top unit; cells' paths not known are read."""
     if not stays:
@@ -300,18 +305,6 @@ def count_stays(conn: sa.Connection, stays: Counter, known_paths: dict[int, str]
     for (year, top, state, next_state, days), n in sorted(tallies.items()):
         add(conn, StayTally.__table__, {"year": year, "top_unit_id": top, "state": state,
                                         "next_state": next_state, "days": days}, n)
-
-
-def count_admissions(conn: sa.Connection, admissions: Counter) -> None:
-    for (year, cell, org, owner), n in sorted(admissions.items()):
-        add(conn, AdmissionTally.__table__, {"year": year, "owning_cell_id": cell, "referring_org_id": org,
-                                              "business_owner": owner}, n)
-
-def _recount_business_owners(session: Session, flush_context) -> None:
-    """After every flush: admissions of a candidate whose business ownership it corrected move rows. Those
-    of events in this same flush are left out: the step counts them afterwards with the new value."""
-    entering = {obj.id for obj in session.new if isinstance(obj, Event) and obj.from_state != obj.to_state}
-    recount_business_owners(session, entering)
 
 
 def add(conn: sa.Connection, table: sa.Table, key: dict, n: int) -> None:
@@ -371,16 +364,34 @@ def keys_of(row: Any) -> tuple[tuple, tuple | None]:
     return pipeline_key(row), referral_key(row)
 
 
-@functools.cache
 def _keys_query() -> sa.Select:
-    """Built once: constructing an ORM select costs milliseconds, and every step runs this twice."""
-    cell, workplace = aliased(Unit), aliased(Unit)
-    return (sa.select(Case.id, Case.owning_cell_id, cell.path, Case.state, Case.source, workplace.ownership,
-                      Candidate.is_business_owner, Case.opened_on, Case.closed_on, Case.referring_org_id,
-                      case_date("referral_date").label("referral_date"))
-            .join(cell, cell.id == Case.owning_cell_id).join(Candidate, Candidate.id == Case.subject_id)
-            .join(workplace, workplace.id == Candidate.workplace_unit_id)
-            .where(Case.id.in_(sa.bindparam("ids", expanding=True))))
+    return _keys_select(subject_select(), tuple(sorted(_referred_on().items())))
+
+
+@functools.cache
+def _keys_select(subject: sa.Subquery | None, referred: tuple[tuple[str, str], ...]) -> sa.Select:
+    """Built once (per registered subjects and referral dates): constructing an ORM select costs milliseconds,
+    and every step runs this twice. The subject's columns come from its workflow's package (outer: a case of a
+    workflow without one has '' and false), the referral date from its definition."""
+    cell = aliased(Unit)
+    ownership, flag = ((subject.c.ownership, subject.c.business_owner) if subject is not None
+                       else (sa.null(), sa.false()))
+    referral = referred_on_of(dict(referred))
+    stmt = (sa.select(Case.id, Case.owning_cell_id, cell.path, Case.state, Case.source, ownership.label("ownership"),
+                      flag.label("business_owner"), Case.opened_on, Case.closed_on, Case.referring_org_id,
+                      (referral if referral is not None else sa.null()).label("referred_on"))
+            .join(cell, cell.id == Case.owning_cell_id))
+    if subject is not None:
+        stmt = stmt.outerjoin(subject, sa.and_(subject.c.workflow == Case.workflow,
+                                               subject.c.subject_id == Case.subject_id))
+    return stmt.where(Case.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def referred_on_of(dates: dict[str, str]) -> sa.ColumnElement | None:
+    from casework.models.cases import case_date
+
+    whens = [(Case.workflow == name, case_date(date_name)) for name, date_name in sorted(dates.items())]
+    return sa.case(*whens) if whens else None
 
 
 @functools.cache
@@ -390,18 +401,25 @@ def _lock_query() -> sa.Select:
 
 def pipeline_key(row: Any) -> tuple:
     return (top_unit_id(row.path), sub_unit_id(row.path), row.state, row.source, row.ownership or "",
-            bool(row.is_business_owner), row.opened_on.year, row.closed_on.year if row.closed_on else OPEN_YEAR)
+            bool(row.business_owner), row.opened_on.year, row.closed_on.year if row.closed_on else OPEN_YEAR)
 
 
 def referral_key(row: Any) -> tuple | None:
-    return (row.referring_org_id or 0, row.referral_date.year) if row.referral_date else None
+    return (row.referring_org_id or 0, _as_date(row.referred_on).year) if row.referred_on else None
+
+
+def _as_date(value):
+    """A referral date as read (a date; the ISO text a CASE over SQLite's JSON may give)."""
+    from datetime import date
+
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 # What the keys are made of, per model: a flush that changes none of these leaves every key as it was.
+# (A workflow's subject model and its attributes: its package's ``SubjectKeys``.)
 KEY_ATTRIBUTES = {
     Case: ("state", "source", "opened_on", "closed_on", "owning_cell_id", "subject_id", "referring_org_id",
            "dates"),
-    Candidate: ("is_business_owner", "workplace_unit_id"),
     Unit: ("ownership", "path"),
 }
 
@@ -410,39 +428,48 @@ KEY_ATTRIBUTES = {
 OWN_KEY_ATTRIBUTES = ("state", "source", "opened_on", "closed_on", "referring_org_id", "dates")
 
 
-def _changed(session: Session, model: type) -> list:
+def _changed(session: Session, model: type, names: tuple[str, ...] | None = None) -> list:
     """Saved ``model`` objects whose key attributes this flush changes (most flushes change none)."""
-    names = KEY_ATTRIBUTES[model]
+    names = names or KEY_ATTRIBUTES[model]
     return [obj for obj in session.dirty if isinstance(obj, model) and obj.id is not None
             and any(sa.inspect(obj).attrs[name].history.has_changes() for name in names)]
 
 
 def _own_changes(case: Case) -> dict[str, Any] | None:
     """The new values of the case's own key columns this flush writes, or None when it also moves the case to
-    another cell or candidate (then the keys are read again after the flush)."""
+    another cell or subject (then the keys are read again after the flush)."""
     attrs = sa.inspect(case).attrs
     if any(attrs[name].history.has_changes() for name in ("owning_cell_id", "subject_id")):
         return None
     changes = {name: attrs[name].value for name in OWN_KEY_ATTRIBUTES if attrs[name].history.has_changes()}
     if "dates" in changes:  # of the key dates, the referral key reads the referral date
         del changes["dates"]
-        changes["referral_date"] = case.date("referral_date")
+        name = _referred_on().get(case.workflow)
+        changes["referred_on"] = case.date(name) if name else None
     return changes
 
 
 def _touched_cases(session: Session) -> tuple[set[int], dict[int, dict[str, Any]]]:
-    """Saved cases whose keys this flush may change: the cases themselves, and the cases of candidates,
-    workplaces and cells being changed; and, of those, the ones only their own columns move (with the new
-    values), whose keys after the flush need no second reading."""
+    """Saved cases whose keys this flush may change: the cases themselves, and the cases of subjects (their
+    package's ``SubjectKeys``), enterprises (``units_subjects``) and cells being changed; and, of those, the ones
+    only their own columns move (with the new values), whose keys after the flush need no second reading."""
     cases = _changed(session, Case)
     own = {case.id: changes for case in cases if (changes := _own_changes(case)) is not None}
     ids = {case.id for case in cases}
-    candidates = [c.id for c in _changed(session, Candidate)]
+    packages = [p for p in registered() if p.subject_keys is not None or p.units_subjects is not None]
+    subjects = {p.workflow: [obj.id for obj in _changed(session, p.subject_keys.model, p.subject_keys.attributes)]
+                for p in packages if p.subject_keys is not None}
     units = [u.id for u in _changed(session, Unit)]
-    if candidates or units:
-        workplace_of = sa.select(Candidate.id).where(Candidate.workplace_unit_id.in_(units))
-        others = set(session.connection().scalars(sa.select(Case.id).where(sa.or_(
-            Case.subject_id.in_(candidates), Case.owning_cell_id.in_(units), Case.subject_id.in_(workplace_of)))))
+    if units or any(subjects.values()):
+        touching = [Case.owning_cell_id.in_(units)]
+        for package in packages:
+            changed = subjects.get(package.workflow)
+            ids_of_units = package.units_subjects(units) if package.units_subjects is not None else None
+            of_subjects = [*([Case.subject_id.in_(changed)] if changed else []),
+                           *([Case.subject_id.in_(ids_of_units)] if ids_of_units is not None else [])]
+            if of_subjects:
+                touching.append(sa.and_(Case.workflow == package.workflow, sa.or_(*of_subjects)))
+        others = set(session.connection().scalars(sa.select(Case.id).where(sa.or_(*touching))))
         ids |= others
         own = {case_id: changes for case_id, changes in own.items() if case_id not in others}
     return ids, own
@@ -486,12 +513,13 @@ def _own_pipeline_only(case: Case, changes: dict[str, Any]) -> bool:
     others = set(changes) - set(_PIPELINE_OWN)
     if not others:
         return True
-    if others != {"referral_date"}:
+    if others != {"referred_on"}:
         return False
     history = sa.inspect(case).attrs.dates.history
     if not history.deleted:
         return False  # the map before the flush is not known
-    return (history.deleted[0] or {}).get("referral_date") == (case.dates or {}).get("referral_date")
+    name = _referred_on().get(case.workflow)  # the key date the definition declares as monitoring.referred_on
+    return name is None or (history.deleted[0] or {}).get(name) == (case.dates or {}).get(name)
 
 
 def _own_key(state: str, source: str, opened_on, closed_on) -> tuple:
@@ -532,7 +560,7 @@ def _move_worked_out(session: Session, worked_out: dict[int, tuple[int, list[tup
 
 
 def _after(row: Any, changes: dict[str, Any]) -> SimpleNamespace:
-    """A case's row as the flush leaves it, when only its own columns changed: the cell, candidate and
+    """A case's row as the flush leaves it, when only its own columns changed: the cell, subject and
     workplace parts cannot have moved (anyone changing them locks the case first, and waits for us)."""
     return SimpleNamespace(**{**row._asdict(), **changes})
 

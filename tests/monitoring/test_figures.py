@@ -9,9 +9,14 @@ from datetime import timedelta
 import pytest
 
 from casework.engine.calendar import working_days_between
-from casework.monitoring import forecast, queries
+from casework.monitoring import queries
+from casework.monitoring.figures import known
 from casework.monitoring.scope import Period, Scope
 from tests.monitoring.conftest import TERMINAL, TODAY, YEAR, communes, count_by_state, local_day, quantiles
+from workflows.admission import monitoring as admission_monitoring
+
+# Admission's main line before the decision, as its definition declares it (monitoring.main_line_until).
+PRE_ADMISSION = known().main_line("admission")[:-1]
 
 PERIOD = Period.year(YEAR)
 # The whole tree and a top unit (a commune of the generated province) read the tallies where they can; a
@@ -149,7 +154,7 @@ def test_stuck_cases_are_the_longest_waiting_open_cases_linked_to_their_page(gse
 
 def test_union_referrals_and_admissions_per_organisation(gsession, history, province):
     scope = Scope.of(gsession, province["root_unit_id"])
-    rows = {r["unit_id"]: r for r in queries.union_referrals(gsession, scope=scope, year=YEAR)}
+    rows = {r["unit_id"]: r for r in admission_monitoring.union_referrals(gsession, scope=scope, year=YEAR)}
     referred, admitted = Counter(), Counter()
     for cid, events in history.events.items():
         org = history.cases[cid].referring_org_id
@@ -169,7 +174,8 @@ def test_union_referrals_and_admissions_per_organisation(gsession, history, prov
 
 def test_admissions_by_unit_add_up_through_the_tree(gsession, history, province):
     root = province["root_unit_id"]
-    counted = queries.admissions_by_unit(gsession, scope=Scope.of(gsession, root), year_from=YEAR - 2, year_to=YEAR)
+    counted = admission_monitoring.admissions_by_unit(gsession, scope=Scope.of(gsession, root), year_from=YEAR - 2,
+                                                      year_to=YEAR)
     expected = defaultdict(Counter)
     for cid in history.events:
         day = history.admitted_on(cid)
@@ -185,27 +191,27 @@ def test_admissions_by_unit_add_up_through_the_tree(gsession, history, province)
 @pytest.mark.parametrize("where", SCOPES)
 def test_forecast_counts_each_units_pipeline_and_never_expects_less_than_done(gsession, history, province, where):
     root = scope_unit(history, province, where)
-    rows = forecast.forecast(gsession, scope=Scope.of(gsession, root), year=YEAR, today=TODAY)
+    rows = admission_monitoring.forecast(gsession, scope=Scope.of(gsession, root), year=YEAR, today=TODAY)
     in_pipeline = Counter()
     for cid in history.events:
-        if history.changes(cid)[-1].to_state in queries.PRE_ADMISSION and history.under(
+        if history.changes(cid)[-1].to_state in PRE_ADMISSION and history.under(
                 root, history.cases[cid].owning_cell_id):
             in_pipeline[child_of(history, root, history.cases[cid].owning_cell_id)] += 1
     assert {f.unit_id: f.in_pipeline for f in rows if f.in_pipeline} == dict(in_pipeline)
-    assert all(f.admitted <= f.expected <= f.admitted + f.in_pipeline for f in rows)
+    assert all(f.reached <= f.expected <= f.reached + f.in_pipeline for f in rows)
     admitted = Counter()
     for cid in history.events:
         day = history.admitted_on(cid)
         if day and day.year == YEAR and history.under(root, history.cases[cid].owning_cell_id):
             admitted[child_of(history, root, history.cases[cid].owning_cell_id)] += 1
-    assert {f.unit_id: f.admitted for f in rows if f.admitted} == dict(admitted)
+    assert {f.unit_id: f.reached for f in rows if f.reached} == dict(admitted)
 
 
 def test_forecast_only_counts_cases_that_can_finish_by_year_end(gsession, history, province):
     """On the last day of the year nothing still in the pipeline can be admitted in time."""
     root = province["root_unit_id"]
-    late = forecast.forecast(gsession, scope=Scope.of(gsession, root), year=YEAR, today=PERIOD.end)
+    late = admission_monitoring.forecast(gsession, scope=Scope.of(gsession, root), year=YEAR, today=PERIOD.end)
     assert all(f.expected_more == 0 for f in late if f.in_pipeline)
-    early = forecast.forecast(gsession, scope=Scope.of(gsession, root), year=YEAR + 1,
+    early = admission_monitoring.forecast(gsession, scope=Scope.of(gsession, root), year=YEAR + 1,
                               today=TODAY + timedelta(days=1))
     assert sum(f.expected_more for f in early) > 0

@@ -1,4 +1,5 @@
-"""The admission workflow's own table: the candidate (the subject of its cases), and ``Case.candidate``.
+"""The admission workflow's own tables: the candidate (the subject of its cases), ``Case.candidate``, and the
+admissions tally its monitoring keeps (``workflows.admission.monitoring``).
 
 The core's ``Case`` names no subject table: ``cases.subject_id`` is the subject's id in whatever table the
 workflow's package says, ``cases.subject_key`` its natural key while the case is open and ``cases.title`` its
@@ -17,6 +18,24 @@ from sqlalchemy.orm import Mapped, Session, foreign, mapped_column, relationship
 from casework.models import Base, Case, Unit
 
 WORKFLOW = "admission"
+
+
+class AdmissionTally(Base):
+    """Admissions (entering ``admitted``) per owning cell, referring organisation (0: none), year and whether
+    the candidate owns a business: what targets, forecasts and the unions' table count. Kept and rebuilt by
+    ``workflows.admission.monitoring``."""
+
+    __tablename__ = "admission_tallies"
+    __table_args__ = (sa.UniqueConstraint("year", "owning_cell_id", "referring_org_id", "business_owner",
+                                          name="uq_admission_tallies_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owning_cell_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    # No foreign key: 0 stands for "referred by no organisation" so the unique key can match it.
+    referring_org_id: Mapped[int]
+    year: Mapped[int]
+    business_owner: Mapped[bool]
+    n: Mapped[int]
 
 
 class Candidate(Base):
