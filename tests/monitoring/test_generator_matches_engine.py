@@ -12,12 +12,13 @@ import sqlalchemy as sa
 
 from casework.engine.packages import package_of
 from casework.models import Base, Case, Event, StateVisit, Task
-from casework.models.tallies import AdmissionTally, PipelineTally, ReferralTally, ReplyTally, StayTally
+from casework.models.tallies import PipelineTally, ReferralTally, ReplyTally, StayTally
 from casework.monitoring import summaries
 from casework.monitoring.simulation import StepWriter, WorkingDays
 from casework.monitoring.synthetic import Buffer, Ids, flush, scenarios
 from tests.walk import Walker
 from workflows.admission import simulation as admission
+from workflows.admission.models import AdmissionTally
 
 TALLIES = (StayTally, AdmissionTally, PipelineTally, ReferralTally, ReplyTally)
 # What differs by nature: row ids (the generator allocates its own), the signed-in person (the generator has none).
