@@ -114,7 +114,8 @@ def take_step(session: Session, engine: Engine, ctx: StepContext, actor: tuple[s
     if changes is None:
         changes = step_changes(ctx)
     flags = [flag for f in ctx.transition.flags if (flag := run_flag(f.check, f.params, ctx)) is not None]
-    session.add(ctx.case)
+    if ctx.case not in session:  # a new case; one in the session already needs no cascade over its tasks
+        session.add(ctx.case)
     return _write(session, engine, ctx, actor, changes, flags)
 
 
