@@ -70,20 +70,15 @@ class Row(dict):
     (``close_tasks``, ``open_tasks``) work on it."""
 
     __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self[name] = value
+    __getattr__ = dict.__getitem__  # a missing column is a KeyError
+    __setattr__ = dict.__setitem__
 
 
 class SimCase:
-    """The case as a step sees it, without a session: the case row's columns, its tasks, and the places its
-    package's routing targets would find in the database (``places``: target -> routed places)."""
+    """The case as a step sees it, without a session: the case row's columns, its open tasks (``tasks``: the
+    engine's task functions look only at the open ones, so closed ones leave the list; ``all_tasks`` keeps every
+    task in the order it was opened), and the places its package's routing targets would find in the database
+    (``places``: target -> routed places)."""
 
     date = Case.date  # the same reading of a key date (declared dates, or older facts)
 
@@ -91,6 +86,7 @@ class SimCase:
         self.__dict__.update(dict.fromkeys(CASE_COLUMNS))
         self.__dict__.update(columns)
         self.tasks: list[Row] = []
+        self.all_tasks: list[Row] = []
         self.places = places or {}
         self.visit: Row | None = None
 
@@ -108,6 +104,7 @@ class StepWriter:
     engine: Engine  # the definitions (every version) and the rules
     calendar: WorkingDays
     _destinations: dict[tuple, str] = field(default_factory=dict, repr=False)
+    _transitions: dict[tuple, TransitionDef] = field(default_factory=dict, repr=False)
 
     @property
     def rules(self) -> Rules:
@@ -192,12 +189,16 @@ class StepWriter:
         self.add("cases", row)
         return row
 
-    @staticmethod
-    def transition(wf: WorkflowDef, case: SimCase, trigger: str) -> TransitionDef:
-        for tdef in wf.transitions_from(case.state, case.stage):
-            if tdef.trigger == trigger:
-                return tdef
-        raise ValueError(f"{trigger} cannot be taken in {case.state} ({case.stage})")
+    def transition(self, wf: WorkflowDef, case: SimCase, trigger: str) -> TransitionDef:
+        """The step of that trigger in the case's state and stage (remembered: the definitions do not change)."""
+        key = (id(wf), case.state, case.stage, trigger)
+        tdef = self._transitions.get(key)
+        if tdef is None:
+            tdef = next((t for t in wf.transitions_from(case.state, case.stage) if t.trigger == trigger), None)
+            if tdef is None:
+                raise ValueError(f"{trigger} cannot be taken in {case.state} ({case.stage})")
+            self._transitions[key] = tdef
+        return tdef
 
     # -- the step -------------------------------------------------------------------------------------------
     def _actor(self, case: SimCase, tdef: TransitionDef, role: str | None, task: Row | None) -> tuple[str, int]:
@@ -223,15 +224,16 @@ class StepWriter:
             changes["state_seq"] = seq
         old_stage = case.stage
         leaving = open_tasks(case) if "state" in changes and from_state is not None else []
+        data = to_json(values)
         event = Row(id=self.ids.take("events"), case_id=case.id, seq=seq, trigger=tdef.trigger,
                     from_state=from_state, to_state=changes.get("state", case.state), actor_id=None,
                     actor_role=actor[0], actor_unit_id=actor[1], task_id=task.id if task else None,
-                    occurred_at=now, data=to_json(values), changes=changes, flags=flags or [])
+                    occurred_at=now, data=data, changes=changes, flags=flags or [])
         self.add("events", event)
         apply_changes(case, changes, now)
         case.updated_at = now
         if task is not None:
-            task.update(status=TaskStatus.DONE.value, outcome=to_json(values), completed_at=now)
+            task.update(status=TaskStatus.DONE.value, outcome=data, completed_at=now)
         self._route(wf, case, tdef, actor, event, leaving, old_stage, today, task)
         if event.from_state != event.to_state:
             self._visit(case, event)
@@ -255,6 +257,7 @@ class StepWriter:
             self.open(case, follow_up_tasks(wf, case, task.kind), today, event.occurred_at)
         if tdef.creates:
             self.open(case, tdef.creates, today, event.occurred_at)
+        case.tasks = open_tasks(case)
 
     def _visit(self, case: SimCase, event: Row) -> None:
         """What monitoring's upkeep writes for a state-changing event: the open visit closed, the next opened."""
@@ -278,6 +281,7 @@ class StepWriter:
                            entry_seq=case.state_seq, due_date=self.due_date(task_def.due, case, today),
                            created_at=now, completed_at=None, completed_by_id=None, outcome={})
                 case.tasks.append(task)
+                case.all_tasks.append(task)
                 self.add("tasks", task)
                 created.append(task)
         return created
@@ -293,10 +297,11 @@ class StepWriter:
 
     def places(self, case: SimCase, target: str) -> list[Routed]:
         """A routing target's places: the scenario's for this case, else the engine's target when it reads
-        only the case's own columns (its cell, committee, authority)."""
-        if target in case.places:
-            return case.places[target]
-        return TARGETS[target](None, case)
+        only the case's own columns (its cell, committee, authority; asked once, as those never move here)."""
+        found = case.places.get(target)
+        if found is None:
+            found = case.places[target] = TARGETS[target](None, case)
+        return found
 
     def resolve(self, case: SimCase, task_def: TaskDef) -> list[Routed]:
         """``casework.engine.routing.resolve``: places merged so one place (and role) gets one task."""

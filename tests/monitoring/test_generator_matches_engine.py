@@ -219,7 +219,7 @@ def replay(conn, engine, org, recorded: dict[str, Any], raw_events: list[dict], 
             task = None
             if event["task_id"] is not None:
                 place = [t["id"] for t in engine_tasks].index(event["task_id"])
-                task = sim.tasks[place]
+                task = sim.all_tasks[place]
             writer.step(sim, event["trigger"], values, aware(event["occurred_at"]), actor_role=event["actor_role"],
                         task=task)
         writer.finish(sim)

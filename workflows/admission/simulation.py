@@ -11,6 +11,7 @@ official members of the cell, two introducers known for years, votes above the t
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from datetime import UTC, date, datetime, time, timedelta
@@ -49,6 +50,8 @@ NEXT = {
     "admitted": (("hold_ceremony", 100),),
     "probation": (("start_recognition", 99), ("propose_removal", 1)),
 }
+CHOICES = {state: ([t for t, _ in options], list(itertools.accumulate(w for _, w in options)))
+           for state, options in NEXT.items()}
 # Who refers, by source: the officer of the referring organisation, or the cell's secretary for a member's referral.
 SOURCES = (("trade_union", 50), ("youth_union", 35), ("women_union", 5), ("party_member", 10))
 REFERRER = {"trade_union": "union_officer", "youth_union": "youth_officer", "women_union": "women_officer",
@@ -83,8 +86,8 @@ class Life:
         return moment + timedelta(days=days, minutes=self.rng.randint(0, 480))
 
     def choose(self, state: str) -> str:
-        options = NEXT[state]
-        return self.rng.choices([t for t, _ in options], [w for _, w in options])[0]
+        triggers, weights = CHOICES[state]
+        return self.rng.choices(triggers, cum_weights=weights)[0]
 
     # -- the case -------------------------------------------------------------------------------------------
     def run(self, opened: date) -> None:
@@ -229,7 +232,7 @@ class Life:
         if trigger == "accept_referral":
             return {"helper_ids": [self.members[0]], "resolution_date": day}
         if trigger == "enrol_course":
-            again = any(t.state == "in_course" for t in self.case.tasks)
+            again = "course" in self.case.facts  # enrolled before
             return {"course": "Lớp nhận thức (lần 2)" if again else "Lớp nhận thức",
                     "course_mode": "online" if again else "in_person"}
         if trigger == "pass_course":
