@@ -50,10 +50,13 @@ class SubjectKeys:
 
 @dataclass(frozen=True)
 class Figure:
-    """A dashboard figure: its query (``compute(report)``) and its table (``table(result, unit names)``)."""
+    """A dashboard figure: its query (``compute(report)``), its table (``table(result, unit names)``), and on the
+    page its table's caption and its link among the page's sections."""
 
     compute: Callable[[Any], Any]
     table: Callable[[Any, dict], tuple[list[str], list[list[Any]]]]
+    caption: Any = None
+    link: Any = None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from casework.extensions import db
 from casework.ids import parse_id
 from casework.models import PartyOrgFounding, Unit
 from casework.monitoring import exports, labels
+from casework.monitoring import figures as registry
 from casework.monitoring.charts import bar_chart, heat_map
 from casework.monitoring.scope import Period, Scope, children
 from casework.monitoring.targets import (
@@ -93,7 +94,10 @@ def dashboard():
         units=children(db.session, scope), breadcrumbs=_breadcrumbs(scope), state_labels=state_labels,
         columns=labels.columns(), values=labels.value_labels(state_labels),
         pipeline_chart=bar_chart([(state, pipeline["by_state"][state]) for state in pipeline["states"]], state_labels),
-        heat_chart=heat_map(heat, labels=state_labels), stuck=figures["stuck_cases"], progress=figures["targets"])
+        heat_chart=heat_map(heat, labels=state_labels), stuck=figures["stuck_cases"], progress=figures["targets"],
+        package_figures=[(name, figure) for package in registry.registered()
+                         for name, figure in package.figures.items()],
+        title_column=registry.title_column())
 
 
 def _state_labels() -> dict[str, str]:

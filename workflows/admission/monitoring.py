@@ -231,9 +231,11 @@ FIGURES = figures.register(figures.WorkflowFigures(
     install=install,
     uninstall=uninstall,
     figures={
-        "unions": figures.Figure(lambda r: union_referrals(r.session, scope=r.scope, year=r.year), _unions_table),
         "forecast": figures.Figure(lambda r: forecast(r.session, scope=r.scope, year=r.year, today=r.today,
-                                                      workflows=r.workflows), _forecast_table),
+                                                      workflows=r.workflows), _forecast_table,
+                                   _l("Forecast: admissions expected by year end"), _l("Forecast")),
+        "unions": figures.Figure(lambda r: union_referrals(r.session, scope=r.scope, year=r.year), _unions_table,
+                                 _l("Trade unions and youth unions: referrals and admissions"), _l("Unions")),
     },
     measures=measures,
     labels={"candidate": _l("Candidate"), "organisation": _l("Organisation"), "kind": _l("Kind"),
