@@ -198,7 +198,22 @@ def flush(conn: sa.Connection, buf: Buffer, tables: dict[str, sa.Table]) -> None
         if postgres:
             _copy(conn, table, rows)
         else:
-            conn.execute(table.insert(), rows)
+            _executemany(conn, table, rows)
+
+
+def _executemany(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    """One INSERT for many rows on the driver's cursor, each value turned into what the database keeps by its
+    column type's own bind processor (dates, times, JSON, booleans), without SQLAlchemy building the
+    parameters row by row (half the time of a large load on SQLite)."""
+    dialect = conn.dialect
+    if dialect.paramstyle != "qmark":
+        conn.execute(table.insert(), rows)
+        return
+    columns = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in table.columns]
+    names = ", ".join(name for name, _ in columns)
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    conn.exec_driver_sql(sql, [tuple(process(row.get(name)) if process else row.get(name) for name, process in columns)
+                               for row in rows])
 
 
 def _copy(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
