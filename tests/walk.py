@@ -7,11 +7,20 @@ from datetime import date, timedelta
 from typing import Any
 
 from casework.engine import Engine
+from casework.engine.definition import load_workflows
 from casework.engine.service import apply, start_case
 from casework.models import Case, Document, TaskStatus
+from config import PROJECT_ROOT
 
-ORDER = ["referred", "sympathiser", "in_course", "dossier", "verification", "cell_review", "grassroots_review",
-         "authority_review", "admitted", "probation", "recognition_review", "official_member"]
+
+def _main_line() -> list[str]:
+    """Admission's states as its definition declares them, up to the first terminal one (official membership)."""
+    wf = load_workflows(PROJECT_ROOT / "workflows")["admission"][1]
+    states = list(wf.states)
+    return states[: next(i for i, name in enumerate(states) if wf.is_terminal(name)) + 1]
+
+
+ORDER = _main_line()
 
 _ids = iter(range(10**9))
 
