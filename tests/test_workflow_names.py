@@ -35,7 +35,6 @@ NOT_YET_MOVED = {
                                         "workflow, as casework/models/monitoring.py)",
     "casework/monitoring/routes.py": "the flat register of organisations founded (its decision_number; moves with the "
                                      "founding workflow)",
-    "casework/web/cases/views.py": "the case page's vote summary",
     "casework/web/referrals/queries.py": "the referrer's list of candidates",
     "casework/web/referrals/routes.py": "the referral form starts an admission case",
     "casework/web/verification/routes.py": "names the places of the people a verification task lists",

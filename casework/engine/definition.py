@@ -93,6 +93,7 @@ class StateDef:
     terminal: bool = False
     stages: tuple[str, ...] = ()
     tasks: tuple[TaskDef, ...] = ()
+    goal: bool = False  # the end the procedure aims at (an official member): shown at the end of its progress
 
     def tasks_on_entry(self, stage: str | None) -> list[TaskDef]:
         return [t for t in self.tasks if t.after is None and t.stage == stage]
@@ -108,6 +109,16 @@ class Destination:
 class FlagDef:
     check: str
     params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class VoteDef:
+    """A step that records a vote (``vote:``): the field counting who may vote, the one (if any) of those not
+    counted, and the votes for. The page shows, as they are typed, how many votes for the majority needs."""
+
+    counted: str
+    in_favour: str
+    less: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,7 @@ class TransitionDef:
     flags: tuple[FlagDef, ...] = ()
     creates: tuple[TaskDef, ...] = ()
     clock: str | None = None
+    vote: VoteDef | None = None
 
     @property
     def changes_state(self) -> bool:
@@ -254,10 +266,12 @@ class _Reader:
     def state(self, name: str, raw: Any) -> StateDef:
         element = f"state {name}"
         raw = self.mapping(raw, element)
-        self.only(raw, {"label", "terminal", "stages", "tasks"}, element)
+        self.only(raw, {"label", "terminal", "stages", "tasks", "goal"}, element)
+        if raw.get("goal") and not raw.get("terminal"):
+            raise self.fail(f"{element}.goal", "only a terminal state can be the goal")
         tasks = tuple(self.task(t, f"{element}.tasks[{i}]") for i, t in enumerate(raw.get("tasks") or []))
         return StateDef(name=name, label=self.label(raw.get("label"), element), terminal=bool(raw.get("terminal")),
-                        stages=tuple(raw.get("stages") or ()), tasks=tasks)
+                        stages=tuple(raw.get("stages") or ()), tasks=tasks, goal=bool(raw.get("goal")))
 
     def field_def(self, raw: Any, element: str) -> FieldDef:
         raw = self.mapping(raw, element)
@@ -287,7 +301,7 @@ class _Reader:
             raise self.fail(element, "missing trigger")
         element = f"transition {raw['trigger']}" + (f" (stage {raw['stage']})" if raw.get("stage") else "")
         self.only(raw, {"trigger", "label", "from", "to", "task", "stage", "actors", "fields", "field_sets",
-                        "guards", "effects", "flags", "creates", "clock"}, element)
+                        "guards", "effects", "flags", "creates", "clock", "vote"}, element)
         if "from" not in raw:
             raise self.fail(element, "missing from")
         sources = self._sources(raw["from"], states)
@@ -308,6 +322,7 @@ class _Reader:
         names = [f.name for f in fields]
         if len(set(names)) != len(names):
             raise self.fail(element, "a field name appears twice")
+        vote = self._vote(raw.get("vote"), f"{element}.vote", fields)
         return TransitionDef(
             trigger=raw["trigger"],
             label=self.label(raw.get("label"), element),
@@ -324,7 +339,20 @@ class _Reader:
             flags=tuple(self._flag(f, f"{element}.flags") for f in raw.get("flags") or []),
             creates=tuple(self.task(t, f"{element}.creates[{i}]") for i, t in enumerate(raw.get("creates") or [])),
             clock=raw.get("clock"),
+            vote=vote,
         )
+
+    def _vote(self, raw: Any, element: str, fields: tuple[FieldDef, ...]) -> VoteDef | None:
+        if raw is None:
+            return None
+        raw = self.mapping(raw, element)
+        self.only(raw, {"counted", "less", "for"}, element)
+        integers = {f.name for f in fields if f.type == "integer"}
+        for key in ("counted", "for", "less"):
+            name = raw.get(key)
+            if (key != "less" or name is not None) and name not in integers:
+                raise self.fail(f"{element}.{key}", f"{name!r} is not an integer field of this step")
+        return VoteDef(counted=raw["counted"], in_favour=raw["for"], less=raw.get("less"))
 
     def _sources(self, raw: Any, states: dict[str, StateDef]) -> tuple[str | None, ...]:
         if raw == OPEN_STATES:

@@ -14,11 +14,11 @@
     return template.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
   }
 
+  // The fields come from the step's definition (vote: counted, less, for), as data attributes of the form.
   function counted(form) {
-    if (form.dataset.vote === "committee") return number(form, "committee_members");
-    var members = number(form, "official_members");
+    var members = number(form, form.dataset.counted);
     if (members === null) return null;
-    return members - (number(form, "excluded_members") || 0);
+    return members - (form.dataset.less ? number(form, form.dataset.less) || 0 : 0);
   }
 
   function update(form) {
@@ -28,7 +28,7 @@
     var num = parseInt(form.dataset.num, 10), den = parseInt(form.dataset.den, 10);
     var needed = Math.ceil((num * base) / den);  // integers only: exact like the server's Fraction
     var text = fill(form.dataset.textNeeded, {needed: needed, counted: base, fraction: num + "/" + den});
-    var votes = number(form, "votes_for");
+    var votes = number(form, form.dataset.vote);
     if (votes !== null) {
       text += " " + fill(votes >= needed ? form.dataset.textEnough : form.dataset.textShort,
                          {votes: votes, missing: needed - votes});

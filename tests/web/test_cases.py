@@ -87,7 +87,9 @@ def test_a_date_that_is_not_a_date_is_refused_before_the_engine(page, walker):
 def test_the_vote_form_carries_what_the_live_count_needs(page, walker):
     case = walker().to("cell_review")
     body = page("cell_secretary").get(f"/cases/{case.id}").get_data(as_text=True)
-    assert 'data-vote="cell"' in body and 'data-num="2"' in body and 'data-den="3"' in body
+    # the vote's fields as the definition names them (vote: counted, less, for)
+    assert 'data-vote="votes_for" data-counted="official_members" data-less="excluded_members"' in body
+    assert 'data-num="2"' in body and 'data-den="3"' in body
     assert "/static/vote.js" in body
     script = page("cell_secretary").get("/static/vote.js")
     assert script.status_code == 200 and b"Math.ceil" in script.data

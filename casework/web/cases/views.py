@@ -8,7 +8,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from casework.engine.definition import WorkflowDef
+from casework.engine.definition import VoteDef, WorkflowDef
 from casework.engine.service import Action, available_actions
 from casework.extensions import db
 from casework.models import Case, Document, Event, Task
@@ -16,9 +16,6 @@ from casework.web import choices as choice_source
 from casework.web.describe import Describer
 from casework.web.engine_access import engine
 from casework.web.stepforms import StepForm, build_form
-
-VOTE_COUNT_FIELDS = {"official_members", "votes_for"}
-COMMITTEE_COUNT_FIELDS = {"committee_members", "votes_for"}
 
 
 @dataclass
@@ -30,7 +27,7 @@ class ProgressStep:
 def progress(wf: WorkflowDef, case: Case, visited: set[str]) -> list[ProgressStep]:
     """The main line of states in definition order, with the current one marked; a case that ended
     elsewhere (declined, rejected…) shows where it stopped."""
-    main = [s for s, d in wf.states.items() if not d.terminal] + [s for s in wf.states if s == "official_member"]
+    main = [s for s, d in wf.states.items() if not d.terminal or d.goal]
     ended = wf.is_terminal(case.state) and case.state not in main
     current_index = main.index(case.state) if case.state in main else len(main)
     steps = []
@@ -52,22 +49,13 @@ class ActionView:
     action: Action
     form: StepForm | None = None
     errors: list[str] = field(default_factory=list)
-    vote: str | None = None  # "cell" or "committee": the form shows the votes needed as they are typed
+    vote: VoteDef | None = None  # the step records a vote: the form shows the votes needed as they are typed
     tasks: list[Task] = field(default_factory=list)
     open: bool = False  # shown unfolded: the first step offered, or the one just refused
 
     @property
     def trigger(self) -> str:
         return self.action.trigger
-
-
-def _vote_kind(action: Action) -> str | None:
-    names = {f.name for f in action.transition.fields}
-    if names >= VOTE_COUNT_FIELDS:
-        return "cell"
-    if names >= COMMITTEE_COUNT_FIELDS:
-        return "committee"
-    return None
 
 
 def action_views(case: Case, user, submitted: tuple[str, StepForm, list[str]] | None = None) -> list[ActionView]:
@@ -79,7 +67,7 @@ def action_views(case: Case, user, submitted: tuple[str, StepForm, list[str]] | 
     tasks = {t.id: t for t in case.tasks}
     views = []
     for action in actions:
-        view = ActionView(action, vote=_vote_kind(action), tasks=[tasks[i] for i in action.task_ids if i in tasks])
+        view = ActionView(action, vote=action.transition.vote, tasks=[tasks[i] for i in action.task_ids if i in tasks])
         if action.allowed:
             if submitted and submitted[0] == action.trigger:
                 view.form, view.errors = submitted[1], submitted[2]
