@@ -176,6 +176,8 @@ class WorkflowDef:
     effective_from: date | None = None  # new cases start on this version from that day; None: from the start
     dates: dict[str, DateDef] = field(default_factory=dict)  # the key dates its cases keep, in display order
     monitoring: MonitoringDef = field(default_factory=MonitoringDef)
+    # The values of its choice fields as people read them: value -> {vi, en} (``choices:``).
+    choice_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     machine: Any = None  # the shared transitions.Machine, built after validation
 
     @property
@@ -389,6 +391,17 @@ class _Reader:
                 pass
         raise self.fail("effective_from", f"must be a date (YYYY-MM-DD), not {raw!r}")
 
+    def choice_labels(self, raw: Any, transitions: list[TransitionDef]) -> dict[str, dict[str, str]]:
+        """``choices:``: each value a choice field offers, with its label; a value no field offers is refused."""
+        raw = self.mapping(raw if raw is not None else {}, "choices")
+        offered = {c for t in transitions for f in t.fields for c in f.choices}
+        labels = {}
+        for value, label in raw.items():
+            if value not in offered:
+                raise self.fail(f"choices.{value}", "no choice field offers this value")
+            labels[str(value)] = self.label(label, f"choices.{value}")
+        return labels
+
     def dates(self, raw: Any) -> dict[str, DateDef]:
         dates = {}
         for name, spec in self.mapping(raw if raw is not None else {}, "dates").items():
@@ -437,7 +450,7 @@ def load_workflow(path: Path) -> WorkflowDef:
         raise reader.fail("file", f"not valid YAML: {exc}") from exc
     raw = reader.mapping(raw, "file")
     reader.only(raw, {"name", "version", "effective_from", "label", "initial", "start", "dates", "states",
-                      "transitions", "fieldsets", "monitoring"}, "file")
+                      "transitions", "fieldsets", "monitoring", "choices"}, "file")
     for key in ("name", "version", "initial", "start", "states", "transitions"):
         if key not in raw:
             raise reader.fail("file", f"missing {key}")
@@ -450,7 +463,8 @@ def load_workflow(path: Path) -> WorkflowDef:
     workflow = WorkflowDef(name=raw["name"], version=version, label=reader.label(raw.get("label"), "file"),
                            initial=raw["initial"], start=raw["start"], states=states, transitions=transitions,
                            file=str(path), effective_from=effective_from, dates=dates,
-                           monitoring=reader.monitoring(raw.get("monitoring"), states, dates))
+                           monitoring=reader.monitoring(raw.get("monitoring"), states, dates),
+                           choice_labels=reader.choice_labels(raw.get("choices"), transitions))
     from casework.engine.validation import validate  # the checks need the guard and routing registries
 
     validate(workflow)

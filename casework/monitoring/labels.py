@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from casework.web.admin.forms import VALUE_LABELS as ADMIN_LABELS
-from casework.web.stepforms import CHOICE_LABELS
+from casework.web.stepforms import choice_labels
 
 COLUMNS = {
     "unit": _l("Unit"), "total": _l("Total"), "state": _l("Step"), "stays": _l("Cases"),
@@ -40,7 +40,6 @@ def columns() -> dict[str, Any]:
 
 def value_labels(state_labels: dict[str, str]) -> dict[Any, Any]:
     """Coded cell values (states, referral sources, ownership, yes/no) in the page language."""
-    return {**state_labels, **{k: CHOICE_LABELS[k] for k in ("trade_union", "youth_union", "women_union",
-                                                             "party_member")},
+    return {**state_labels, **choice_labels(),
             "domestic_private": ADMIN_LABELS["domestic_private"], "foreign_invested": ADMIN_LABELS["foreign_invested"],
             "unknown": _l("Unknown")}

@@ -17,7 +17,6 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -37,16 +36,6 @@ from casework.web.i18n import pick
 DATE_HINT = "dd/mm/yyyy"
 _DMY = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*")
 
-# Names of the values of choice fields, in the page language.
-CHOICE_LABELS = {
-    "male": _l("Male"), "female": _l("Female"),
-    "trade_union": _l("Trade union"), "youth_union": _l("Youth union"), "women_union": _l("Women's union"),
-    "party_member": _l("Party member's introduction"),
-    "in_person": _l("In person"), "online": _l("Online"), "at_enterprise": _l("At the enterprise"),
-    "self_study_with_test": _l("Self-study with a test"),
-    "clear": _l("Clear: nothing against admission"), "concerns": _l("Concerns to resolve"),
-    "admit": _l("Recommend admission"), "do_not_admit": _l("Do not recommend admission"),
-}
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -54,8 +43,20 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(str(value), str(label)) for value, label in pairs]
 
 
+def choice_labels() -> dict[str, str]:
+    """Every choice value the loaded definitions label (``choices:``), in the page language; a later version's
+    label wins."""
+    from casework.web.engine_access import engine
+
+    labels: dict[str, str] = {}
+    for wf in engine().definitions():
+        labels.update({value: pick(label) for value, label in wf.choice_labels.items()})
+    return labels
+
+
 def choice_label(value: str) -> str:
-    return str(CHOICE_LABELS.get(value, value))
+    """A choice value as the definitions label it, else the value itself."""
+    return choice_labels().get(value, value)
 
 
 @dataclass
