@@ -58,11 +58,12 @@ class PipelineTally(Base):
     """Cases per top unit and the unit below it (``sub_unit_id``: a province's communes, so a province's own
     dashboard can break its pipeline down too), current state, source, the subject's ownership ('' unknown) and
     flag (``business_owner``; both from the workflow's package, '' and false without one) and the years the
-    case opened and closed (``OPEN_YEAR`` while open): the pipeline of any span of whole years."""
+    case opened and closed (``OPEN_YEAR`` while open), and its workflow: the pipeline of any span of whole years,
+    of every workflow or one."""
 
     __tablename__ = "pipeline_tallies"
     __table_args__ = (sa.UniqueConstraint("top_unit_id", "sub_unit_id", "state", "source", "ownership",
-                                          "business_owner", "opened_year", "closed_year",
+                                          "business_owner", "opened_year", "closed_year", "workflow",
                                           name="uq_pipeline_tallies_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +75,7 @@ class PipelineTally(Base):
     business_owner: Mapped[bool]
     opened_year: Mapped[int]
     closed_year: Mapped[int]
+    workflow: Mapped[str] = mapped_column(sa.String(40))  # the case's: two workflows may name a state alike
     n: Mapped[int]
 
 
@@ -111,7 +113,7 @@ class ReplyTally(Base):
 
 OPEN_YEAR = 9999
 PIPELINE_KEY = ("top_unit_id", "sub_unit_id", "state", "source", "ownership", "business_owner", "opened_year",
-                "closed_year")
+                "closed_year", "workflow")
 REFERRAL_KEY = ("referring_org_id", "year")
 
 

@@ -139,7 +139,8 @@ def _open_by_unit(session: Session, scope: Scope, line: Line) -> dict[str, Count
         t = PipelineTally
         child = tallied_child(scope, t).label("child")
         stmt = (sa.select(child, t.state, sa.func.sum(t.n).label("n"))
-                .where(t.closed_year == OPEN_YEAR, t.state.in_(line.before_end), scope.tallied(t.top_unit_id))
+                .where(t.closed_year == OPEN_YEAR, t.workflow == line.workflow, t.state.in_(line.before_end),
+                       scope.tallied(t.top_unit_id))
                 .group_by(child, t.state).having(sa.func.sum(t.n) != 0))
     else:
         cell = aliased(Unit)

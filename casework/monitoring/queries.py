@@ -50,14 +50,15 @@ def _active_in(period: Period) -> sa.ColumnElement[bool]:
 
 
 @report_query
-def pipeline(session: Session, *, scope: Scope, period: Period, workflows: Workflows | None = None) -> dict[str, Any]:
+def pipeline(session: Session, *, scope: Scope, period: Period, workflows: Workflows | None = None,
+             workflow: str | None = None) -> dict[str, Any]:
     """Cases of every workflow active in the period by current state, per child unit, per source, per enterprise
     ownership and with the subject's flag separately (business owners: both given by the workflow's package,
     ``casework.monitoring.figures``): one GROUP BY over every dimension, rolled up here. ``states``: those
-    counted, in their definitions' order."""
+    counted, in their definitions' order. ``workflow``: only that workflow's cases."""
     out: dict[str, Any] = {key: Counter() for key in ("by_state", "by_source", "by_ownership", "business_owners")}
     by_unit: dict[str, Counter] = defaultdict(Counter)
-    for row in session.execute(_pipeline_counts(session, scope, period)):
+    for row in session.execute(_pipeline_counts(session, scope, period, workflow)):
         out["by_state"][row.state] += row.n
         out["by_source"][row.source] += row.n
         out["by_ownership"][row.ownership or "unknown"] += row.n
@@ -70,7 +71,7 @@ def pipeline(session: Session, *, scope: Scope, period: Period, workflows: Workf
     return out
 
 
-def _pipeline_counts(session: Session, scope: Scope, period: Period) -> sa.Select:
+def _pipeline_counts(session: Session, scope: Scope, period: Period, workflow: str | None = None) -> sa.Select:
     """(child, state, source, ownership, business_owner, n): from the pipeline tallies for a whole tree and
     whole years, else from the cases."""
     years = period.years()
@@ -80,7 +81,8 @@ def _pipeline_counts(session: Session, scope: Scope, period: Period) -> sa.Selec
         keys = [child, t.state, t.source, t.ownership, t.business_owner]
         return (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_COLUMNS, strict=True)],
                           sa.func.sum(t.n).label("n"))
-                .where(t.opened_year <= years[-1], t.closed_year >= years[0], scope.tallied(t.top_unit_id))
+                .where(t.opened_year <= years[-1], t.closed_year >= years[0], scope.tallied(t.top_unit_id),
+                       *([t.workflow == workflow] if workflow else []))
                 .group_by(*keys).having(sa.func.sum(t.n) != 0))  # a count moved away leaves a row at zero
     cell, subject = aliased(Unit), subject_select()
     ownership, flag = ((subject.c.ownership, subject.c.business_owner) if subject is not None
@@ -91,7 +93,8 @@ def _pipeline_counts(session: Session, scope: Scope, period: Period) -> sa.Selec
     if subject is not None:  # outer: a case of a workflow whose package gives no subject columns counts too
         stmt = stmt.outerjoin(subject, sa.and_(subject.c.workflow == Case.workflow,
                                                subject.c.subject_id == Case.subject_id))
-    return stmt.where(Case.owning_cell_id.in_(scope.units()), _active_in(period)).group_by(*keys)
+    return stmt.where(Case.owning_cell_id.in_(scope.units()), _active_in(period),
+                      *([Case.workflow == workflow] if workflow else [])).group_by(*keys)
 
 
 PIPELINE_COLUMNS = ("child", "state", "source", "ownership", "business_owner")

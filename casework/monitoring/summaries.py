@@ -72,7 +72,7 @@ def expected_pipeline(conn: sa.Connection, tops: sa.Table) -> sa.Select:
                                                                                      sa.false()))
                        if subject is not None else (sa.literal(""), sa.false()))
     keys = [tops.c.top_id, tops.c.sub_id, Case.state, Case.source, ownership, flag, _year(Case.opened_on),
-            sa.func.coalesce(_year(Case.closed_on), OPEN_YEAR)]
+            sa.func.coalesce(_year(Case.closed_on), OPEN_YEAR), Case.workflow]
     stmt = (sa.select(*[k.label(n) for k, n in zip(keys, PIPELINE_KEY, strict=True)], sa.func.count().label("n"))
             .select_from(Case).join(tops, tops.c.unit_id == Case.owning_cell_id))
     if subject is not None:

@@ -173,14 +173,14 @@ _PG_CELL = """cell AS (
 # read by the statement itself: it runs under the case's row lock, after whoever changed them committed, as the
 # reading before a flush would.
 _PG_PIPELINE = """INSERT INTO pipeline_tallies (top_unit_id, sub_unit_id, state, source, ownership, business_owner,
-                             opened_year, closed_year, n)
+                             opened_year, closed_year, workflow, n)
 SELECT cell.top, cell.sub, m.state, m.source, COALESCE(s.ownership, ''), COALESCE(s.business_owner, false),
-       m.opened_year, m.closed_year, m.n
+       m.opened_year, m.closed_year, cases.workflow, m.n
 FROM cell, cases LEFT JOIN {subject} s ON s.workflow = cases.workflow AND s.subject_id = cases.subject_id,
      (VALUES {rows}) AS m(i, state, source, opened_year, closed_year, n)
 WHERE cases.id = :case_id
 ORDER BY m.i
-ON CONFLICT (top_unit_id, sub_unit_id, state, source, ownership, business_owner, opened_year, closed_year)
+ON CONFLICT (top_unit_id, sub_unit_id, state, source, ownership, business_owner, opened_year, closed_year, workflow)
 DO UPDATE SET n = pipeline_tallies.n + excluded.n"""
 
 
@@ -379,7 +379,7 @@ def _keys_select(subject: sa.Subquery | None, referred: tuple[tuple[str, str], .
     referral = referred_on_of(dict(referred))
     stmt = (sa.select(Case.id, Case.owning_cell_id, cell.path, Case.state, Case.source, ownership.label("ownership"),
                       flag.label("business_owner"), Case.opened_on, Case.closed_on, Case.referring_org_id,
-                      (referral if referral is not None else sa.null()).label("referred_on"))
+                      (referral if referral is not None else sa.null()).label("referred_on"), Case.workflow)
             .join(cell, cell.id == Case.owning_cell_id))
     if subject is not None:
         stmt = stmt.outerjoin(subject, sa.and_(subject.c.workflow == Case.workflow,
@@ -401,7 +401,8 @@ def _lock_query() -> sa.Select:
 
 def pipeline_key(row: Any) -> tuple:
     return (top_unit_id(row.path), sub_unit_id(row.path), row.state, row.source, row.ownership or "",
-            bool(row.business_owner), row.opened_on.year, row.closed_on.year if row.closed_on else OPEN_YEAR)
+            bool(row.business_owner), row.opened_on.year, row.closed_on.year if row.closed_on else OPEN_YEAR,
+            row.workflow)
 
 
 def referral_key(row: Any) -> tuple | None:

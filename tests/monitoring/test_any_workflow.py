@@ -102,6 +102,7 @@ def test_a_case_of_another_workflow_counts_in_the_pipeline_stays_and_stuck_cases
         assert data["by_state"] == {"sympathiser": 1, "reviewed": 1}, scope
         assert data["states"] == ["sympathiser", "reviewed"]  # admission's states first, as declared
         assert data["business_owners"] == {} and data["total"] == 2
+        assert queries.pipeline(session, scope=scope, period=year, workflow="tiny")["by_state"] == {"reviewed": 1}
         assert queries.stay_counts(session, scope, year, by=("state", "next_state")) == {
             ("referred", "sympathiser"): 1, ("drafted", "reviewed"): 1}
     stuck = queries.stuck_cases(session, scope=Scope.of(session, org.province.id), today=both.today(),
