@@ -57,6 +57,7 @@ class Figure:
     table: Callable[[Any, dict], tuple[list[str], list[list[Any]]]]
     caption: Any = None
     link: Any = None
+    page_order: int = 0  # among the package's figures on the page
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def dashboard():
         pipeline_chart=bar_chart([(state, pipeline["by_state"][state]) for state in pipeline["states"]], state_labels),
         heat_chart=heat_map(heat, labels=state_labels), stuck=figures["stuck_cases"], progress=figures["targets"],
         package_figures=[(name, figure) for package in registry.registered()
-                         for name, figure in package.figures.items()],
+                         for name, figure in sorted(package.figures.items(), key=lambda kv: kv[1].page_order)],
         title_column=registry.title_column())
 
 
