@@ -24,6 +24,7 @@ from casework.engine.packages import PACKAGES
 from casework.models import (
     Base,
     Case,
+    Document,
     Event,
     PartyMember,
     PartyOrgFounding,
@@ -178,7 +179,7 @@ def members_and_people(ids: Ids, buf: Buffer, rng: random.Random, communes: list
 
 # Parents first; a scenario's subject tables (``tables``) go between the organisation and the cases.
 BEFORE_CASES = (Unit, PartyMember)
-CASE_TABLES = (Case, Task, Event, StateVisit, PartyOrgFounding)
+CASE_TABLES = (Case, Document, Task, Event, StateVisit, PartyOrgFounding)
 
 
 def _tables(scenarios) -> dict[str, sa.Table]:

@@ -11,6 +11,7 @@ official members of the cell, two introducers known for years, votes above the t
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import random
@@ -79,6 +80,7 @@ class Life:
         self.home = rng.choice(commune.residential)
         self.pace = commune.pace * self.entry["pace"]
         self.members = world.members[self.entry["cell"]["id"]]
+        self.documents: dict[str, int] = {}
 
     # -- time -----------------------------------------------------------------------------------------------
     def later(self, moment: datetime, median_days: float, pace: float) -> datetime:
@@ -155,6 +157,7 @@ class Life:
         trigger = self.choose(state)
         if trigger == "request_verification":
             self.relatives = self.pick_relatives()
+            self.documents = self.documents or self.attach(nxt)
         self.take(trigger, nxt)
         return nxt
 
@@ -213,6 +216,19 @@ class Life:
             moment = nxt
         return moment
 
+    def attach(self, moment: datetime) -> dict[str, int]:
+        """The application (1-KNĐ) and the personal history (2-KNĐ) the request for verification names, attached
+        to the case once (a second request names the same ones)."""
+        documents = {}
+        for name, form in (("application", "1-KNĐ"), ("personal_history", "2-KNĐ")):
+            content = f"{form} of case {self.case.id}".encode()
+            documents[name] = self.writer.ids.take("documents")
+            self.writer.add("documents", {
+                "id": documents[name], "case_id": self.case.id, "form_code": form, "filename": f"{form}.pdf",
+                "content_type": "application/pdf", "size": len(content), "sha256": hashlib.sha256(content).hexdigest(),
+                "content": content, "uploaded_by_id": None, "uploaded_at": moment})
+        return documents
+
     def pick_relatives(self) -> list[dict]:
         """Relatives verified where they live: none, one or two, in other residential areas of the commune."""
         places = self.rng.sample(self.commune.residential, self.rng.choice((0, 0, 1, 1, 2)))
@@ -241,7 +257,8 @@ class Life:
             return {}
         if trigger == "request_verification":
             known = self.case.date("referral_date") - timedelta(days=800)
-            values: dict[str, Any] = {"introducers": [{"member_id": m, "known_since": known} for m in self.members[:2]]}
+            values: dict[str, Any] = {**self.documents, "introducers": [{"member_id": m, "known_since": known}
+                                                                       for m in self.members[:2]]}
             if self.relatives:
                 values["relatives"] = self.relatives
             return values
