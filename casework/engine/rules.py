@@ -45,6 +45,14 @@ class Rules:
     first_reminder_working_days: int = 5
     last_reminder_working_days: int = 1
     escalation_grace_working_days: int = 5
+    # Version 2 of admission (Quy định 294-QĐ/TW, Hướng dẫn 06-HD/TW, 2025): age in months at the cell's
+    # consideration, the party-member file after the ceremony, re-admission, youth-union introductions.
+    min_age_months: int = 216
+    max_age_months: int = 720
+    member_file_working_days: int = 30
+    readmission_min_months: int = 36
+    readmission_after_conviction_months: int = 60
+    youth_union_max_age: int = 30
 
     @classmethod
     def from_mapping(cls, overrides: dict[str, Any] | None) -> Rules:

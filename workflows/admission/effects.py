@@ -61,3 +61,28 @@ def tally_recognition_vote(ctx: StepContext, changes: dict[str, Any]) -> None:
     facts["recognition_failed_votes"] = failed
     if failed >= ctx.rules.max_failed_recognition_votes:
         changes["stage"] = "authority_decision"
+
+
+# --- Version 2 (Quy định 294-QĐ/TW, Hướng dẫn 06-HD/TW, 2025) -----------------------------------------------
+
+
+@effect("note_verification_completed", produces_dates=("verification_completed_on",))
+def note_verification_completed(ctx: StepContext, changes: dict[str, Any]) -> None:
+    """The day verification completed (the cell's vote may not precede it): the date given, else today."""
+    dates = changes.setdefault("dates", {})
+    dates.setdefault("verification_completed_on", ctx.today.isoformat())
+
+
+@effect("default_decision_received", produces_dates=("decision_received_date",))
+def default_decision_received(ctx: StepContext, changes: dict[str, Any]) -> None:
+    """The ceremony's 30 working days run from receiving the decision; not given, it was received the day it
+    was signed."""
+    dates = changes.setdefault("dates", {})
+    if "decision_received_date" not in dates and ctx.case.date("decision_date") is not None:
+        dates["decision_received_date"] = ctx.case.date("decision_date").isoformat()
+
+
+@effect("record_party_age_from", produces_dates=("party_age_from",))
+def record_party_age_from(ctx: StepContext, changes: dict[str, Any]) -> None:
+    """Party age (tuổi đảng) counts from the date on the admission decision."""
+    changes.setdefault("dates", {})["party_age_from"] = ctx.data["decision_date"].isoformat()

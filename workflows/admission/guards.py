@@ -5,10 +5,13 @@ Each is registered by name (``casework.engine.guards.guard``) and named by the d
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
-from casework.engine.calendar import add_months, full_years
+from casework.engine.calendar import add_months, add_working_days, full_years
 from casework.engine.context import StepContext
+from casework.engine.flags import CHECKS
 from casework.engine.guards import GuardResult, guard, required_votes
 from casework.engine.reasons import Reason, format_date_vi
 from casework.models import Case, MemberStatus, PartyMember, Task, TaskStatus, Unit
@@ -375,3 +378,269 @@ def removal_proposed(ctx: StepContext) -> GuardResult:
     if ctx.case.facts.get("removal_proposed") or failed >= ctx.rules.max_failed_recognition_votes:
         return None
     return Reason("removal_not_proposed", "Chi bộ chưa đề nghị xóa tên.", "The cell has not proposed removal.")
+
+
+# --- Version 2 (Quy định 294-QĐ/TW, Hướng dẫn 06-HD/TW, 2025) -----------------------------------------------
+# Named by v2.yaml only; version 1 keeps the guards above. Flags that reuse a guard (a check that only warns)
+# are registered with the engine's flag checks below.
+
+
+def _full_months(born, on) -> int:
+    """Whole months from ``born`` to ``on`` (the same day of a later month completes a month)."""
+    months = (on.year - born.year) * 12 + on.month - born.month
+    return months - 1 if add_months(born, months) > on else months
+
+
+@guard("age_in_months_within_limits", params=("as_of",))
+def age_in_months_within_limits(ctx: StepContext, as_of: str | None = None) -> GuardResult:
+    """Age counted in months on the step's date (the cell's consideration): from 18 years 0 months up to
+    60 years 0 months inclusive; a day past that only with the provincial standing committee's written
+    consent (``exception_approval`` with its date)."""
+    on_date = ctx.date_of(as_of)
+    born = ctx.case.candidate.birth_date
+    rules = ctx.rules
+    months = _full_months(born, on_date)
+    reaches = add_months(born, rules.min_age_months)
+    if on_date < reaches:
+        return Reason("too_young_months",
+                      f"Ngày {format_date_vi(on_date)} người vào Đảng mới {months} tháng tuổi, chưa đủ "
+                      f"{rules.min_age_months} tháng (đủ từ ngày {format_date_vi(reaches)}).",
+                      f"On {on_date.isoformat()} the candidate is {months} months old, under "
+                      f"{rules.min_age_months} months (reached on {reaches.isoformat()}).",
+                      {"months": months, "on": on_date, "reaches": reaches})
+    limit = add_months(born, rules.max_age_months)
+    if on_date > limit and not (ctx.fact("exception_approval") and ctx.fact("exception_approval_date")):
+        return Reason("too_old_months",
+                      f"Ngày {format_date_vi(on_date)} người vào Đảng đã quá {rules.max_age_months} tháng tuổi "
+                      f"(từ sau ngày {format_date_vi(limit)}); cần văn bản đồng ý của ban thường vụ tỉnh ủy "
+                      "(số và ngày).",
+                      f"On {on_date.isoformat()} the candidate is past {rules.max_age_months} months of age "
+                      f"(after {limit.isoformat()}); the provincial standing committee's written consent "
+                      "(number and date) is needed.",
+                      {"months": months, "on": on_date, "limit": limit})
+    return None
+
+
+@guard("exception_approval_before_decision", needs=("decision_date",))
+def exception_approval_before_decision(ctx: StepContext) -> GuardResult:
+    """The consent to admit someone past the age limit must exist when the decision is made: its date may not
+    be later than the decision's."""
+    approved = ctx.fact("exception_approval_date")
+    decided = ctx.data["decision_date"]
+    if isinstance(approved, str):
+        approved = date.fromisoformat(approved)
+    if approved is not None and approved > decided:
+        return Reason("exception_approval_after_decision",
+                      f"Văn bản đồng ý kết nạp quá tuổi ngày {format_date_vi(approved)} sau ngày quyết định "
+                      f"kết nạp {format_date_vi(decided)}.",
+                      f"The consent to admit past the age limit, dated {approved.isoformat()}, is later than "
+                      f"the admission decision of {decided.isoformat()}.",
+                      {"approval_date": approved, "decision_date": decided})
+    return None
+
+
+def _label_of(ctx: StepContext, name: str) -> tuple[str, str]:
+    field_def = ctx.transition.field(name)
+    label = field_def.label if field_def is not None else ctx.workflow.dates[name].label \
+        if name in ctx.workflow.dates else {}
+    return label.get("vi", name), label.get("en", name)
+
+
+def _step_or_case_date(ctx: StepContext, name: str):
+    value = ctx.data.get(name)
+    if isinstance(value, date):
+        return value
+    return ctx.case_date(name)
+
+
+@guard("dates_in_order", params=("date", "after"))
+def dates_in_order(ctx: StepContext, date: str, after: str | list[str]) -> GuardResult:  # noqa: A002
+    """The step's ``date`` may not precede the step before it (``after``: key dates of the case or dates of this
+    step; the same day is allowed). Dates not recorded yet (a case that came from version 1) are not checked."""
+    happened = ctx.data.get(date)
+    if happened is None:
+        return None
+    reasons = []
+    for earlier_name in [after] if isinstance(after, str) else list(after):
+        earlier = _step_or_case_date(ctx, earlier_name)
+        if earlier is None or happened >= earlier:
+            continue
+        (vi, en), (earlier_vi, earlier_en) = _label_of(ctx, date), _label_of(ctx, earlier_name)
+        reasons.append(Reason("date_out_of_order",
+                              f"{vi} ({format_date_vi(happened)}) không được trước {earlier_vi.lower()} "
+                              f"({format_date_vi(earlier)}).",
+                              f"{en} ({happened.isoformat()}) cannot precede the {earlier_en.lower()} "
+                              f"({earlier.isoformat()}).",
+                              {"field": date, "date": happened, "before": earlier_name, "earlier": earlier}))
+    return reasons
+
+
+def register_count_on(ctx: StepContext, on_date) -> int:
+    """Official members in the owning cell's register on a date (sổ đảng viên)."""
+    return ctx.session.scalar(
+        sa.select(sa.func.count()).select_from(PartyMember).where(
+            PartyMember.cell_id == ctx.case.owning_cell_id, PartyMember.status == MemberStatus.OFFICIAL,
+            sa.or_(PartyMember.official_since.is_(None), PartyMember.official_since <= on_date))
+    ) or 0
+
+
+@guard("official_members_from_register", needs=("meeting_date",))
+def official_members_from_register(ctx: StepContext) -> GuardResult:
+    """``official_members`` defaults to the register's count for the cell on ``meeting_date`` (filled in here,
+    before the other vote guards read it); a different figure needs a ``count_note``."""
+    on_date = ctx.data["meeting_date"]
+    count = register_count_on(ctx, on_date)
+    given = ctx.data.get("official_members")
+    if given is None:
+        ctx.data["official_members"] = count
+        return None
+    if given != count and not ctx.data.get("count_note"):
+        return Reason("official_count_differs",
+                      f"Sổ đảng viên của chi bộ có {count} đảng viên chính thức ngày {format_date_vi(on_date)}, "
+                      f"khác số đã ghi ({given}): cần ghi chú lý do (count_note).",
+                      f"The cell's register counts {count} official members on {on_date.isoformat()}, not the "
+                      f"{given} given: a count_note must say why.",
+                      {"register": count, "given": given, "on": on_date})
+    return None
+
+
+@guard("present_within_counted", needs=("present", "excluded_members"))
+def present_within_counted(ctx: StepContext) -> GuardResult:
+    """Members excluded from the count (temporary transfer, exempt) are not among those present."""
+    official = ctx.data.get("official_members")
+    if official is None:
+        return None
+    counted = official - ctx.data["excluded_members"]
+    if ctx.data["present"] > counted:
+        return Reason("present_exceeds_counted",
+                      f"Số có mặt ({ctx.data['present']}) lớn hơn số đảng viên chính thức được tính ({counted} = "
+                      f"{official} − {ctx.data['excluded_members']} không tính).",
+                      f"More present ({ctx.data['present']}) than counted official members ({counted} = "
+                      f"{official} − {ctx.data['excluded_members']} not counted).",
+                      {"present": ctx.data["present"], "counted": counted})
+    return None
+
+
+def _youth_resolution(ctx: StepContext) -> bool:
+    return (ctx.case.source == "youth_union" and bool(ctx.case.facts.get("referral_number"))) \
+        or bool(ctx.fact("youth_union_resolution_number"))
+
+
+@guard("introducers_sufficient_2025", needs=("introducers",))
+def introducers_sufficient_2025(ctx: StepContext) -> GuardResult:
+    """Two official members, or one with a union's resolution; a candidate of youth-union age who is a
+    youth-union member is introduced by the youth union's executive resolution (4-KNĐ) and one official member."""
+    youth_age = full_years(ctx.case.candidate.birth_date, ctx.today) <= ctx.rules.youth_union_max_age
+    youth_member = bool(ctx.fact("youth_union_member")) or ctx.case.source == "youth_union"
+    if youth_age and youth_member and not _youth_resolution(ctx):
+        return Reason("youth_union_resolution_needed",
+                      f"Người vào Đảng là đoàn viên trong độ tuổi đoàn (đến {ctx.rules.youth_union_max_age} tuổi): "
+                      "cần nghị quyết giới thiệu của ban chấp hành đoàn (4-KNĐ) và một đảng viên chính thức.",
+                      f"The candidate is a youth-union member of youth-union age (up to "
+                      f"{ctx.rules.youth_union_max_age}): the youth union executive's resolution (4-KNĐ) and one "
+                      "official member introduce them.",
+                      {"max_age": ctx.rules.youth_union_max_age})
+    reasons = []
+    official = 0
+    for _, member in _introducer_members(ctx):
+        if member.is_official_on(ctx.today):
+            official += 1
+        else:
+            reasons.append(Reason("introducer_not_official", f"{member.full_name} chưa là đảng viên chính thức.",
+                                  f"{member.full_name} is not an official member.", {"member_id": member.id}))
+    with_resolution = _has_union_resolution(ctx) or _youth_resolution(ctx)
+    needed = ctx.rules.introducers_required - (1 if with_resolution else 0)
+    if official < needed:
+        reasons.append(Reason(
+            "too_few_introducers",
+            f"Cần {needed} đảng viên chính thức giới thiệu" + (" (cùng nghị quyết giới thiệu của công đoàn/đoàn "
+                                                                "thanh niên)" if with_resolution else "")
+            + f"; hiện có {official}.",
+            f"{needed} official-member introducer(s) are needed" + (" (with the union's resolution)"
+                                                                    if with_resolution else "")
+            + f"; {official} given.",
+            {"needed": needed, "given": official}))
+    return reasons
+
+
+@guard("readmission_allowed", needs=("referral_date",), params=("never",))
+def readmission_allowed(ctx: StepContext, never: list[str] | None = None) -> GuardResult:
+    """Re-admission (294-QĐ/TW §3.5.2): once only, at least 36 months after leaving (60 after a cleared conviction,
+    counted from the day it was cleared), with the provincial standing committee's consent; those who left for a
+    reason in ``never`` (left voluntarily, say) are not re-admitted."""
+    d = ctx.data
+    if not d.get("readmission"):
+        return None
+    on_date = d["referral_date"]
+    reason = d.get("left_party_reason")
+    if reason is None or d.get("left_party_on") is None:
+        return Reason("readmission_details_missing",
+                      "Kết nạp lại: cần ghi ngày và lý do ra khỏi Đảng.",
+                      "Re-admission: the date and reason of leaving the party are needed.")
+    if reason in (never or []):
+        return Reason("readmission_never",
+                      f"Người ra khỏi Đảng vì lý do '{reason}' không được xem xét kết nạp lại (294-QĐ/TW, 3.5.2).",
+                      f"Someone who left the party for the reason '{reason}' is never re-admitted "
+                      "(294-QĐ/TW, 3.5.2).", {"left_party_reason": reason})
+    reasons = []
+    if d.get("readmitted_before"):
+        reasons.append(Reason("readmission_only_once", "Chỉ được xem xét kết nạp lại một lần.",
+                              "Re-admission is considered once only."))
+    if reason == "convicted":
+        start, months = d.get("conviction_cleared_on"), ctx.rules.readmission_after_conviction_months
+        if start is None:
+            reasons.append(Reason("conviction_not_cleared", "Cần ghi ngày được xóa án tích.",
+                                  "The date the conviction was cleared is needed."))
+    else:
+        start, months = d["left_party_on"], ctx.rules.readmission_min_months
+    if start is not None and on_date < add_months(start, months):
+        reasons.append(Reason("readmission_too_soon",
+                              f"Kết nạp lại: chưa đủ {months} tháng kể từ ngày {format_date_vi(start)} "
+                              f"(đủ từ ngày {format_date_vi(add_months(start, months))}).",
+                              f"Re-admission: {months} months have not passed since {start.isoformat()} "
+                              f"(they have on {add_months(start, months).isoformat()}).",
+                              {"since": start, "months": months, "on": on_date}))
+    if not (d.get("readmission_consent_number") and d.get("readmission_consent_date")):
+        reasons.append(Reason("readmission_consent_missing",
+                              "Kết nạp lại cần văn bản đồng ý của ban thường vụ tỉnh ủy (số và ngày).",
+                              "Re-admission needs the provincial standing committee's consent (number and date)."))
+    return reasons
+
+
+def guard_warning(ctx: StepContext, *, guard: str, as_of: str | None = None) -> Reason | None:
+    """A flag that runs a guard and records its first reason instead of refusing the step (the age at
+    request_verification, which only warns: the cell's consideration decides)."""
+    from casework.engine.guards import evaluate
+
+    reasons = evaluate(guard, {"as_of": as_of} if as_of else {}, ctx)
+    return reasons[0] if reasons else None
+
+
+CHECKS["guard_warning"] = guard_warning
+
+
+def deadline_from_receipt(ctx: StepContext, *, date: str, start: str, otherwise: str, working_days: str,  # noqa: A002
+                          approval_field: str | None = None) -> Reason | None:
+    """Flag when ``date`` falls after N working days from ``start`` as given in this step or kept by the case
+    (the decision's receipt), else from ``otherwise`` (its date); not when the consent for a later date
+    (``approval_field``) was recorded."""
+    if approval_field and ctx.data.get(approval_field):
+        return None
+    began = _step_or_case_date(ctx, start) or ctx.case_date(otherwise)
+    happened = ctx.data.get(date)
+    if began is None or happened is None:
+        return None
+    allowed = getattr(ctx.rules, working_days)
+    limit = add_working_days(began, allowed)
+    if happened <= limit:
+        return None
+    return Reason(
+        "past_deadline",
+        f"Quá hạn: {format_date_vi(happened)} sau hạn {format_date_vi(limit)} ({allowed} ngày làm việc kể từ "
+        f"{format_date_vi(began)}), không có văn bản đồng ý của cấp ủy cấp trên.",
+        f"Late: {happened.isoformat()} is after the deadline {limit.isoformat()} ({allowed} working days from "
+        f"{began.isoformat()}), without the higher committee's consent.",
+        {"date": happened, "deadline": limit, "working_days": allowed, "from": began})
+
+
+CHECKS["deadline_from_receipt"] = deadline_from_receipt

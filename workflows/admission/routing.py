@@ -46,3 +46,31 @@ def relative_residence_committees(session: Session, case: Case) -> list[Routed]:
             person["residence_unit"] = place.id
             routed.append(Routed(committee.id, subject={"people": [person]}))
     return routed
+
+
+@target("relative_committee", fans_out=True)
+def relative_committees(session: Session, case: Case) -> list[Routed]:
+    """Version 2 (06-HD/TW §3.4a): as ``relative_residence_committee``, but a relative exempt from the field check
+    (a party member who declared everything) gets no task, and one who names a workplace is verified there too
+    (the party unit responsible for it: the cell assigned to an enterprise, else the party unit above it)."""
+    checked = [r for r in case.facts.get("relatives") or [] if not r.get("exempt")]
+    routed = relative_residence_committees(session, _RelativesOnly(case, checked)) if checked else []
+    for relative in checked:
+        workplace = session.get(Unit, relative["workplace_unit"]) if relative.get("workplace_unit") else None
+        if workplace is None:
+            continue
+        committee = session.get(Unit, workplace.assigned_cell_id) if workplace.assigned_cell_id else None
+        committee = committee or party_unit_for_place(session, workplace)
+        if committee is not None:
+            person = {k: relative[k] for k in ("full_name", "relation") if k in relative}
+            person["workplace_unit"] = workplace.id
+            routed.append(Routed(committee.id, subject={"people": [person]}))
+    return routed
+
+
+class _RelativesOnly:
+    """The case as ``relative_residence_committees`` reads it, with only the relatives to verify."""
+
+    def __init__(self, case: Case, relatives: list[dict]):
+        self.facts = {"relatives": relatives}
+        self.authority_unit_id = case.authority_unit_id
