@@ -3,7 +3,7 @@ date, each case staying on the version it started under, and what changed betwee
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -201,6 +201,8 @@ def test_the_diff_reads_as_text_and_back_to_front(versioned):
     assert describe(diff_workflows(v1, v1)).endswith("no changes")
 
 
-def test_the_project_workflow_is_version_1_in_its_folder(workflows):
-    assert list(workflows) == ["admission"] and list(workflows["admission"]) == [1]
+def test_the_project_workflow_has_versions_1_and_2_in_its_folder(workflows):
+    assert list(workflows) == ["admission"] and list(workflows["admission"]) == [1, 2]
     assert workflows["admission"][1].file == str(V1)
+    assert workflows["admission"][2].file == str(V1.with_name("v2.yaml"))
+    assert workflows["admission"][2].effective_from == date(2027, 1, 1)
