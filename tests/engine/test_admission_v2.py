@@ -12,7 +12,10 @@ import pytest
 
 from casework.engine import Invalid
 from casework.engine.calendar import add_months, add_working_days
+from casework.engine.migration import find_plan, migrate
+from casework.engine.projection import replay, snapshot
 from casework.models import TaskStatus
+from tests.factories import RoleFactory, UserFactory
 from tests.walk import Walker
 
 V2_DAY = date(2027, 1, 4)  # a Monday, v2 in effect
@@ -295,3 +298,29 @@ def test_each_step_may_not_precede_the_one_before(session, v2, org, clock):
         == {"date_out_of_order"}
     w.act("authority", "decide_recognition", {"decision_number": "300-QĐ/ĐU", "decision_date": ends.isoformat()})
     assert w.case.state == "official_member"
+
+
+# --- A v1 case moved to v2 ------------------------------------------------------------------------------------
+
+
+def test_a_v1_case_moved_to_v2_continues_to_official_member(session, engine, org, clock):
+    w = Walker(session, engine, org)  # the clock's start day: v1
+    w.to("admitted")
+    assert w.case.workflow_version == 1
+    decided = w.case.date("decision_date")
+    admin = UserFactory(username="admin")
+    RoleFactory(user=admin, unit=org.units["province"], role="admin")
+    session.commit()
+    clock.set_day(V2_DAY)
+    plan = find_plan(engine, "admission", 1, 2)
+    dry = migrate(session=session, engine=engine, plan=plan, user=admin, dry_run=True)
+    assert dry.summary()["would_move"] == 1
+    report = migrate(session=session, engine=engine, plan=plan, user=admin, dry_run=False)
+    assert report.summary()["moved"] == 1
+    session.expire_all()
+    w.case = session.get(type(w.case), w.case.id)
+    assert (w.case.workflow_version, w.case.state) == (2, "admitted")
+    assert w.case.date("decision_received_date") == w.case.date("party_age_from") == decided
+    assert replay(w.case.events) == snapshot(w.case)
+    w.to("official_member")
+    assert w.case.workflow_version == 2 and w.case.date("official_since") == w.case.date("probation_ends")
