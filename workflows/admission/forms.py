@@ -10,7 +10,17 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField
 
 from casework.engine.definition import FieldDef
-from casework.web.stepforms import DATE_HINT, Choices, Widget, date_value, format_value, options, unit_options, widget
+from casework.web.stepforms import (
+    DATE_HINT,
+    Choices,
+    Widget,
+    choice_label,
+    date_value,
+    format_value,
+    options,
+    unit_options,
+    widget,
+)
 
 
 class IntroducerRow(Form):
@@ -69,3 +79,34 @@ widget("relatives", Widget(
     field=lambda fdef, label: FieldList(FormField(RelativeRow), label=label, min_entries=2, max_entries=8),
     value=_relatives, fill=_fill_relatives,
     describe=lambda value, _member_name: "; ".join(f"{r.get('full_name')} ({r.get('relation')})" for r in value)))
+
+
+# Version 2 (06-HD/TW §3.4a): the relation is one of the field's choices, and a relative who is a party member and
+# has declared everything is exempt from the field check. A relative's workplace is given through the API only.
+class RelativeRow2025(RelativeRow):
+    relation = SelectField(_l("Relation"), choices=[], validate_choice=False)
+    party_member = BooleanField(_l("Party member"))
+    fully_declared = BooleanField(_l("Has declared everything (no field check)"))
+
+
+def _fill_relatives_2025(rows, fdef: FieldDef, choices: Choices) -> None:
+    _fill_relatives(rows, fdef, choices)
+    relations = options([("", _("— choose —"))] + [(c, choice_label(c)) for c in fdef.choices])
+    for row in rows:
+        row.relation.choices = relations
+
+
+def _relatives_2025(rows) -> list[dict[str, Any]]:
+    return [{**_relative(row), "party_member": bool(row.party_member.data),
+             "fully_declared": bool(row.fully_declared.data)} for row in rows if (row.full_name.data or "").strip()]
+
+
+def _describe_relative_2025(relative: dict) -> str:
+    said = f"{relative.get('full_name')} ({choice_label(relative.get('relation', ''))})"
+    return said + (f" — {_('exempt from the field check')}" if relative.get("exempt") else "")
+
+
+widget("relatives_2025", Widget(
+    field=lambda fdef, label: FieldList(FormField(RelativeRow2025), label=label, min_entries=2, max_entries=8),
+    value=_relatives_2025, fill=_fill_relatives_2025,
+    describe=lambda value, _member_name: "; ".join(_describe_relative_2025(r) for r in value)))
