@@ -324,3 +324,13 @@ def test_a_v1_case_moved_to_v2_continues_to_official_member(session, engine, org
     assert replay(w.case.events) == snapshot(w.case)
     w.to("official_member")
     assert w.case.workflow_version == 2 and w.case.date("official_since") == w.case.date("probation_ends")
+
+
+def test_after_three_failed_recognition_votes_the_case_records_who_must_decide(session, v2, org):
+    w = Walker(session, v2, org)
+    w.to("recognition_review", "cell_vote")
+    for _ in range(3):
+        assert "must_decide" not in w.case.facts
+        w.act(w.secretary(), "record_recognition_vote", w.vote(votes_for=1, votes_against=4))
+    assert w.case.stage == "authority_decision"
+    assert w.case.facts["must_decide"] == {"role": "authority", "unit_id": org.units["commune"].id, "failed_votes": 3}

@@ -86,3 +86,14 @@ def default_decision_received(ctx: StepContext, changes: dict[str, Any]) -> None
 def record_party_age_from(ctx: StepContext, changes: dict[str, Any]) -> None:
     """Party age (tuổi đảng) counts from the date on the admission decision."""
     changes.setdefault("dates", {})["party_age_from"] = ctx.data["decision_date"].isoformat()
+
+
+@effect("note_who_must_decide")
+def note_who_must_decide(ctx: StepContext, changes: dict[str, Any]) -> None:
+    """After the configured number of failed recognition votes the case goes to the authority (as in version 1);
+    version 2 also records who must decide, for the case page and the authority's inbox to say so. Runs after
+    ``tally_recognition_vote``, which counted this vote."""
+    facts = changes.get("facts", {})
+    failed = facts.get("recognition_failed_votes")
+    if failed is not None and failed >= ctx.rules.max_failed_recognition_votes:
+        facts["must_decide"] = {"role": "authority", "unit_id": ctx.case.authority_unit_id, "failed_votes": failed}
