@@ -321,7 +321,8 @@ def _bare_step(conn: sa.Connection, case: _BareCase, user_id: int) -> None:
         conn.execute(visits.insert(), {"case_id": case.id, "owning_cell_id": case.cell_id, "state": target,
                                        "entered_seq": seq, "entered_at": now})
         add(conn, StayTally.__table__, {"year": stay["year"], "top_unit_id": stay["top_unit_id"],
-                                        "state": case.state, "next_state": target, "days": stay["whole_days"]}, 1)
+                                        "state": case.state, "next_state": target, "days": stay["whole_days"],
+                                        "workflow": case.keys.workflow}, 1)
         moved = {pipeline_key(SimpleNamespace(**{**case.keys._asdict(), "state": state})): n
                  for state, n in ((case.state, -1), (target, 1))}
         add_many(conn, PipelineTally.__table__, [{**dict(zip(PIPELINE_KEY, key, strict=True)), "n": n}

@@ -3,7 +3,8 @@
 reads a few thousand rows instead of scanning millions. Each has a definition as a grouped query over the history
 (``casework.monitoring.summaries``), which rebuilds it and checks it agrees.
 
-- ``StayTally``: stays per top unit, state, next state, year and whole days (durations, conversion rates);
+- ``StayTally``: stays per top unit, state, next state, year, whole days and workflow (durations, conversion
+  rates);
 - ``PipelineTally``: cases of every workflow per top unit, state, source, the subject's ownership and flag (both
   given by the workflow's package: admission's workplace ownership and business owners) and the years they
   opened and closed (the pipeline);
@@ -42,7 +43,7 @@ class StayTally(Base):
     """
 
     __tablename__ = "stay_tallies"
-    __table_args__ = (sa.UniqueConstraint("year", "top_unit_id", "state", "next_state", "days",
+    __table_args__ = (sa.UniqueConstraint("year", "top_unit_id", "state", "next_state", "days", "workflow",
                                           name="uq_stay_tallies_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +52,7 @@ class StayTally(Base):
     next_state: Mapped[str] = mapped_column(sa.String(40))
     year: Mapped[int]
     days: Mapped[int]
+    workflow: Mapped[str] = mapped_column(sa.String(40))  # the case's: a forecast reads its own workflow's stays
     n: Mapped[int]
 
 

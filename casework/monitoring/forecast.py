@@ -74,8 +74,10 @@ def forecast(session: Session, *, scope: Scope, year: int, today: date, line: Li
     cases that reached the main line's end this year per child (keyed like ``child_key``), ``targets`` the
     yearly target per unit id."""
     lookback = Period(date(today.year - 1, 1, 1), date(today.year, 12, 31))
-    medians = {state: figures["p50"] for state, figures in _durations(session, scope, lookback).items()}
-    rates = _onward_counts(line, stay_counts(session, scope, lookback, by=("child", "state", "next_state")))
+    medians = {state: figures["p50"] for state, figures in _durations(session, scope, lookback,
+                                                                      line.workflow).items()}
+    rates = _onward_counts(line, stay_counts(session, scope, lookback, by=("child", "state", "next_state"),
+                                             workflow=line.workflow))
     open_cases = _open_by_unit(session, scope, line)
     units = children(session, scope)
     days_left = max(0, (date(year, 12, 31) - today).days) if today.year <= year else 0

@@ -125,22 +125,25 @@ def step_durations(session: Session, *, scope: Scope, period: Period,
     return out
 
 
-def _durations(session: Session, scope: Scope, period: Period) -> dict[str, dict[str, Any]]:
+def _durations(session: Session, scope: Scope, period: Period,
+               workflow: str | None = None) -> dict[str, dict[str, Any]]:
     """``{state: {"n", "p50", "p90"}}`` in whole days, over the stays that ended in the period."""
-    histogram = stays_select(session, scope, period, by=("state", "days")).subquery()
+    histogram = stays_select(session, scope, period, by=("state", "days"), workflow=workflow).subquery()
     return {key[0]: figures for key, figures in histogram_quantiles(session, histogram, ["state"], "days").items()}
 
 
 @report_query
-def stay_counts(session: Session, scope: Scope, period: Period, *, by: tuple[str, ...]) -> Counter:
+def stay_counts(session: Session, scope: Scope, period: Period, *, by: tuple[str, ...],
+                workflow: str | None = None) -> Counter:
     """Stays that ended in the period, counted in the database by ``by``: ``{(values in the order of by): count}``."""
     return Counter({tuple(row[:-1]): int(row.n) for row in session.execute(stays_select(session, scope, period,
-                                                                                       by=by))})
+                                                                                       by=by, workflow=workflow))})
 
 
-def stays_select(session: Session, scope: Scope, period: Period, *, by: tuple[str, ...]) -> sa.Select:
-    """Stays that ended in the period, grouped by ``by`` (among ``child``, ``state``, ``next_state`` and
-    ``days``, the whole days spent), with their count ``n``.
+def stays_select(session: Session, scope: Scope, period: Period, *, by: tuple[str, ...],
+                 workflow: str | None = None) -> sa.Select:
+    """Stays that ended in the period (of ``workflow``'s cases only, if given), grouped by ``by`` (among
+    ``child``, ``state``, ``next_state`` and ``days``, the whole days spent), with their count ``n``.
 
     The stay tallies answer where they can (they have no unit below the top one); otherwise the stays
     themselves, which are then few.
@@ -152,6 +155,8 @@ def stays_select(session: Session, scope: Scope, period: Period, *, by: tuple[st
             dims["child"] = tallied_child(scope, t)
         count = sa.func.sum(t.n)
         select_from, where = t, [t.year.in_(list(period.years())), scope.tallied(t.top_unit_id)]
+        if workflow:
+            where.append(t.workflow == workflow)
     else:
         cell = aliased(Unit)
         dims = {"child": child_key(session, cell.path, scope), "state": StateVisit.state,
@@ -162,6 +167,8 @@ def stays_select(session: Session, scope: Scope, period: Period, *, by: tuple[st
         # Through the scope's cells (a short list) and the (cell, left) index: a drill-down reads its own stays
         # rather than every stay of the period.
         where = [_within(StateVisit.left_at, period), StateVisit.owning_cell_id.in_(scope.units())]
+        if workflow:
+            where.append(StateVisit.case_id.in_(sa.select(Case.id).where(Case.workflow == workflow)))
     keys = [dims[name].label(name) for name in by]
     return sa.select(*keys, count.label("n")).select_from(select_from).where(*where).group_by(*keys)
 

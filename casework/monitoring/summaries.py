@@ -58,10 +58,10 @@ def expected_stays(conn: sa.Connection, tops: sa.Table) -> sa.Select:
     year = sql_local_year(dialect, StateVisit.left_at)
     days = sql_whole_days(dialect, StateVisit.days)
     return (sa.select(year.label("year"), tops.c.top_id.label("top_unit_id"), StateVisit.state,
-                      StateVisit.next_state, days.label("days"), sa.func.count().label("n"))
-            .join(tops, tops.c.unit_id == StateVisit.owning_cell_id)
+                      StateVisit.next_state, days.label("days"), Case.workflow, sa.func.count().label("n"))
+            .join(tops, tops.c.unit_id == StateVisit.owning_cell_id).join(Case, Case.id == StateVisit.case_id)
             .where(StateVisit.left_at.is_not(None))
-            .group_by(year, tops.c.top_id, StateVisit.state, StateVisit.next_state, days))
+            .group_by(year, tops.c.top_id, StateVisit.state, StateVisit.next_state, days, Case.workflow))
 
 
 def expected_pipeline(conn: sa.Connection, tops: sa.Table) -> sa.Select:

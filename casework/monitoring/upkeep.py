@@ -153,7 +153,7 @@ def record_visit(conn: sa.Connection, step: Step, paths: dict[int, str]) -> None
         if left is not None:
             state, days = left
             count_stays(conn, Counter({(case.owning_cell_id, state, event.to_state, local_year(event.occurred_at),
-                                        whole_days(days)): 1}), paths)
+                                        whole_days(days), case.workflow): 1}), paths)
         conn.execute(table.insert().values(case_id=case.id, owning_cell_id=case.owning_cell_id,
                                            state=event.to_state, entered_seq=event.seq, entered_at=event.occurred_at))
 
@@ -223,9 +223,10 @@ def move_visit(moves: int = 0) -> sa.TextClause:
     INSERT INTO state_visits (case_id, owning_cell_id, state, entered_seq, entered_at)
     VALUES (:case_id, :cell_id, :next_state, :seq, :at)
 ){pipeline}
-INSERT INTO stay_tallies (year, top_unit_id, state, next_state, days, n)
-SELECT :year, cell.top, closed.state, :next_state, :whole_days, 1 FROM closed, cell
-ON CONFLICT (year, top_unit_id, state, next_state, days) DO UPDATE SET n = stay_tallies.n + excluded.n
+INSERT INTO stay_tallies (year, top_unit_id, state, next_state, days, workflow, n)
+SELECT :year, cell.top, closed.state, :next_state, :whole_days, c.workflow, 1 FROM closed, cell, cases c
+WHERE c.id = :case_id
+ON CONFLICT (year, top_unit_id, state, next_state, days, workflow) DO UPDATE SET n = stay_tallies.n + excluded.n
 RETURNING 1""")
 
 
@@ -256,7 +257,7 @@ def _move_visit_at_once(conn: sa.Connection, step: Step, moves: tuple[int, list[
         left = close_visit(conn, step, skip_update=True)
         if left is not None:
             count_stays(conn, Counter({(case.owning_cell_id, left[0], event.to_state, local_year(event.occurred_at),
-                                        whole_days(left[1])): 1}))
+                                        whole_days(left[1]), case.workflow): 1}))
 
 
 def close_visit(conn: sa.Connection, step: Step, *, skip_update: bool = False) -> tuple[str, float] | None:
@@ -292,7 +293,8 @@ def count_reply(conn: sa.Connection, case: Case, task, paths: dict[int, str]) ->
 
 
 def count_stays(conn: sa.Connection, stays: Counter, known_paths: dict[int, str] | None = None) -> None:
-    """Stays by (cell, state, next state, year, days), counted per top unit; cells' paths not known are read."""
+    """Stays by (cell, state, next state, year, days, workflow), counted per top unit; cells' paths not known are
+    read."""
     if not stays:
         return
     units, paths = Unit.__table__, dict(known_paths or {})
@@ -300,11 +302,11 @@ def count_stays(conn: sa.Connection, stays: Counter, known_paths: dict[int, str]
     if missing:
         paths.update(conn.execute(sa.select(units.c.id, units.c.path).where(units.c.id.in_(missing))).all())
     tallies: Counter = Counter()
-    for (cell, state, next_state, year, days), n in stays.items():
-        tallies[(year, top_unit_id(paths[cell]), state, next_state, days)] += n
-    for (year, top, state, next_state, days), n in sorted(tallies.items()):
+    for (cell, state, next_state, year, days, workflow), n in stays.items():
+        tallies[(year, top_unit_id(paths[cell]), state, next_state, days, workflow)] += n
+    for (year, top, state, next_state, days, workflow), n in sorted(tallies.items()):
         add(conn, StayTally.__table__, {"year": year, "top_unit_id": top, "state": state,
-                                        "next_state": next_state, "days": days}, n)
+                                        "next_state": next_state, "days": days, "workflow": workflow}, n)
 
 
 def add(conn: sa.Connection, table: sa.Table, key: dict, n: int) -> None:

@@ -80,9 +80,10 @@ def upgrade():
         for name in DATE_COLUMNS:
             batch_op.drop_column(name)
     # The tallies the earlier revisions created are counted here, once the cases read as the code reads them
-    # (those revisions leave the counting to this one); the pipeline's by a9d3f0c6b2e7, once it has its workflow.
+    # (those revisions leave the counting to this one); the pipeline's by a9d3f0c6b2e7 and the stays' by
+    # c1f4e7a9b3d2, once they have their workflow.
     from casework.monitoring.summaries import rebuild
-    rebuild(op.get_bind(), only=('stay_tallies', 'admission_tallies', 'referral_tallies'))
+    rebuild(op.get_bind(), only=('admission_tallies', 'referral_tallies'))
     _sqlite_foreign_keys(True)
 
 
