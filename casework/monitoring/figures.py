@@ -83,6 +83,13 @@ class WorkflowFigures:
 
 REGISTERED: dict[str, WorkflowFigures] = {}
 _IMPORTED: set[str] = set()
+# Called after each registration: statements built from what is registered are built again (upkeep's).
+_ON_REGISTER: list[Callable[[], None]] = []
+
+
+def on_register(fn: Callable[[], None]) -> Callable[[], None]:
+    _ON_REGISTER.append(fn)
+    return fn
 
 
 def import_packages(names: Iterable[str]) -> None:
@@ -104,6 +111,8 @@ def register(package: WorkflowFigures) -> WorkflowFigures:
     """Called when a workflow's package is imported; registering the same workflow again replaces it."""
     REGISTERED[package.workflow] = package
     subject_select.cache_clear()
+    for fn in _ON_REGISTER:
+        fn()
     return package
 
 

@@ -47,7 +47,14 @@ from casework.models.tallies import (
     top_unit_id,
     whole_days,
 )
-from casework.monitoring.figures import SUBJECT_COLUMNS, Workflows, known, registered, subject_select
+from casework.monitoring.figures import (
+    SUBJECT_COLUMNS,
+    Workflows,
+    known,
+    on_register,
+    registered,
+    subject_select,
+)
 
 if TYPE_CHECKING:
     from casework.engine.step import Step
@@ -228,6 +235,13 @@ SELECT :year, cell.top, closed.state, :next_state, :whole_days, c.workflow, 1 FR
 WHERE c.id = :case_id
 ON CONFLICT (year, top_unit_id, state, next_state, days, workflow) DO UPDATE SET n = stay_tallies.n + excluded.n
 RETURNING 1""")
+
+
+@on_register
+def _forget_statements() -> None:
+    """A package registered (its subject's select in the statements): build them again."""
+    pipeline_move.cache_clear()
+    move_visit.cache_clear()
 
 
 def move_params(moves: list[tuple]) -> dict[str, Any]:
