@@ -120,14 +120,16 @@ class StepWriter:
     # -- the case -------------------------------------------------------------------------------------------
     def start(self, wf: WorkflowDef, columns: dict[str, Any], values: dict[str, Any], moment: datetime, *,
               actor_role: str | None = None, subject_fields: frozenset[str] = frozenset(),
-              places: dict[str, list[Routed]] | None = None) -> SimCase:
+              places: dict[str, list[Routed]] | None = None, attributes: dict[str, Any] | None = None) -> SimCase:
         """Open a case (``columns``: what the package's ``open_case`` gives: subject, units, source …) with its
-        start step, as ``casework.engine.service.start_case`` does."""
+        start step, as ``casework.engine.service.start_case`` does. ``attributes``: what the package's guards,
+        effects and flags read on a case beyond its columns (the subject its package maps onto ``Case``)."""
         today = local_date(moment)
         case = SimCase({"id": self.ids.take("cases"), "workflow": wf.name, "workflow_version": wf.version,
                         "state": wf.initial, "stage": None, "state_seq": 1, "last_event_seq": 0, "version": 0,
                         "opened_on": today, "facts": {}, "dates": {}, "created_at": moment,
                         "updated_at": moment, "state_entered_at": moment, **columns}, places)
+        case.__dict__.update(attributes or {})
         tdef = wf.start_transition
         changes = {"workflow_version": wf.version, "state": wf.initial, "state_seq": 1,
                    "stage": first_stage(wf, wf.initial)}

@@ -209,7 +209,8 @@ def replay(conn, engine, org, recorded: dict[str, Any], raw_events: list[dict], 
         columns["subject_key"] = values["national_id"]
         places = admission.places(candidate, committee_of[candidate["residence_unit_id"]], org.commune.id)
         sim = writer.start(wf, columns, values, aware(start["occurred_at"]), actor_role=start["actor_role"],
-                           subject_fields=package.subject_fields, places=places)
+                           subject_fields=package.subject_fields, places=places,
+                           attributes=admission.subject(candidate))
         engine_tasks = [t for t in recorded["raw_tasks"] if t["case_id"] == case["id"]]
         for event in events[1:]:
             tdef = writer.transition(wf, sim, event["trigger"])

@@ -16,6 +16,7 @@ import itertools
 import math
 import random
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from casework.engine import LOCAL_TZ
@@ -99,7 +100,8 @@ class Life:
         source = rng.choices([s for s, _ in SOURCES], [w for _, w in SOURCES])[0]
         values, columns, places = self.referral(writer.ids.take("candidates"), source, opened)
         self.case = writer.start(wf, columns, values, moment, actor_role=REFERRER[source],
-                                 subject_fields=CANDIDATE_FIELDS, places=places)
+                                 subject_fields=CANDIDATE_FIELDS, places=places,
+                                 attributes=subject(self.candidate))
         while moment is not None and not wf.is_terminal(self.case.state):
             moment = self.next(self.case.state, moment)
         writer.finish(self.case)
@@ -289,6 +291,11 @@ class Life:
         if trigger == "decide_removal":
             return {"decision_number": f"{n}-QĐ/XT", "reason": "Vi phạm tư cách đảng viên"}
         raise ValueError(f"the admission scenario has no values for {trigger}")
+
+
+def subject(candidate: dict[str, Any]) -> dict[str, Any]:
+    """What admission's guards and flags read on a case beyond its columns: ``Case.candidate``."""
+    return {"candidate": SimpleNamespace(**candidate)}
 
 
 def places(candidate: dict[str, Any], home_committee_id: int, organizing_department_id: int) -> dict[str, list]:
