@@ -25,6 +25,7 @@ from casework.auth import end_sessions, request_user, sign_in_attempt
 from casework.documents import SIGNATURES as DOCUMENT_TYPES
 from casework.documents import DocumentRefused, make_document
 from casework.engine import Engine, Invalid, NotFound
+from casework.engine.packages import PACKAGES
 from casework.engine.reasons import Reason
 from casework.engine.scope import task_view_only, visibility_clause, visible_case
 from casework.engine.service import apply, available_actions, start_case
@@ -225,7 +226,7 @@ def list_cases(query_args: dict[str, Any]):
         query = query.where(Case.state == state)
     rows = db.session.scalars(query.order_by(Case.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
     return {"page": page, "per_page": per_page, "cases": [
-        {"id": c.id, "state": c.state, "version": c.version, "candidate": c.title,
+        {"id": c.id, "state": c.state, "version": c.version, "workflow": c.workflow, **_titled(c),
          "owning_cell_id": c.owning_cell_id, "opened_on": c.opened_on.isoformat()} for c in rows]}
 
 
@@ -297,6 +298,13 @@ def download_document(case_id: int, doc_id: int):
     return attachment(doc.content, doc.content_type, doc.filename)
 
 
+def _titled(case: Case) -> dict[str, str]:
+    """A list row's name of the case: its title, also under the name its workflow's package gives it."""
+    package = PACKAGES.get(case.workflow)
+    name = package.subject_name if package else None
+    return {"title": case.title, **({name: case.title} if name else {})}
+
+
 @bp.get("/tasks")
 @bp.arguments(schemas.InboxQuery, location="query")
 @bp.response(200, schemas.Inbox)
@@ -307,7 +315,7 @@ def inbox(query_args: dict[str, Any]):
     today = engine().today()
     page = tasks_inbox.page(db.session, tasks_inbox.filtered(caller(), tasks_inbox.InboxFilters(), today),
                             query_args.get("after"), query_args["limit"])
-    return {"tasks": [{**task_json(t, today), "candidate": t.case.title, "case_state": t.case.state}
+    return {"tasks": [{**task_json(t, today), **_titled(t.case), "case_state": t.case.state}
                       for t in page.rows], "next": page.next_after}
 
 

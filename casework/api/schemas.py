@@ -281,7 +281,8 @@ class TaskOut(ma.Schema):
 
 
 class InboxTask(TaskOut):
-    candidate = _str()
+    title = _str(metadata={"description": "the case's subject's display name"})
+    candidate = f.String(metadata={"description": "an admission case's candidate's name (the title)"})
     case_state = _str()
 
 
@@ -371,7 +372,9 @@ class CaseSummary(ma.Schema):
     id = _int()
     state = _str()
     version = _int()
-    candidate = _str()
+    workflow = _str()
+    title = _str(metadata={"description": "the case's subject's display name"})
+    candidate = f.String(metadata={"description": "an admission case's candidate's name (the title)"})
     owning_cell_id = _int()
     opened_on = _date()
 

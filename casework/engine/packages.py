@@ -71,6 +71,8 @@ class WorkflowPackage:
     # The case JSON's subject: (its key, e.g. "candidate", and its body); ``restricted`` for a viewer who sees
     # only their tasks (the body then keeps to what answering them needs).
     subject_json: Callable[[Case, bool], tuple[str, dict[str, Any]] | None] | None = None
+    # What lists call the case's title besides ``title`` (admission: "candidate", as its API clients read it).
+    subject_name: str | None = None
 
     def printable(self, code: str) -> Printable | None:
         return next((p for p in self.printables if p.code == code), None)

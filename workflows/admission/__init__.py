@@ -29,4 +29,4 @@ PACKAGE = register(WorkflowPackage(name="admission", open_case=open_case, subjec
                                    prefill=default_referring_org, demo=_demo, simulation=_simulation,
                                    templates=Path(__file__).parent / "templates",
                                    subject_template="admission/subject.html", printables=PRINTABLES,
-                                   subject_json=subject_json))
+                                   subject_json=subject_json, subject_name="candidate"))
