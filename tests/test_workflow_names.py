@@ -29,7 +29,6 @@ ENGINE_WORDS = frozenset({"step", "reason", "notes", "outcome", "removed", "sour
 
 # Modules that still name a workflow's parts, and why. Strike an entry once its module no longer does.
 NOT_YET_MOVED = {
-    "casework/cli/bench_engine.py": "the benchmark drives admission steps",
     "casework/monitoring/synthetic.py": "the founded organisations' register (decision_number; moves with the founding "
                                         "workflow, as casework/models/monitoring.py)",
     "casework/monitoring/routes.py": "the flat register of organisations founded (its decision_number; moves with the "

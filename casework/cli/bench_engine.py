@@ -1,8 +1,9 @@
 """`casework bench engine`: persisted transitions per second through ``service.apply``, beside the rate of
 a bare SQL transaction doing the same row writes, measured in the same run on the configured database.
 
-Each case loops sympathiser → in_course → sympathiser (``enrol_course`` / ``fail_course``), so every
-transition writes what a real step writes, and the bare loop writes the same rows (``BARE_WRITES``) with
+Each case loops between two states by the steps its workflow's package offers (``WorkflowPackage.bench``:
+admission's sympathiser → in_course → sympathiser, ``enrol_course`` / ``fail_course``), so every transition
+writes what a real step writes, and the bare loop writes the same rows (``BARE_WRITES``) with
 SQLAlchemy Core, one commit per step as the engine: the case row, one event, the open task closed and the next
 opened, a notice to each holder of the new task, the visit closed and the next opened, the stay tally and the
 pipeline tallies (one key down, one up). On PostgreSQL the visit, the stay and the pipeline go in one statement,
@@ -40,6 +41,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from casework.engine import Engine
+from casework.engine.packages import PACKAGES, BenchLoop, package_of
 from casework.models import Base, Case, Event, Notification, StateVisit, Task, TaskStatus
 from casework.models.monitoring import visit_days
 from casework.models.notifications import MailStatus
@@ -55,8 +57,6 @@ from casework.models.tallies import (
 
 CASES = 20
 WARM_UP = 10
-LOOP = {"sympathiser": ("enrol_course", "in_course"), "in_course": ("fail_course", "sympathiser")}
-COURSE = {"course": "Lớp nhận thức về Đảng", "course_mode": "online"}
 
 
 @dataclass
@@ -149,27 +149,31 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 # --- setting up ------------------------------------------------------------------------------------
 
 
-def _prepare(session: Session, engine: Engine, cases: int) -> tuple[list[int], list[int], int]:
-    """The demo organisation and 2 × ``cases`` cases in ``sympathiser``: one half for each path."""
+@functools.cache
+def bench_loop(workflow: str) -> BenchLoop:
+    """The loop the workflow's package offers the bench."""
+    package = package_of(workflow)
+    if package.bench is None:
+        raise click.ClickException(f"the {workflow} workflow's package offers no loop to benchmark")
+    return package.bench()
+
+
+def benchmarked_workflow(engine: Engine) -> str:
+    """The first loaded workflow (by name) whose package offers a loop."""
+    found = next((name for name in sorted(engine.workflows) if name in PACKAGES and PACKAGES[name].bench), None)
+    if found is None:
+        raise click.ClickException("no loaded workflow's package offers a loop to benchmark")
+    return found
+
+
+def _prepare(session: Session, engine: Engine, cases: int, workflow: str | None = None
+             ) -> tuple[list[int], list[int], int]:
+    """The demo organisation and 2 × ``cases`` cases ready for the workflow's loop: one half for each path."""
     from casework.demo.organisation import build_organisation
-    from casework.engine.service import apply, start_case
 
     org = build_organisation(session)
-    secretary, union = org.users["cell_secretary"], org.users["union_officer"]
-    helper = org.officials("cell_kinh_bac")[0]
-    ids = []
-    for n in range(2 * cases):
-        case = start_case(workflow="admission", session=session, engine=engine, user=union, data={
-            "full_name": f"Người lao động {n + 1}", "birth_date": "1995-03-08", "gender": "female",
-            "national_id": f"027195{n:06d}", "residence_unit": org.units["area_pho_moi"].id,
-            "workplace_unit": org.units["kinh_bac"].id, "source": "trade_union",
-            "referring_org": org.units["union_kinh_bac"].id, "referral_number": f"{n + 1}/NQ-CĐ",
-            "referral_date": engine.today().isoformat()})
-        apply(session=session, engine=engine, case=case, trigger="accept_referral", user=secretary,
-              data={"helper_ids": [helper.id], "resolution_date": engine.today().isoformat()},
-              expected_version=case.version)
-        ids.append(case.id)
-    return ids[:cases], ids[cases:], secretary.id
+    ids, user_id = bench_loop(workflow or benchmarked_workflow(engine)).prepare(session, engine, org, 2 * cases)
+    return ids[:cases], ids[cases:], user_id
 
 
 # --- the two loops ---------------------------------------------------------------------------------
@@ -190,8 +194,9 @@ def engine_loop(session: Session, engine: Engine, case_ids: list[int], user_id: 
         started = time.perf_counter()
         for n in range(done, done + count):
             case = cases[n % len(cases)]
-            trigger, _ = LOOP[case.state]
-            data = COURSE if trigger == "enrol_course" else {}
+            loop = bench_loop(case.workflow)
+            trigger, _ = loop.steps[case.state]
+            data = loop.data.get(trigger, {})
             apply(session=session, engine=engine, case=case, trigger=trigger, user=user, data=data,
                   expected_version=case.version)
         done += count
@@ -215,7 +220,8 @@ class _BareCase:
     entered_at: datetime  # when it entered its state: the open visit's start
     keys: Any  # what its pipeline tally key is made of (monitoring's keys row)
     facts: dict
-    holders: list[int]  # who is told of its new task: the cell secretaries
+    holders: list[int]  # who is told of its new task: the holders of the loop's role at its cell
+    workflow: str
 
 
 def _bare_cases(conn: sa.Connection, case_ids: list[int]) -> list[_BareCase]:
@@ -225,13 +231,14 @@ def _bare_cases(conn: sa.Connection, case_ids: list[int]) -> list[_BareCase]:
 
     keys = case_keys(conn, set(case_ids))
     rows = conn.execute(sa.select(Case.id, Case.state, Case.version, Case.owning_cell_id, Case.state_entered_at,
-                                  Case.facts, Case.last_event_seq.label("seq"))
-                       .where(Case.id.in_(case_ids)).order_by(Case.id))
+                                  Case.facts, Case.last_event_seq.label("seq"), Case.workflow)
+                       .where(Case.id.in_(case_ids)).order_by(Case.id)).all()
     with Session(conn) as session:
-        holders = {cell: [u.id for u in recipients(session, "cell_secretary", cell)]
-                   for cell in {k.owning_cell_id for k in keys.values()}}
+        holders = {(r.workflow, r.owning_cell_id): [u.id for u in recipients(session, bench_loop(r.workflow).role,
+                                                                             r.owning_cell_id)]
+                   for r in rows}
     return [_BareCase(r.id, r.state, r.version, r.seq, r.owning_cell_id, r.state_entered_at, keys[r.id], r.facts,
-                      holders[r.owning_cell_id]) for r in rows]
+                      holders[(r.workflow, r.owning_cell_id)], r.workflow) for r in rows]
 
 
 def bare_loop(conn: sa.Connection, case_ids: list[int], user_id: int) -> Callable[[int], float]:
@@ -283,8 +290,9 @@ def _bare_step(conn: sa.Connection, case: _BareCase, user_id: int) -> None:
     from casework.monitoring.upkeep import add, add_many, move_params, move_visit, pipeline_key
 
     events, visits = Event.__table__, StateVisit.__table__
-    trigger, target = LOOP[case.state]
-    data = COURSE if trigger == "enrol_course" else {}
+    loop = bench_loop(case.workflow)
+    trigger, target = loop.steps[case.state]
+    data = loop.data.get(trigger, {})
     now, seq = datetime.now(UTC), case.seq + 1
     facts = {**case.facts, **data}
     update_case, close_task, open_task, close_visit = _bare_statements()
@@ -293,12 +301,12 @@ def _bare_step(conn: sa.Connection, case: _BareCase, user_id: int) -> None:
         "stage": None, "version": case.version + 1, "state_entered_at": now, "updated_at": now, "facts": facts})
     conn.execute(events.insert(), {
         "case_id": case.id, "seq": seq, "trigger": trigger, "from_state": case.state, "to_state": target,
-        "actor_id": user_id, "actor_role": "cell_secretary", "actor_unit_id": case.cell_id, "occurred_at": now,
+        "actor_id": user_id, "actor_role": loop.role, "actor_unit_id": case.cell_id, "occurred_at": now,
         "data": data, "changes": {"state": target, "state_seq": seq, "stage": None}, "flags": []})
     conn.execute(close_task, {"b_case_id": case.id, "status": TaskStatus.DONE, "completed_at": now,
                               "completed_by_id": user_id})
     task_id = conn.execute(open_task, {
-        "case_id": case.id, "kind": "step", "state": target, "role": "cell_secretary", "unit_id": case.cell_id,
+        "case_id": case.id, "kind": "step", "state": target, "role": loop.role, "unit_id": case.cell_id,
         "status": TaskStatus.OPEN, "subject": {"stage": None}, "entry_seq": seq, "due_date": now.date(),
         "created_at": now, "outcome": {}}).scalar_one()
     if case.holders:

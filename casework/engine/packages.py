@@ -48,6 +48,21 @@ class Printable:
 
 
 @dataclass(frozen=True)
+class BenchLoop:
+    """Two steps back and forth that `casework bench engine` times through the engine and as bare SQL.
+
+    ``prepare(session, engine, org, n)`` opens ``n`` cases ready for the loop in the demo organisation and answers
+    their ids and the id of the person taking the steps, who holds ``role`` at each case's owning unit (and is
+    told of its new tasks); ``steps`` maps a state to (trigger, the state it leads to); ``data`` a trigger to the
+    values it submits."""
+
+    prepare: Callable[[Session, Any, Any, int], tuple[list[int], int]]
+    steps: dict[str, tuple[str, str]]
+    data: dict[str, dict[str, Any]]
+    role: str
+
+
+@dataclass(frozen=True)
 class WorkflowPackage:
     """What a procedure's code tells the engine beyond its registered guards, effects and targets."""
 
@@ -73,6 +88,8 @@ class WorkflowPackage:
     subject_json: Callable[[Case, bool], tuple[str, dict[str, Any]] | None] | None = None
     # What lists call the case's title besides ``title`` (admission: "candidate", as its API clients read it).
     subject_name: str | None = None
+    # The loop `casework bench engine` times (a package without one is not benchmarked).
+    bench: Callable[[], BenchLoop] | None = None
 
     def printable(self, code: str) -> Printable | None:
         return next((p for p in self.printables if p.code == code), None)

@@ -19,6 +19,12 @@ def _demo(session, engine, org) -> tuple[int, int]:
     return build_cases(session, engine, org)
 
 
+def _bench():
+    from workflows.admission.bench import bench_loop  # only `casework bench engine` needs it
+
+    return bench_loop()
+
+
 def _simulation():
     from workflows.admission.simulation import scenario  # only `casework generate` needs it
 
@@ -29,4 +35,4 @@ PACKAGE = register(WorkflowPackage(name="admission", open_case=open_case, subjec
                                    prefill=default_referring_org, demo=_demo, simulation=_simulation,
                                    templates=Path(__file__).parent / "templates",
                                    subject_template="admission/subject.html", printables=PRINTABLES,
-                                   subject_json=subject_json, subject_name="candidate"))
+                                   subject_json=subject_json, subject_name="candidate", bench=_bench))
