@@ -88,6 +88,8 @@ class WorkflowPackage:
     subject_json: Callable[[Case, bool], tuple[str, dict[str, Any]] | None] | None = None
     # What lists call the case's title besides ``title`` (admission: "candidate", as its API clients read it).
     subject_name: str | None = None
+    # (session, user) -> what the start step's form can fill in from the person's own role (pages only).
+    form_defaults: Callable[[Session, User], dict[str, Any]] | None = None
     # The loop `casework bench engine` times (a package without one is not benchmarked).
     bench: Callable[[], BenchLoop] | None = None
 

@@ -10,7 +10,13 @@ from pathlib import Path
 from casework.engine.packages import WorkflowPackage, register
 from workflows.admission import effects, fields, guards, routing  # noqa: F401  (registered by name on import)
 from workflows.admission.printing import PRINTABLES
-from workflows.admission.subject import CANDIDATE_FIELDS, default_referring_org, open_case, subject_json
+from workflows.admission.subject import (
+    CANDIDATE_FIELDS,
+    default_referring_org,
+    form_defaults,
+    open_case,
+    subject_json,
+)
 
 
 def _demo(session, engine, org) -> tuple[int, int]:
@@ -35,4 +41,5 @@ PACKAGE = register(WorkflowPackage(name="admission", open_case=open_case, subjec
                                    prefill=default_referring_org, demo=_demo, simulation=_simulation,
                                    templates=Path(__file__).parent / "templates",
                                    subject_template="admission/subject.html", printables=PRINTABLES,
-                                   subject_json=subject_json, subject_name="candidate", bench=_bench))
+                                   subject_json=subject_json, subject_name="candidate", bench=_bench,
+                                   form_defaults=form_defaults))

@@ -38,6 +38,30 @@ def default_referring_org(user: User, data: dict[str, Any]) -> None:
             data["referring_org"] = units[0]
 
 
+_SOURCE_FOR_ROLE = {"union_officer": "trade_union", "youth_officer": "youth_union", "women_officer": "women_union",
+                    "cell_secretary": "party_member"}
+
+
+def form_defaults(session: Session, user: User) -> dict[str, Any]:
+    """What the referral form can fill in from the person's own role: the source, their organisation and its
+    enterprise (or, for a cell secretary, the enterprise assigned to their cell)."""
+    hats = [r for r in user.roles if r.role in _SOURCE_FOR_ROLE]
+    if len(hats) != 1:
+        return {}
+    hat = hats[0]
+    values = {"source": _SOURCE_FOR_ROLE[hat.role]}
+    if hat.role in _OFFICER_ROLE_FOR_SOURCE.values():
+        values["referring_org"] = str(hat.unit_id)
+        parent = session.get(Unit, hat.unit.parent_id) if hat.unit.parent_id else None
+        if parent is not None and parent.kind == "enterprise":
+            values["workplace_unit"] = str(parent.id)
+    else:
+        assigned = session.scalars(sa.select(Unit.id).where(Unit.assigned_cell_id == hat.unit_id)).all()
+        if len(assigned) == 1:
+            values["workplace_unit"] = str(assigned[0])
+    return values
+
+
 def subject_json(case: Case, restricted: bool) -> tuple[str, dict[str, Any]] | None:
     """The case JSON's ``candidate``: who to verify, for a residential committee (``restricted``); all the
     referral recorded about the person, for everyone else."""

@@ -1,26 +1,33 @@
-"""Whose referrals a person follows: the ones they made, and their organisations' ones."""
+"""Whose referrals a person follows, and who may refer: the people holding a role that may take the default
+workflow's start step (admission's ``refer``), and the cases started by them or at their units."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from casework.models import Case, Event, Unit, User
-
-OFFICER_ROLES = ("union_officer", "youth_officer", "women_officer")
-SOURCE_FOR_ROLE = {"union_officer": "trade_union", "youth_officer": "youth_union", "women_officer": "women_union",
-                   "cell_secretary": "party_member"}
+from casework.engine.definition import TransitionDef
+from casework.models import Case, Event, RoleAssignment, User
 
 
-def referrer_roles(user: User) -> list:
-    return [r for r in user.roles if r.role in SOURCE_FOR_ROLE]
+def referrer_roles(user: User, start: TransitionDef) -> list[RoleAssignment]:
+    """The person's roles that may take the start step (whichever unit the step then routes to)."""
+    roles = {actor.role for actor in start.actors}
+    return [r for r in user.roles if r.role in roles]
 
 
-def my_referrals(session: Session, user: User, before_id: int | None, size: int) -> tuple[list[Case], int | None]:
-    """Newest first, keyset-paged on the case id; the owning cell comes in the same query."""
-    org_ids = [r.unit_id for r in user.roles if r.role in OFFICER_ROLES]
-    made_by_me = sa.exists().where(Event.case_id == Case.id, Event.seq == 1, Event.actor_id == user.id)
-    mine = sa.or_(made_by_me, Case.referring_org_id.in_(org_ids)) if org_ids else made_by_me
+def my_referrals(session: Session, user: User, start: TransitionDef, before_id: int | None,
+                 size: int) -> tuple[list[Case], int | None]:
+    """The cases this person started, or that were started at, or name as referring, a unit where they hold a
+    role that may start one (their trade union's referrals, say); newest first, keyset-paged on the case id,
+    with the owning cell."""
+    pairs = [(r.unit_id, r.role) for r in referrer_roles(user, start)]
+    by = Event.actor_id == user.id
+    if pairs:
+        by = sa.or_(by, sa.tuple_(Event.actor_unit_id, Event.actor_role).in_(pairs))
+    mine = sa.exists().where(Event.case_id == Case.id, Event.seq == 1, by)
+    if pairs:
+        mine = sa.or_(mine, Case.referring_org_id.in_([unit_id for unit_id, _ in pairs]))
     query = sa.select(Case).where(mine).options(joinedload(Case.owning_cell))
     if before_id:
         query = query.where(Case.id < before_id)
@@ -28,23 +35,3 @@ def my_referrals(session: Session, user: User, before_id: int | None, size: int)
     more = len(rows) > size
     rows = rows[:size]
     return rows, (rows[-1].id if more else None)
-
-
-def default_values(session: Session, user: User) -> dict:
-    """What a referral form can fill in from the person's own hat: the source, their organisation and
-    its enterprise (or, for a cell secretary, the enterprise assigned to their cell)."""
-    hats = referrer_roles(user)
-    if len(hats) != 1:
-        return {}
-    hat = hats[0]
-    values = {"source": SOURCE_FOR_ROLE[hat.role]}
-    if hat.role in OFFICER_ROLES:
-        values["referring_org"] = str(hat.unit_id)
-        parent = session.get(Unit, hat.unit.parent_id) if hat.unit.parent_id else None
-        if parent is not None and parent.kind == "enterprise":
-            values["workplace_unit"] = str(parent.id)
-    else:
-        assigned = session.scalars(sa.select(Unit.id).where(Unit.assigned_cell_id == hat.unit_id)).all()
-        if len(assigned) == 1:
-            values["workplace_unit"] = str(assigned[0])
-    return values

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from casework.engine import Invalid
+from casework.engine.packages import package_of
 from casework.engine.service import start_case
 from casework.extensions import db
 from casework.ids import parse_id
@@ -22,21 +23,30 @@ PAGE_SIZE = 25
 
 
 def _choices(tdef) -> Choices:
-    kinds = {k for f in tdef.fields for k in f.unit_kinds if f.name != "referring_org"}
+    """Units by kind for the form; a field naming the unit a step is taken for (a field called as an actor's
+    routing: admission's referring organisation) offers only the units where the person holds that actor's
+    role: an officer refers on behalf of their own organisations, and no other."""
+    own = {}
+    for actor in tdef.actors:
+        own.setdefault(actor.routing, set()).add(actor.role)
+    kinds = {k for f in tdef.fields for k in f.unit_kinds if f.name not in own}
     units = units_by_kind(db.session, kinds)
-    # An officer refers on behalf of the organisations where they hold an officer role, and no other.
-    for hat in current_user.roles:
-        if hat.role in queries.OFFICER_ROLES:
-            units.setdefault(hat.unit.kind, []).append((hat.unit_id, hat.unit.name))
-    return Choices(units=units, defaults=queries.default_values(db.session, current_user))
+    for fdef in tdef.fields:
+        if fdef.name in own:
+            for hat in current_user.roles:
+                if hat.role in own[fdef.name] and hat.unit.kind in fdef.unit_kinds:
+                    units.setdefault(hat.unit.kind, []).append((hat.unit_id, hat.unit.name))
+    package = package_of(workflow().name)
+    defaults = package.form_defaults(db.session, current_user) if package.form_defaults else {}
+    return Choices(units=units, defaults=defaults)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    if not queries.referrer_roles(current_user):
-        abort(403)
     tdef = workflow().start_transition
+    if not queries.referrer_roles(current_user, tdef):
+        abort(403)
     form = build_form(tdef, _choices(tdef), formdata=request.form if request.method == "POST" else None)
     errors: list[str] = []
     status = 200
@@ -63,6 +73,7 @@ def new():
 @login_required
 def mine():
     before = request.args.get("before", type=parse_id)
-    cases, next_before = queries.my_referrals(db.session, current_user, before, PAGE_SIZE)
+    start = workflow().start_transition
+    cases, next_before = queries.my_referrals(db.session, current_user, start, before, PAGE_SIZE)
     return render_template("referrals/mine.html", cases=cases, next_before=next_before, state_name=state_name,
-                           can_refer=bool(queries.referrer_roles(current_user)), definition_of=definition_of)
+                           can_refer=bool(queries.referrer_roles(current_user, start)), definition_of=definition_of)
