@@ -189,8 +189,10 @@ class Life:
         took = moment + timedelta(days=self.rng.uniform(60, 250))
         if took > self.now:
             return None
-        task = next(t for t in self.case.tasks if t.kind == "record_new_member_course" and t.status == "open")
-        self.take("record_new_member_course", took, task)
+        for kind in ("record_new_member_course", "record_member_file"):  # the second: version 2's
+            task = next((t for t in self.case.tasks if t.kind == kind and t.status == "open"), None)
+            if task is not None:
+                self.take(kind, took, task)
         ends = self.case.date("probation_ends")
         start = datetime.combine(ends, time(9), LOCAL_TZ).astimezone(UTC) + timedelta(days=self.rng.uniform(0, 20))
         if start > self.now:
@@ -234,7 +236,7 @@ class Life:
     def pick_relatives(self) -> list[dict]:
         """Relatives verified where they live: none, one or two, in other residential areas of the commune."""
         places = self.rng.sample(self.commune.residential, self.rng.choice((0, 0, 1, 1, 2)))
-        relatives = [{"full_name": f"Người thân {self.candidate['id']}.{i + 1}", "relation": "Bố" if i == 0 else "Mẹ",
+        relatives = [{"full_name": f"Người thân {self.candidate['id']}.{i + 1}", "relation": ("father", "mother")[i],
                       "abroad": False, "residence_unit": p["area"]["id"]} for i, p in enumerate(places)]
         self.case.places.update(relative_places(relatives, {p["area"]["id"]: p["cell"]["id"] for p in places}))
         return relatives
@@ -282,6 +284,8 @@ class Life:
             return {"ceremony_date": day, "helper_ids": [self.members[0]]}
         if trigger == "record_new_member_course":
             return {"certificate_number": f"DVM-{n}", "certificate_date": day}
+        if trigger == "record_member_file":
+            return {"member_file_number": f"LL-{n}", "member_file_date": day}
         if trigger == "start_recognition":
             return {"self_review": "Tự kiểm điểm."}
         if trigger == "record_recognition_vote":
@@ -306,16 +310,19 @@ def places(candidate: dict[str, Any], home_committee_id: int, organizing_departm
               "birth_date": candidate["birth_date"].isoformat(), "residence_unit": candidate["residence_unit_id"]}
     return {"organizer": [Routed(organizing_department_id)],
             "residence_committee": [Routed(home_committee_id, subject={"people": [person]})],
-            "relative_residence_committee": []}
+            "relative_residence_committee": [], "relative_committee": []}
 
 
 def relative_places(relatives: list[dict], committee_of: dict[int, int]) -> dict[str, list]:
     """``relative_residence_committee`` for relatives living at home (``committee_of``: a residential area's
-    committee by the area's id), each described as that target describes them."""
-    return {"relative_residence_committee": [
-        Routed(committee_of[r["residence_unit"]], subject={"people": [
+    committee by the area's id), each described as that target describes them; version 2's
+    ``relative_committee`` finds the same for relatives neither exempt nor named at a workplace."""
+    def routed() -> list[Routed]:
+        return [Routed(committee_of[r["residence_unit"]], subject={"people": [
             {"full_name": r["full_name"], "relation": r["relation"], "residence_unit": r["residence_unit"]}]})
-        for r in relatives]}
+            for r in relatives]
+
+    return {"relative_residence_committee": routed(), "relative_committee": routed()}
 
 
 def scenario() -> AdmissionScenario:
