@@ -227,12 +227,16 @@ def _copy(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
             copy.write_row([_json_text(row.get(c)) if c in as_json else row.get(c) for c in columns])
 
 
+# One encoder for every value: json.dumps with options builds a new one each call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _json_text(value: Any) -> str | None:
     if value is None:
         return None
-    if not value:  # most data and flags are empty: skip the encoder
+    if not value:  # most flags and many outcomes are empty: skip the encoder
         return "{}" if isinstance(value, dict) else "[]"
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _encode(value)
 
 
 def reset_sequences(conn: sa.Connection, tables: dict[str, sa.Table]) -> None:
