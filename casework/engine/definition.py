@@ -8,6 +8,7 @@ element and the reason, so a bad edit never reaches a running case.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -203,7 +204,7 @@ class WorkflowDef:
         names = list(self.states)
         return tuple(names[names.index(self.initial):names.index(until) + 1])
 
-    @property
+    @functools.cached_property
     def task_view_kinds(self) -> frozenset[str]:
         """Kinds of task whose holders see only the task, not the case (``view: task``)."""
         return frozenset(t.kind for s in self.states.values() for t in s.tasks if t.view == "task")

@@ -64,12 +64,13 @@ def first_stage(wf: WorkflowDef, state: str) -> str | None:
     return stages[0] if stages else None
 
 
-def step_changes(ctx: StepContext) -> dict[str, Any]:
-    """What the step does to the projection: destination, stage, recorded dates and facts, effects."""
+def step_changes(ctx: StepContext, *, destination_of=destination) -> dict[str, Any]:
+    """What the step does to the projection: destination, stage, recorded dates and facts, effects.
+    ``destination_of(workflow, ctx)`` picks the destination (the generator passes one that remembers them)."""
     wf, tdef, values = ctx.workflow, ctx.transition, ctx.data
     changes: dict[str, Any] = {}
     if tdef.changes_state:
-        dest = destination(wf, ctx)
+        dest = destination_of(wf, ctx)
         changes["state"] = dest
         changes["stage"] = first_stage(wf, dest)
         if wf.is_terminal(dest):

@@ -160,6 +160,9 @@ class _Validator:
                 self.case_date(produced, f"{element} effect {name}")
         for flag in t.flags:
             self.flag(flag.check, flag.params, element)
+            for key in ("extension_field", "waived_by"):  # fields the step itself records
+                if flag.params.get(key) is not None and t.field(flag.params[key]) is None:
+                    raise self.fail(f"{element}.flags", f"{key}: {flag.params[key]} is not a field of this step")
         for i, task in enumerate(t.creates):
             self.task(task, f"{element}.creates[{i}]", ())
         self.case_date(t.clock, f"{element}.clock")
@@ -200,6 +203,7 @@ class _Validator:
             self.rule(params.get(key), f"{element}.flags")
         self.date(params.get("date"), f"{element}.flags")  # the step's own date field
         self.case_date(params.get("from"), f"{element}.flags")  # a key date of the case
+        self.case_date(params.get("otherwise"), f"{element}.flags")
 
     def duplicates(self) -> None:
         seen: dict[tuple[str, str | None, str | None], TransitionDef] = {}

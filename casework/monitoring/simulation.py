@@ -28,14 +28,13 @@ from casework.engine import flags as flag_checks
 from casework.engine.calendar import is_working_day
 from casework.engine.context import StepContext
 from casework.engine.definition import DueDef, TaskDef, TransitionDef, WorkflowDef, current_version
-from casework.engine.effects import EFFECTS
 from casework.engine.fields import to_json
 from casework.engine.flags import run_flag
 from casework.engine.machine import destination
 from casework.engine.projection import apply_changes
 from casework.engine.routing import CONDITIONS, TARGETS, Routed
 from casework.engine.rules import Rules
-from casework.engine.step import first_stage, recorded_changes
+from casework.engine.step import first_stage, recorded_changes, step_changes
 from casework.engine.tasks import close_tasks, follow_up_tasks, open_tasks
 from casework.localtime import local_date
 from casework.models import Case, TaskStatus
@@ -152,20 +151,9 @@ class StepWriter:
                            changes, today, flags)
 
     def changes(self, ctx: StepContext) -> dict[str, Any]:
-        """``casework.engine.step.step_changes``, with the destination remembered per transition, state and
-        conditions (the machine's answer for the same inputs is the same)."""
-        wf, tdef, values = ctx.workflow, ctx.transition, ctx.data
-        changes: dict[str, Any] = {}
-        if tdef.changes_state:
-            dest = self.destination(wf, ctx)
-            changes["state"] = dest
-            changes["stage"] = first_stage(wf, dest)
-            if wf.is_terminal(dest):
-                changes["closed_on"] = ctx.today.isoformat()
-        changes.update(recorded_changes(tdef, values, wf.dates))
-        for name in tdef.effects:
-            EFFECTS[name].fn(ctx, changes)
-        return changes
+        """The engine's ``step_changes``, with the destination remembered per transition, state and conditions
+        (the machine's answer for the same inputs is the same)."""
+        return step_changes(ctx, destination_of=self.destination)
 
     def destination(self, wf: WorkflowDef, ctx: StepContext) -> str:
         tdef, case = ctx.transition, ctx.case

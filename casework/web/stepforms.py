@@ -45,12 +45,16 @@ def options(pairs) -> list[SelectChoice]:
 
 def choice_labels() -> dict[str, str]:
     """Every choice value the loaded definitions label (``choices:``), in the page language; a later version's
-    label wins."""
+    label wins. Worked out once per request: a form or a history asks for many."""
+    from flask import g
+
     from casework.web.engine_access import engine
 
-    labels: dict[str, str] = {}
-    for wf in engine().definitions():
-        labels.update({value: pick(label) for value, label in wf.choice_labels.items()})
+    labels = g.get("casework_choice_labels")
+    if labels is None:
+        labels = g.casework_choice_labels = {}
+        for wf in engine().definitions():
+            labels.update({value: pick(label) for value, label in wf.choice_labels.items()})
     return labels
 
 

@@ -231,3 +231,15 @@ def test_rules_refuse_unknown_names():
 def test_rules_refuse_bad_values(name, value):
     with pytest.raises(ValueError, match=name):
         Rules.from_mapping({name: value})
+
+
+@pytest.mark.parametrize("key, value, problem", [
+    ("waived_by", "consent", "waived_by: consent is not a field of this step"),
+    ("extension_field", "why", "extension_field: why is not a field of this step"),
+    ("otherwise", "someday", "unknown date someday"),
+])
+def test_a_deadline_flag_naming_what_the_step_or_case_lacks_is_refused(tmp_path, key, value, problem):
+    raw = _original()
+    _transition(raw, "hold_ceremony")["flags"][0][key] = value
+    with pytest.raises(DefinitionError, match=problem):
+        load_workflow(_write(tmp_path, raw))

@@ -42,36 +42,44 @@ def parse_introducers(field: FieldDef, raw: Any, ctx: FieldContext) -> list[dict
 
 @field_type("relatives", json_schema={"type": "array", "items": {"type": "object"}})
 def parse_relatives(field: FieldDef, raw: Any, ctx: FieldContext) -> list[dict]:
-    if not isinstance(raw, list):
-        raise problem(field, "not_list", "phải là danh sách", "must be a list")
     result = []
-    for item in raw:
-        if not isinstance(item, dict) or not str(item.get("full_name", "")).strip() \
-                or not str(item.get("relation", "")).strip():
-            raise problem(field, "bad_relative", "mỗi người thân cần họ tên và quan hệ",
-                          "each relative needs a full name and a relation")
-        abroad = relative_abroad(field, item, ctx)
-        relative = {"full_name": str(item["full_name"]).strip(), "relation": str(item["relation"]).strip(),
-                    "abroad": abroad}
-        if abroad:
+    for item in _items(field, raw):
+        relative = _named(field, item)
+        relative["abroad"] = relative_abroad(field, item, ctx)
+        if relative["abroad"]:
             relative["country"] = str(item.get("country", "")).strip()
+        elif "residence_unit" not in item:
+            raise _residence_missing(field, relative)
         else:
-            if "residence_unit" not in item:
-                raise problem(field, "relative_residence_missing",
-                              f"cần nơi cư trú của {relative['full_name']}",
-                              f"the residence of {relative['full_name']} is needed")
             # The same kinds of place as the candidate's residence, so the verification reaches a committee.
             relative["residence_unit"] = parse_unit(field, item["residence_unit"], ctx)
         result.append(relative)
     return result
 
 
+def _items(field: FieldDef, raw: Any) -> list:
+    if not isinstance(raw, list):
+        raise problem(field, "not_list", "phải là danh sách", "must be a list")
+    return raw
+
+
+def _named(field: FieldDef, item: Any) -> dict[str, Any]:
+    """The relative's name and relation, both required."""
+    if not isinstance(item, dict) or not str(item.get("full_name", "")).strip() \
+            or not str(item.get("relation", "")).strip():
+        raise problem(field, "bad_relative", "mỗi người thân cần họ tên và quan hệ",
+                      "each relative needs a full name and a relation")
+    return {"full_name": str(item["full_name"]).strip(), "relation": str(item["relation"]).strip()}
+
+
+def _residence_missing(field: FieldDef, relative: dict[str, Any]) -> FieldProblem:
+    return problem(field, "relative_residence_missing", f"cần nơi cư trú của {relative['full_name']}",
+                   f"the residence of {relative['full_name']} is needed")
+
+
 def relative_abroad(field: FieldDef, item: dict, ctx: FieldContext) -> bool:
     """Strictly yes or no: ``bool("false")`` would send a verification abroad by mistake."""
-    try:
-        return parse_boolean(field, item.get("abroad", False), ctx)
-    except FieldProblem:
-        raise problem(field, "bad_relative", "abroad phải là có/không", "abroad must be true or false") from None
+    return _yes_no(field, item, "abroad", ctx)
 
 
 # --- Version 2 (Hướng dẫn 06-HD/TW, 2025, §3.4a) --------------------------------------------------------------
@@ -82,15 +90,9 @@ def parse_relatives_2025(field: FieldDef, raw: Any, ctx: FieldContext) -> list[d
     """Relatives of the relations the field's ``choices`` list (father, mother, …). A relative who is a party
     member and has fully declared their background needs no field check (``exempt``: no verification task, and
     no place of residence needed). A relative may also be verified where they work (``workplace_unit``)."""
-    if not isinstance(raw, list):
-        raise problem(field, "not_list", "phải là danh sách", "must be a list")
     result = []
-    for item in raw:
-        if not isinstance(item, dict) or not str(item.get("full_name", "")).strip() \
-                or not str(item.get("relation", "")).strip():
-            raise problem(field, "bad_relative", "mỗi người thân cần họ tên và quan hệ",
-                          "each relative needs a full name and a relation")
-        relative = {"full_name": str(item["full_name"]).strip(), "relation": str(item["relation"]).strip()}
+    for item in _items(field, raw):
+        relative = _named(field, item)
         if field.choices and relative["relation"] not in field.choices:
             allowed = ", ".join(field.choices)
             raise problem(field, "relation_not_listed",
@@ -111,9 +113,7 @@ def parse_relatives_2025(field: FieldDef, raw: Any, ctx: FieldContext) -> list[d
         elif "residence_unit" in item:
             relative["residence_unit"] = parse_unit(field, item["residence_unit"], ctx)
         elif not relative.get("exempt"):
-            raise problem(field, "relative_residence_missing",
-                          f"cần nơi cư trú của {relative['full_name']}",
-                          f"the residence of {relative['full_name']} is needed")
+            raise _residence_missing(field, relative)
         if item.get("workplace_unit") not in (None, ""):
             unit = ctx.session.get(Unit, parse_id_value(field, item["workplace_unit"]))
             if unit is None:

@@ -9,7 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from casework.engine.calendar import add_months, add_working_days, full_years
+from casework.engine.calendar import add_months, full_years
 from casework.engine.context import StepContext
 from casework.engine.flags import CHECKS
 from casework.engine.guards import GuardResult, guard, required_votes
@@ -88,6 +88,11 @@ def _has_union_resolution(ctx: StepContext) -> bool:
 
 @guard("introducers_sufficient", needs=("introducers",))
 def introducers_sufficient(ctx: StepContext) -> GuardResult:
+    return _introducers_counted(ctx, with_resolution=_has_union_resolution(ctx))
+
+
+def _introducers_counted(ctx: StepContext, *, with_resolution: bool) -> list[Reason]:
+    """Every introducer an official member, and enough of them: one fewer with a union's resolution."""
     reasons = []
     official = 0
     for _, member in _introducer_members(ctx):
@@ -96,16 +101,15 @@ def introducers_sufficient(ctx: StepContext) -> GuardResult:
         else:
             reasons.append(Reason("introducer_not_official", f"{member.full_name} chưa là đảng viên chính thức.",
                                   f"{member.full_name} is not an official member.", {"member_id": member.id}))
-    needed = ctx.rules.introducers_required - (1 if _has_union_resolution(ctx) else 0)
+    needed = ctx.rules.introducers_required - (1 if with_resolution else 0)
     if official < needed:
         reasons.append(Reason(
             "too_few_introducers",
             f"Cần {needed} đảng viên chính thức giới thiệu"
-            + (" (cùng nghị quyết giới thiệu của công đoàn/đoàn thanh niên)" if needed < ctx.rules.introducers_required
-               else "") + f"; hiện có {official}.",
+            + (" (cùng nghị quyết giới thiệu của công đoàn/đoàn thanh niên)" if with_resolution else "")
+            + f"; hiện có {official}.",
             f"{needed} official-member introducer(s) are needed"
-            + (" (with the union's resolution)" if needed < ctx.rules.introducers_required else "")
-            + f"; {official} given.",
+            + (" (with the union's resolution)" if with_resolution else "") + f"; {official} given.",
             {"needed": needed, "given": official}))
     return reasons
 
@@ -540,27 +544,7 @@ def introducers_sufficient_2025(ctx: StepContext) -> GuardResult:
                       f"{ctx.rules.youth_union_max_age}): the youth union executive's resolution (4-KNĐ) and one "
                       "official member introduce them.",
                       {"max_age": ctx.rules.youth_union_max_age})
-    reasons = []
-    official = 0
-    for _, member in _introducer_members(ctx):
-        if member.is_official_on(ctx.today):
-            official += 1
-        else:
-            reasons.append(Reason("introducer_not_official", f"{member.full_name} chưa là đảng viên chính thức.",
-                                  f"{member.full_name} is not an official member.", {"member_id": member.id}))
-    with_resolution = _has_union_resolution(ctx) or _youth_resolution(ctx)
-    needed = ctx.rules.introducers_required - (1 if with_resolution else 0)
-    if official < needed:
-        reasons.append(Reason(
-            "too_few_introducers",
-            f"Cần {needed} đảng viên chính thức giới thiệu" + (" (cùng nghị quyết giới thiệu của công đoàn/đoàn "
-                                                                "thanh niên)" if with_resolution else "")
-            + f"; hiện có {official}.",
-            f"{needed} official-member introducer(s) are needed" + (" (with the union's resolution)"
-                                                                    if with_resolution else "")
-            + f"; {official} given.",
-            {"needed": needed, "given": official}))
-    return reasons
+    return _introducers_counted(ctx, with_resolution=_has_union_resolution(ctx) or _youth_resolution(ctx))
 
 
 @guard("readmission_allowed", needs=("referral_date",), params=("never",))
@@ -617,30 +601,3 @@ def guard_warning(ctx: StepContext, *, guard: str, as_of: str | None = None) -> 
 
 
 CHECKS["guard_warning"] = guard_warning
-
-
-def deadline_from_receipt(ctx: StepContext, *, date: str, start: str, otherwise: str, working_days: str,  # noqa: A002
-                          approval_field: str | None = None) -> Reason | None:
-    """Flag when ``date`` falls after N working days from ``start`` as given in this step or kept by the case
-    (the decision's receipt), else from ``otherwise`` (its date); not when the consent for a later date
-    (``approval_field``) was recorded."""
-    if approval_field and ctx.data.get(approval_field):
-        return None
-    began = _step_or_case_date(ctx, start) or ctx.case_date(otherwise)
-    happened = ctx.data.get(date)
-    if began is None or happened is None:
-        return None
-    allowed = getattr(ctx.rules, working_days)
-    limit = add_working_days(began, allowed)
-    if happened <= limit:
-        return None
-    return Reason(
-        "past_deadline",
-        f"Quá hạn: {format_date_vi(happened)} sau hạn {format_date_vi(limit)} ({allowed} ngày làm việc kể từ "
-        f"{format_date_vi(began)}), không có văn bản đồng ý của cấp ủy cấp trên.",
-        f"Late: {happened.isoformat()} is after the deadline {limit.isoformat()} ({allowed} working days from "
-        f"{began.isoformat()}), without the higher committee's consent.",
-        {"date": happened, "deadline": limit, "working_days": allowed, "from": began})
-
-
-CHECKS["deadline_from_receipt"] = deadline_from_receipt
