@@ -155,3 +155,12 @@ def test_a_bad_start_at_the_workflow_address_is_a_422_naming_each_field(api, web
     reasons = {r["params"].get("field"): r["code"] for r in response.get_json()["reasons"]}
     assert reasons == {"national_id": "required", "gender": "bad_choice"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_list_rows_name_the_case_by_its_title_and_as_its_package_calls_it(api, web_org):
+    union = api("union_officer")
+    assert union.post("/api/v1/cases", json=referral(web_org, full_name="Đỗ Minh Châu")).status_code == 201
+    row = union.get("/api/v1/cases").get_json()["cases"][0]
+    assert (row["workflow"], row["title"], row["candidate"]) == ("admission", "Đỗ Minh Châu", "Đỗ Minh Châu")
+    task = api("cell_secretary").get("/api/v1/tasks").get_json()["tasks"][0]
+    assert task["title"] == task["candidate"] == "Đỗ Minh Châu"

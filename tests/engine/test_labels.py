@@ -42,3 +42,10 @@ def test_only_a_terminal_state_can_be_the_goal(tmp_path):
     raw["states"]["probation"]["goal"] = True
     with pytest.raises(DefinitionError, match="goal"):
         load_workflow(_write(tmp_path, raw))
+
+
+def test_a_task_view_other_than_case_or_task_is_refused(tmp_path):
+    raw = _original()
+    raw["states"]["verification"]["tasks"][0]["view"] = "dossier"
+    with pytest.raises(DefinitionError, match="view"):
+        load_workflow(_write(tmp_path, raw))
