@@ -12,6 +12,7 @@ import unicodedata
 
 from casework.engine.reasons import Reason
 from casework.models import Document
+from casework.sizes import size_text
 
 # Each accepted type with the bytes its files start with.
 SIGNATURES = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
@@ -30,10 +31,6 @@ def sniff(content: bytes) -> str | None:
     return next((kind for kind, magic in SIGNATURES.items() if content.startswith(magic)), None)
 
 
-def _size_text(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} B"
-
-
 def _check(content: bytes, max_bytes: int, declared_type: str | None) -> str:
     """The file's type, or the refusal: declared type not accepted, empty or too large, content not a
     PDF/JPEG/PNG or not what was declared."""
@@ -43,8 +40,8 @@ def _check(content: bytes, max_bytes: int, declared_type: str | None) -> str:
     if not content:
         raise DocumentRefused(Reason("file_empty", "Tệp rỗng.", "The file is empty."))
     if len(content) > max_bytes:
-        limit = _size_text(max_bytes)
-        raise DocumentRefused(Reason("file_size", f"Tệp lớn hơn {limit}.", f"The file is larger than {limit}.",
+        raise DocumentRefused(Reason("file_size", f"Tệp lớn hơn {size_text(max_bytes, 'vi')}.",
+                                     f"The file is larger than {size_text(max_bytes, 'en')}.",
                                      {"max_bytes": max_bytes}))
     kind = sniff(content)
     if declared_type is not None and kind != declared_type:

@@ -13,6 +13,7 @@ from casework.engine.fields import parse_iso_date
 from casework.engine.labels import ROLE_LABELS, UNIT_KIND_LABELS
 from casework.localtime import local_datetime
 from casework.web.i18n import LANGUAGES, current_language, pick
+from casework.web.numbers import file_size, number, percent
 from casework.web.stepforms import choice_label
 
 
@@ -31,15 +32,6 @@ def format_datetime(value: datetime | None) -> str:
     return local_datetime(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
-
-
-def file_size(size: int) -> str:
-    """Bytes for small files, KB and MB above: a 300-byte scan must not read "0.0 KB"."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def role_name(role: str) -> str:
@@ -76,6 +68,7 @@ def nav_links() -> list[dict[str, Any]]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(dmy=format_date, dmy_time=format_datetime, label=pick, role_name=role_name,
-                                 file_size=file_size, unit_kind=unit_kind_name)
+                                 file_size=file_size, unit_kind=unit_kind_name,
+                                 number=number, percent=percent)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language, nav_links=nav_links,
                                  choice_label=choice_label)
