@@ -31,7 +31,10 @@ class Engine:
 
     @classmethod
     def from_directory(cls, directory: Path | str, rules: Rules | None = None, **kwargs) -> Engine:
-        return cls(load_workflows(directory), rules or Rules(), **kwargs)
+        workflows = load_workflows(directory)  # imports the packages, which register their own rules
+        rules = rules or Rules()
+        rules.check_known()
+        return cls(workflows, rules, **kwargs)
 
     def now(self) -> datetime:
         return self.clock()

@@ -6,9 +6,18 @@ They are configuration, not literals: texts changed between 2021 and 2025 and ma
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
+
+# Rules a workflow package adds (name -> default), registered when it is imported (``package_rules``): the
+# engine's own dataclass need not grow a field for every procedure's thresholds and periods.
+PACKAGE_RULES: dict[str, int] = {}
+
+
+def package_rules(**defaults: int) -> None:
+    """Register a package's rules with their defaults; configuration overrides them like any other rule."""
+    PACKAGE_RULES.update(defaults)
 
 
 @dataclass(frozen=True)
@@ -53,27 +62,40 @@ class Rules:
     readmission_min_months: int = 36
     readmission_after_conviction_months: int = 60
     youth_union_max_age: int = 30
+    # Configured values of the packages' rules (``PACKAGE_RULES``), read as attributes like the fields above.
+    extra: dict[str, int] = field(default_factory=dict, hash=False)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in PACKAGE_RULES:
+            return self.__dict__.get("extra", {}).get(name, PACKAGE_RULES[name])
+        raise AttributeError(name)
 
     @classmethod
     def from_mapping(cls, overrides: dict[str, Any] | None) -> Rules:
         """Defaults overridden by configuration; an unknown name or a wrong type fails loudly."""
         overrides = dict(overrides or {})
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(overrides) - set(known))
-        if unknown:
-            raise ValueError(f"unknown rule(s) in configuration: {', '.join(unknown)}")
-        values = {}
+        known = {f.name: f for f in dataclasses.fields(cls) if f.name != "extra"}
+        values: dict[str, Any] = {}
+        extra: dict[str, int] = {}
         for name, raw in overrides.items():
             if name == "vote_fraction":
                 values[name] = _fraction(raw)
             elif isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
                 raise ValueError(f"rule {name} must be a non-negative whole number, got {raw!r}")
-            else:
+            elif name in known:
                 values[name] = raw
-        return cls(**values)
+            else:
+                extra[name] = raw  # a package's rule, known once the packages are imported: ``check_known``
+        return cls(**values, extra=extra)
+
+    def check_known(self) -> None:
+        """Fail loudly on a configured rule neither the engine nor a loaded package knows (a misspelling)."""
+        unknown = sorted(set(self.extra) - set(PACKAGE_RULES))
+        if unknown:
+            raise ValueError(f"unknown rule(s) in configuration: {', '.join(unknown)}")
 
     def has(self, name: str) -> bool:
-        return name in {f.name for f in dataclasses.fields(self)}
+        return name in PACKAGE_RULES or name in {f.name for f in dataclasses.fields(self) if f.name != "extra"}
 
 
 def _fraction(raw: Any) -> Fraction:
