@@ -62,6 +62,10 @@ class Config:
     SMTP_FROM = os.environ.get("SMTP_FROM", "casework@localhost")
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "") in ("1", "true", "yes")
     DEMO = False
+    # production (the default), demo or training. A demo or training database may live on another day,
+    # CASEWORK_TODAY=2027-02-01 or +30d (casework/rehearsal.py); production refuses to start with it set.
+    CASEWORK_MODE = os.environ.get("CASEWORK_MODE", "production")
+    CASEWORK_TODAY = os.environ.get("CASEWORK_TODAY", "")
     # Reverse proxies in front of the app: their X-Forwarded-For/-Proto/-Host are believed for this many
     # hops (werkzeug's ProxyFix). 0 ignores those headers, so a client cannot choose its own address.
     TRUSTED_PROXY_HOPS = _int_env("CASEWORK_TRUSTED_PROXY_HOPS", 0)

@@ -98,14 +98,18 @@ def _tune_sqlite(app: Flask) -> None:
 
 
 def register_engine(app: Flask) -> None:
-    """One engine per process: definitions are loaded and validated once, at start. Each workflow package's
-    templates (its subject panel, its printed forms) join the app's."""
+    """One engine per process: definitions are loaded and validated once, at start. Its clock is the app's
+    one source of "now" (a rehearsal day in demo and training mode: casework.rehearsal). Each workflow
+    package's templates (its subject panel, its printed forms) join the app's."""
     from jinja2 import ChoiceLoader, FileSystemLoader
 
+    from casework import rehearsal
     from casework.engine.packages import PACKAGES
 
     rules = Rules.from_mapping(app.config.get("CASEWORK_RULES"))
-    engine = app.extensions["casework_engine"] = Engine.from_directory(app.config["WORKFLOWS_DIR"], rules)
+    day = rehearsal.register(app)  # CASEWORK_TODAY: refused here outside demo and training mode
+    clock = {"clock": day.clock()} if day is not None else {}
+    engine = app.extensions["casework_engine"] = Engine.from_directory(app.config["WORKFLOWS_DIR"], rules, **clock)
     folders = [PACKAGES[name].templates for name in engine.workflows
                if name in PACKAGES and PACKAGES[name].templates is not None]
     app.jinja_loader = ChoiceLoader([app.jinja_loader, *(FileSystemLoader(folder) for folder in folders)])

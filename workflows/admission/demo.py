@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from casework.demo.clock import DemoClock, backdated_rows, local_today
+from casework.demo.clock import DemoClock, backdated_rows
 from casework.demo.documents import pdf_page
 from casework.demo.names import NameBook
 from casework.demo.organisation import DemoOrg
@@ -138,7 +138,7 @@ def build_cases(session: Session, engine: Engine, org: DemoOrg) -> tuple[int, in
     """Build every planned case not yet present; returns (created now, planned in all)."""
     clock = DemoClock()
     demo_engine = Engine(workflows=engine.workflows, rules=engine.rules, clock=clock)
-    names, today = NameBook(seed=1930), local_today()
+    names, today = NameBook(seed=1930), engine.today()  # a rehearsal day when one is set
     created = 0
     with backdated_rows(session, clock):
         for index, plan in enumerate(PLANS):
