@@ -7,7 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Called by ``create_app``: languages, template helpers, then one blueprint per feature."""
-    from casework.web import i18n, templating
+    from casework.web import errors, i18n, templating
     from casework.web.access_log.routes import bp as access_log_bp
     from casework.web.admin.routes import bp as admin_bp
     from casework.web.auth.routes import bp as auth_bp
@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     for blueprint in (auth_bp, inbox_bp, cases_bp, documents_bp, referrals_bp, verification_bp, printing_bp,
                       admin_bp, access_log_bp):
         app.register_blueprint(blueprint)
+    errors.register(app)  # the app's own pages for every HTTP error outside the API
 
 
 def _import_package_forms(app: Flask) -> None:

@@ -37,7 +37,9 @@ def _refusal_page(exc: EngineError):
 
 
 def _http_page(exc):
-    return render_template("errors/refused.html", status=exc.code, reasons=[]), exc.code
+    from casework.web.errors import http_error
+
+    return http_error(exc)
 
 
 def register_error_pages(bp: Blueprint) -> None:
