@@ -207,6 +207,15 @@ def _pick_task(session: Session, case: Case, tdef: TransitionDef, user: User, ta
     return task
 
 
+def _no_task(tdef: TransitionDef, task_id: Any) -> None:
+    """A step that answers no task takes no ``task_id``: one sent anyway means the client has another step in
+    mind, so it is refused rather than dropped (the step would otherwise be taken as if it were that one)."""
+    if task_id not in (None, ""):
+        raise Invalid("task_id not taken", [Reason(
+            "task_not_taken", "Bước này không giải quyết việc nào: không gửi task_id cho bước này.",
+            "This step completes no task: send no task_id with it.", {"trigger": tdef.trigger, "task_id": task_id})])
+
+
 def apply(*, session: Session, engine: Engine, case: Case, trigger: str, user: User, data: dict[str, Any],
           expected_version: Any, task_id: Any = None) -> Case:
     """Take one step on a case: check the version, role and routing scope, the fields and the guards,
@@ -236,7 +245,7 @@ def apply(*, session: Session, engine: Engine, case: Case, trigger: str, user: U
 def _apply(session, engine, case, trigger, user, data, task_id) -> None:
     wf = engine.definition_of(case)
     tdef = _pick_transition(wf, case, trigger)
-    task = _pick_task(session, case, tdef, user, task_id) if tdef.task_kind else None
+    task = _pick_task(session, case, tdef, user, task_id) if tdef.task_kind else _no_task(tdef, task_id)
     actor, reasons = authorise(session, tdef, case, user, task)
     if actor is None:
         raise PermissionDenied("not your step", reasons)
