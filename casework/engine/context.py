@@ -31,6 +31,9 @@ class StepContext:
     data: dict[str, Any] = field(default_factory=dict)
     task: Task | None = None
     preview: bool = False
+    # The engine taking the step (set by ``take_step``): an effect that moves other cases in the same
+    # transaction (a founding decision transferring admission cases) takes their steps through it.
+    engine: Any = None
 
     def date_of(self, field_name: str | None) -> date:
         """The submitted date in ``field_name``, or today when none is named or submitted."""

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from casework.models import Case, Event
 
 
+# The case's units a step may move (``changes["units"]``); its referring organisation stays.
+ROUTED_UNITS = frozenset({"owning_cell_id", "grassroots_unit_id", "authority_unit_id"})
+
+
 def apply_changes(case: Case, changes: dict[str, Any], occurred_at: datetime) -> None:
     if "workflow_version" in changes:  # a referral's version, or a migration's (casework.engine.migration)
         case.workflow_version = changes["workflow_version"]
@@ -29,6 +33,9 @@ def apply_changes(case: Case, changes: dict[str, Any], occurred_at: datetime) ->
         case.facts = {**(case.facts or {}), **changes["facts"]}
     if changes.get("unset_facts"):  # a migration's renamed facts leave their old names
         case.facts = {k: v for k, v in (case.facts or {}).items() if k not in changes["unset_facts"]}
+    if changes.get("units"):  # the case moved to other units (a transfer to another cell), column -> unit id
+        for column in ROUTED_UNITS & set(changes["units"]):
+            setattr(case, column, changes["units"][column])
     if changes.get("closed_on"):
         case.closed_on = date.fromisoformat(changes["closed_on"])
         case.subject_key = None

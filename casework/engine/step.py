@@ -112,6 +112,7 @@ def take_step(session: Session, engine: Engine, ctx: StepContext, actor: tuple[s
     reasons = check_guards(ctx)
     if reasons:
         raise Invalid("guard failed", reasons)
+    ctx.engine = engine
     if changes is None:
         changes = step_changes(ctx)
     flags = [flag for f in ctx.transition.flags if (flag := run_flag(f.check, f.params, ctx)) is not None]

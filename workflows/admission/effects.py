@@ -10,6 +10,9 @@ from typing import Any
 from casework.engine.calendar import add_months
 from casework.engine.context import StepContext
 from casework.engine.effects import effect
+from casework.engine.routing import authority_of, grassroots_of
+from casework.engine.tasks import open_tasks
+from casework.models import Unit
 from workflows.admission.guards import cell_vote_passes, committee_vote_passes
 
 
@@ -97,3 +100,30 @@ def note_who_must_decide(ctx: StepContext, changes: dict[str, Any]) -> None:
     failed = facts.get("recognition_failed_votes")
     if failed is not None and failed >= ctx.rules.max_failed_recognition_votes:
         facts["must_decide"] = {"role": "authority", "unit_id": ctx.case.authority_unit_id, "failed_votes": failed}
+
+
+# --- Transfer to another cell ----------------------------------------------------------------------------------
+
+
+@effect("move_to_cell")
+def move_to_cell(ctx: StepContext, changes: dict[str, Any]) -> None:
+    """The case's units become the new cell's (its grassroots committee and authority with it), and its open tasks
+    routed to the old units follow. Its past tasks stay with the old cell, whose people keep reading what they
+    wrote (casework.engine.scope: a unit sees the cases its tasks were routed to)."""
+    cell = ctx.session.get(Unit, ctx.data["to_cell"])
+    grassroots, authority = grassroots_of(ctx.session, cell), authority_of(ctx.session, cell)
+    units = {"owning_cell_id": cell.id, "grassroots_unit_id": grassroots.id if grassroots else None,
+             "authority_unit_id": authority.id if authority else None}
+    moves = {getattr(ctx.case, column): unit_id for column, unit_id in units.items()
+             if getattr(ctx.case, column) is not None and unit_id is not None and getattr(ctx.case, column) != unit_id}
+    for task in open_tasks(ctx.case):
+        if task.unit_id in moves and task.role in _FOLLOWS_THE_CASE:
+            task.unit_id = moves[task.unit_id]
+    changes["units"] = units
+    history = list(ctx.case.facts.get("transfers") or [])
+    history.append({"from_cell": ctx.case.owning_cell_id, "to_cell": cell.id, "on": ctx.today.isoformat()})
+    changes.setdefault("facts", {})["transfers"] = history
+
+
+# The roles whose tasks go with the case's own units (a residential committee's verification stays where it is).
+_FOLLOWS_THE_CASE = frozenset({"cell_secretary", "grassroots_committee", "authority"})

@@ -14,6 +14,7 @@ from casework.engine.context import StepContext
 from casework.engine.flags import CHECKS
 from casework.engine.guards import GuardResult, guard, required_votes
 from casework.engine.reasons import Reason, format_date_vi
+from casework.engine.routing import authority_of
 from casework.models import Case, MemberStatus, PartyMember, Task, TaskStatus, Unit
 
 # --- Referral ---------------------------------------------------------------------------------------
@@ -601,3 +602,19 @@ def guard_warning(ctx: StepContext, *, guard: str, as_of: str | None = None) -> 
 
 
 CHECKS["guard_warning"] = guard_warning
+
+
+# --- Transfer to another cell ----------------------------------------------------------------------------------
+
+
+@guard("transfer_to_another_cell", needs=("to_cell",))
+def transfer_to_another_cell(ctx: StepContext) -> GuardResult:
+    """A case moves to a cell other than its own, one with an authority above it to admit the candidate."""
+    cell = ctx.session.get(Unit, ctx.data["to_cell"])
+    if cell.id == ctx.case.owning_cell_id:
+        return Reason("same_cell", f"Hồ sơ đã thuộc {cell.name}.", f"The case already belongs to {cell.name}.",
+                      {"unit_id": cell.id})
+    if authority_of(ctx.session, cell) is None:
+        return Reason("no_authority_above", f"Không có cấp ủy có thẩm quyền kết nạp phía trên {cell.name}.",
+                      f"No committee above {cell.name} admits members.", {"unit_id": cell.id})
+    return None
