@@ -10,6 +10,7 @@ are left alone: a negative number is a number, not a formula.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -57,3 +58,42 @@ def _text_cell(sheet, value: str):
     cell.data_type = "s"  # not "f": stored as the text itself
     cell.quotePrefix = True  # and editing it in the spreadsheet keeps it text
     return cell
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading what people upload (units, members, cases in progress)
+
+
+def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
+    """The first sheet of an XLSX file, or a CSV file (UTF-8, comma or semicolon), as dicts keyed by the
+    lower-cased header, each with its line number in ``_line``; blank lines are skipped. XLSX cells keep their
+    types (a date cell is a ``datetime``). Unreadable content raises ``ValueError`` (or a decoding error)."""
+    if filename.lower().endswith(".xlsx"):
+        return _xlsx_rows(content)
+    text = content.decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text), delimiter=";" if text.split("\n", 1)[0].count(";") > 0 else ",")
+    return _rows(list(reader))
+
+
+def _xlsx_rows(content: bytes) -> list[dict[str, Any]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        return _rows([list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)])
+    finally:
+        workbook.close()
+
+
+def _rows(table: list[list[Any]]) -> list[dict[str, Any]]:
+    if not table:
+        return []
+    header = [str(h or "").strip().lower() for h in table[0]]
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        if all(v in (None, "") for v in values):
+            continue
+        row = {name: values[i] if i < len(values) else None for i, name in enumerate(header) if name}
+        row["_line"] = number
+        rows.append(row)
+    return rows

@@ -92,6 +92,9 @@ class WorkflowPackage:
     form_defaults: Callable[[Session, User], dict[str, Any]] | None = None
     # The loop `casework bench engine` times (a package without one is not benchmarked).
     bench: Callable[[], BenchLoop] | None = None
+    # The example row of the template for importing cases in progress (column -> value as typed in a
+    # spreadsheet; casework.engine.importing); columns it leaves out get an example of their field's type.
+    import_example: dict[str, str] | None = None
 
     def printable(self, code: str) -> Printable | None:
         return next((p for p in self.printables if p.code == code), None)

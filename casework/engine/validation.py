@@ -20,7 +20,10 @@ _RULES = Rules()
 # The trigger of the event the engine writes when it moves a case to another version of its workflow
 # (casework.engine.migration): no definition may name a step so, or its history could not be told apart.
 MIGRATE_TRIGGER = "migrate"
-RESERVED_TRIGGERS = frozenset({MIGRATE_TRIGGER})
+# The trigger of the event that opens a case brought in from a spreadsheet in the middle of its procedure
+# (casework.engine.importing).
+IMPORT_TRIGGER = "imported"
+RESERVED_TRIGGERS = frozenset({MIGRATE_TRIGGER, IMPORT_TRIGGER})
 
 
 def validate(wf: WorkflowDef) -> None:
@@ -113,8 +116,8 @@ class _Validator:
     def transition(self, t: TransitionDef) -> None:
         element = f"transition {t.trigger}" + (f" (stage {t.stage})" if t.stage else "")
         if t.trigger in RESERVED_TRIGGERS:
-            raise self.fail(element, f"{t.trigger} is the engine's own trigger (a case moved to another version); "
-                            "give the step another name")
+            raise self.fail(element, f"{t.trigger} is the engine's own trigger (a case moved to another version, "
+                            "or imported); give the step another name")
         for source in t.sources:
             if source is None and t.trigger != self.wf.start:
                 raise self.fail(element, "only the start transition may have from: null")

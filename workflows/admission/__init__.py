@@ -12,6 +12,7 @@ from workflows.admission import effects, fields, guards, routing  # noqa: F401  
 from workflows.admission.printing import PRINTABLES
 from workflows.admission.subject import (
     CANDIDATE_FIELDS,
+    IMPORT_EXAMPLE,
     default_referring_org,
     form_defaults,
     open_case,
@@ -42,4 +43,4 @@ PACKAGE = register(WorkflowPackage(name="admission", open_case=open_case, subjec
                                    templates=Path(__file__).parent / "templates",
                                    subject_template="admission/subject.html", printables=PRINTABLES,
                                    subject_json=subject_json, subject_name="candidate", bench=_bench,
-                                   form_defaults=form_defaults))
+                                   form_defaults=form_defaults, import_example=IMPORT_EXAMPLE))

@@ -24,6 +24,15 @@ if TYPE_CHECKING:
 # Recorded by `refer` about the person, kept on the candidate rather than in the case's facts.
 CANDIDATE_FIELDS = frozenset({"full_name", "birth_date", "gender", "national_id", "residence_unit", "workplace_unit",
                               "position", "is_business_owner"})
+# The example row of the template for importing cases in progress (casework.engine.importing): a candidate whose
+# cell is about to vote, with the dates so far; the unit codes are to be replaced by the organisation's own. A
+# version without one of these columns leaves it out.
+IMPORT_EXAMPLE = {"state": "cell_review", "owning_cell": "MA-CHI-BO", "full_name": "Nguyễn Văn An",
+                  "birth_date": "15/04/1998", "gender": "male", "national_id": "001098012345",
+                  "residence_unit": "MA-KHU-DAN-CU", "workplace_unit": "MA-DOANH-NGHIEP", "position": "Công nhân",
+                  "is_business_owner": "không", "source": "trade_union", "referring_org": "MA-CONG-DOAN",
+                  "referral_number": "12/NQ-CĐ", "referral_date": "02/03/2026", "certificate_date": "15/06/2026",
+                  "verification_completed_on": "10/09/2026"}
 _OFFICER_ROLE_FOR_SOURCE = {"trade_union": "union_officer", "youth_union": "youth_officer",
                             "women_union": "women_officer"}
 

@@ -7,17 +7,15 @@ be loaded at once. Dates are dd/mm/yyyy (or ISO, or real dates in a spreadsheet)
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from casework.models import CellType, MemberStatus, Ownership, PartyMember, Unit, UnitKind
+from casework.spreadsheets import read_rows  # noqa: F401  (the import pages read files with it)
 from casework.web.admin.scope import in_scope, set_path
 from casework.web.stepforms import parse_dmy
 
@@ -32,39 +30,6 @@ _TRUE, _FALSE = {"1", "true", "yes", "x", "có", "co"}, {"", "0", "false", "no",
 class ImportResult:
     errors: list[tuple[int, str]] = field(default_factory=list)
     created: int = 0
-
-
-def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
-    """Rows as dicts keyed by the lower-cased header, each with its line number in ``_line``."""
-    if filename.lower().endswith(".xlsx"):
-        return _xlsx_rows(content)
-    text = content.decode("utf-8-sig")
-    reader = csv.reader(io.StringIO(text), delimiter=";" if text.split("\n", 1)[0].count(";") > 0 else ",")
-    return _rows(list(reader))
-
-
-def _xlsx_rows(content: bytes) -> list[dict[str, Any]]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    try:
-        return _rows([list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)])
-    finally:
-        workbook.close()
-
-
-def _rows(table: list[list[Any]]) -> list[dict[str, Any]]:
-    if not table:
-        return []
-    header = [str(h or "").strip().lower() for h in table[0]]
-    rows = []
-    for number, values in enumerate(table[1:], start=2):
-        if all(v in (None, "") for v in values):
-            continue
-        row = {name: values[i] if i < len(values) else None for i, name in enumerate(header) if name}
-        row["_line"] = number
-        rows.append(row)
-    return rows
 
 
 def _text(row: dict, name: str) -> str:
