@@ -38,10 +38,10 @@ main.add_command(click.Command("run", params=run_command.params, callback=_guard
 
 def register(app: Flask) -> None:
     """Attach every command group to the app (so `flask --app casework` sees them too)."""
-    from casework.cli import bench, database, demo, generate, monitoring, tick, tokens, workflows
+    from casework.cli import bench, database, demo, generate, importing, monitoring, tick, tokens, workflows
 
     for command in (database.init_db, workflows.workflow, tokens.token):
         app.cli.add_command(command)
-    for feature in (demo, bench, generate, tick, monitoring):  # commands that live beside their features
+    for feature in (demo, bench, generate, tick, monitoring, importing):  # commands beside their features
         for command in feature.COMMANDS:
             app.cli.add_command(command)
