@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -23,7 +23,6 @@ from casework.monitoring import queries, targets
 from casework.monitoring.calendar import ensure_calendar
 from casework.monitoring.figures import Workflows, known
 from casework.monitoring.scope import Period, Scope, children
-from casework.monitoring.together import run_together
 from casework.spreadsheets import CsvWriter, xlsx_row
 
 Table = tuple[list[str], list[list[Any]]]
@@ -36,7 +35,7 @@ Table = tuple[list[str], list[list[Any]]]
 @dataclass(frozen=True)
 class Report:
     """What the dashboard is asked for: whose figures, which year, as of which day; and the workflows' definitions
-    (the app's engine's by default), read before the figures run on other threads."""
+    (the app's engine's by default)."""
 
     session: Session
     scope: Scope
@@ -84,12 +83,11 @@ FIGURES: Mapping[str, Callable[[Report], Any]] = _Figures()
 
 
 def dashboard_figures(report: Report, names: Iterable[str] | None = None) -> dict[str, Any]:
-    """The named figures (all by default), each query run once, at the same time where the database allows."""
+    """The named figures (all by default), each query run once, in turn on the report's session: a page asks
+    only for the few its tab shows, so no request needs a pool of threads and connections of its own."""
     ensure_calendar(report.session, max(report.today, report.period.end))  # the one write, done first
     every = dict(FIGURES)
-    jobs = {name: (lambda session, name=name: every[name](replace(report, session=session)))
-            for name in (every if names is None else names)}
-    return run_together(report.session, jobs)
+    return {name: every[name](report) for name in (every if names is None else names)}
 
 
 def dashboard_tables(report: Report, figures: dict[str, Any] | None = None) -> dict[str, Table]:
@@ -106,8 +104,12 @@ def _pipeline_table(data, names) -> Table:
     states = data["states"]
     rows = [[names.get(key, key), *[counts.get(s, 0) for s in states], sum(counts.values())]
             for key, counts in sorted(data["by_unit"].items(), key=lambda kv: names.get(kv[0], kv[0]))]
-    rows.append(["*", *[data["by_state"][s] for s in states], data["total"]])
+    rows.append([TOTAL, *[data["by_state"][s] for s in states], data["total"]])
     return ["unit", *states, "total"], rows
+
+
+# The label of a table's total row, in the downloads as on the page (where it reads in the page language).
+TOTAL = "total"
 
 
 def _durations_table(durations, _names) -> Table:
@@ -135,7 +137,7 @@ def _committees_table(committees, _names) -> Table:
 
 
 def _stuck_table(stuck, _names) -> Table:
-    rows = [[r["case_id"], r["url"], r["title"], r["cell"], r["state"], r["since"].isoformat(), r["days"],
+    rows = [[r["case_id"], r["url"], r["title"], r["cell"], r["state"], r["since"], r["days"],
              r["overdue"]] for r in stuck]
     return ["case_id", "url", registry.title_column(), "cell", "state", "since", "days", "overdue"], rows
 

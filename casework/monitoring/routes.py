@@ -21,15 +21,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from casework.access_log import record_export
 from casework.extensions import db
 from casework.ids import parse_id
 from casework.models import PartyOrgFounding, Unit
-from casework.monitoring import exports, labels
+from casework.monitoring import exports, headline, labels
 from casework.monitoring import figures as registry
-from casework.monitoring.charts import bar_chart, heat_map
+from casework.monitoring.figures import known
 from casework.monitoring.scope import Period, Scope, children
 from casework.monitoring.targets import (
     MEASURES,
@@ -80,24 +81,77 @@ def _period() -> Period:
     return Period.year(year)
 
 
+# The dashboard's tabs after the overview: each shows the figures it names (computed only when it is open).
+SECTIONS = {
+    "pipeline": (_l("Pipeline"), ("pipeline",)),
+    "overdue": (_l("Overdue work"), ("overdue", "stuck_cases")),
+    "committees": (_l("Residential committees"), ("slow_committees",)),
+    "durations": (_l("Time in each step"), ("step_durations",)),
+}
+
+
 @bp.get("/")
 @login_required
 def dashboard():
+    """The overview: the few numbers that say whether the scope is on track, each a link to its cases."""
+    scope, period = _scope(), _period()
+    numbers = headline.headline(db.session, scope=scope, period=period, today=_today(), workflows=known())
+    return render_template("monitoring/overview.html", numbers=numbers, **_frame(scope, period, "overview"))
+
+
+@bp.get("/<any(pipeline, overdue, committees, durations):section>")
+@login_required
+def section(section: str):
+    """One tab of detail: its figures as charts and tables, with their downloads."""
     scope, period = _scope(), _period()
     report = exports.Report(db.session, scope, period, _today())
-    figures = exports.dashboard_figures(report)
-    tables = exports.dashboard_tables(report, figures)
-    pipeline, heat = figures["pipeline"], figures["overdue"]
+    figures = exports.dashboard_figures(report, SECTIONS[section][1])
+    return render_template(f"monitoring/{section}.html", figures=figures,
+                           tables=exports.dashboard_tables(report, figures), **_frame(scope, period, section))
+
+
+@bp.get("/figures/<name>")
+@login_required
+def package_figure(name: str):
+    """A figure a workflow's package adds (the forecast, the unions' table): its own tab."""
+    scope, period = _scope(), _period()
+    if name not in dict(_package_figures()):
+        abort(404)
+    report = exports.Report(db.session, scope, period, _today())
+    figures = exports.dashboard_figures(report, [name])
+    return render_template("monitoring/figure.html", name=name, figure=dict(_package_figures())[name],
+                           tables=exports.dashboard_tables(report, figures), **_frame(scope, period, name))
+
+
+@bp.get("/cases/<any(admitted, overdue, waiting, forecast):which>")
+@login_required
+def cases_behind(which: str):
+    """The cases behind one of the overview's numbers, within the scope."""
+    scope, period = _scope(), _period()
+    rows, total = headline.cases_behind(db.session, which, scope=scope, period=period, today=_today(),
+                                        workflows=known())
+    return render_template("monitoring/cases.html", which=which, rows=rows, total=total,
+                           limit=headline.LIST_LIMIT, **_frame(scope, period, "overview"))
+
+
+def _package_figures() -> list[tuple[str, registry.Figure]]:
+    return [(name, figure) for package in registry.registered()
+            for name, figure in sorted(package.figures.items(), key=lambda kv: kv[1].page_order)]
+
+
+def _frame(scope: Scope, period: Period, current: str) -> dict:
+    """What every monitoring page shows around its content: the tabs, the filters, the way back up."""
     state_labels = _state_labels()
-    return render_template(
-        "monitoring/dashboard.html", scope=scope, period=period, tables=tables, pipeline=pipeline,
-        units=children(db.session, scope), breadcrumbs=_breadcrumbs(scope), state_labels=state_labels,
-        columns=labels.columns(), values=labels.value_labels(state_labels),
-        pipeline_chart=bar_chart([(state, pipeline["by_state"][state]) for state in pipeline["states"]], state_labels),
-        heat_chart=heat_map(heat, labels=state_labels), stuck=figures["stuck_cases"], progress=figures["targets"],
-        package_figures=[(name, figure) for package in registry.registered()
-                         for name, figure in sorted(package.figures.items(), key=lambda kv: kv[1].page_order)],
-        title_column=registry.title_column())
+    tabs = [("overview", _("Overview"), url_for(".dashboard", unit=scope.unit_id, year=period.start.year))]
+    tabs += [(name, label, url_for(".section", section=name, unit=scope.unit_id, year=period.start.year))
+             for name, (label, _names) in SECTIONS.items()]
+    tabs += [(name, figure.link, url_for(".package_figure", name=name, unit=scope.unit_id, year=period.start.year))
+             for name, figure in _package_figures()]
+    tabs.append(("targets", _("Targets"), url_for(".targets", unit=scope.unit_id, year=period.start.year)))
+    return {"scope": scope, "period": period, "current": current, "tabs": tabs, "state_labels": state_labels,
+            "columns": labels.columns(), "values": labels.value_labels(state_labels),
+            "breadcrumbs": _breadcrumbs(scope), "units": children(db.session, scope),
+            "title_column": registry.title_column()}
 
 
 def _state_labels() -> dict[str, str]:
@@ -162,7 +216,7 @@ def targets():
     units = [u for u in db.session.query(Unit).filter(Unit.within(scope.path),
                                                      Unit.kind.in_(("province", "commune_committee",
                                                                     "grassroots_committee"))).order_by(Unit.path)]
-    return render_template("monitoring/targets.html", scope=scope, period=period, units=units,
+    return render_template("monitoring/targets.html", target_units=units, **_frame(scope, period, "targets"),
                            progress=target_progress(db.session, scope=scope, year=period.start.year,
                                                     today=_today()))
 

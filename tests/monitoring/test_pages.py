@@ -23,13 +23,12 @@ def _cases(walker):
 
 def test_the_dashboard_shows_the_organizers_cases_and_links_them(page, walker):
     mine, theirs = _cases(walker)
-    body = page("organizer").get("/monitoring/?year=2026")
+    body = page("organizer").get("/monitoring/overdue?year=2026")
     assert body.status_code == 200
     shown = text(body)
     assert "Trần Văn Mình" in shown and "Lê Thị Khác" not in shown
     html = body.get_data(as_text=True)
     assert f'href="/cases/{mine.id}"' in html and f"/cases/{theirs.id}" not in html
-    assert "<svg" in html
 
 
 def test_only_organizers_see_monitoring_and_only_their_subtree(page, web_org):
@@ -82,7 +81,7 @@ def test_the_register_of_new_party_organisations(page, web_org):
 
 def test_the_dashboard_names_states_as_the_workflow_does(page, walker):
     _cases(walker)
-    html = page("organizer").get("/monitoring/?year=2026").get_data(as_text=True)
+    html = page("organizer").get("/monitoring/overdue?year=2026").get_data(as_text=True)
     # The verification state's label, whole (a comma once cut it short), in the stuck-case list.
     assert "<td>Thẩm tra, lấy ý kiến</td>" in html
 
@@ -90,12 +89,14 @@ def test_the_dashboard_names_states_as_the_workflow_does(page, walker):
 def test_the_dashboard_tables_speak_the_page_language_and_downloads_keep_identifiers(page, walker):
     _cases(walker)
     organizer = page("organizer")
-    html = organizer.get("/monitoring/?year=2026").get_data(as_text=True)
-    headers = re.findall(r'<th scope="col">([^<]*)</th>', html)
+    headers = []
+    for tab in ("pipeline", "durations", "committees", "overdue"):
+        response = organizer.get(f"/monitoring/{tab}?year=2026")
+        headers += re.findall(r'<th scope="col">(?:<span>)?([^<]*)</', response.get_data(as_text=True))
+        assert "verification" not in text(response)
     assert headers and not [h for h in headers if re.fullmatch(r"[a-z0-9_]+", h)], headers
     assert "Thẩm tra, lấy ý kiến" in headers  # the pipeline's state column, by the workflow's label
     assert {"Đơn vị", "Trung vị (ngày)", "Chi ủy nơi cư trú"} <= set(headers)
-    assert "verification" not in text(organizer.get("/monitoring/?year=2026"))
     download = organizer.get("/monitoring/export/pipeline.csv?year=2026").get_data(as_text=True)
     assert download.splitlines()[0].startswith("unit,") and ",verification," in download.splitlines()[0]
 
@@ -111,14 +112,36 @@ def test_a_long_table_shows_its_first_rows_and_says_the_downloads_hold_all(app):
     assert "50/60" in html or "50 of 60" in html
 
 
-def test_the_page_lists_its_sections_and_every_link_lands_on_one(page, walker):
+def test_every_tab_lands_on_its_page_marked_current_and_keeps_the_unit_and_year(page, walker, web_org):
     _cases(walker)
-    html = page("organizer").get("/monitoring/?year=2026").get_data(as_text=True)
-    nav = html[html.index('<nav class="on-this-page"'):html.index("</nav>", html.index('<nav class="on-this-page"'))]
-    targets = re.findall(r'href="#([^"]+)"', nav)
-    assert targets[:3] == ["stuck", "heatmap", "slow_committees"]  # what an organizer looks for first
-    assert all(f'id="{t}"' in html for t in targets), [t for t in targets if f'id="{t}"' not in html]
-    assert "Hồ sơ tồn đọng" in nav and "Cấp ủy trả lời chậm" in nav
+    client = page("organizer")
+    html = client.get("/monitoring/?year=2026").get_data(as_text=True)
+    nav = html[html.index('<nav class="tabs"'):html.index("</nav>", html.index('<nav class="tabs"'))]
+    tabs = re.findall(r'href="([^"]+)"', nav)
+    assert len(tabs) >= 6 and all(f"unit={web_org.commune.id}" in t and "year=2026" in t for t in tabs), tabs
+    assert "Tổng quan" in nav and "Cấp ủy trả lời chậm" not in nav  # short tab names, the captions are on the tabs
+    for url in tabs:
+        tab = client.get(url.replace("&amp;", "&"))
+        assert tab.status_code == 200, url
+        assert re.search(r'aria-current="page">[^<]+</a>', tab.get_data(as_text=True)), url
+    assert client.get("/monitoring/figures/nothing").status_code == 404
+
+
+def test_the_pipeline_table_ends_with_a_labelled_total_row(page, walker):
+    _cases(walker)
+    html = page("organizer").get("/monitoring/pipeline?year=2026").get_data(as_text=True)
+    assert '<th scope="row">Tổng</th>' in html or '<th scope="row">Tổng số</th>' in html
+    assert "<td>*</td>" not in html
+
+
+def test_dates_on_pages_are_written_as_people_do_and_downloads_keep_iso(page, walker):
+    _cases(walker)
+    client = page("organizer")
+    html = client.get("/monitoring/overdue?year=2026").get_data(as_text=True)
+    assert not re.search(r">\s*20\d\d-\d\d-\d\d\s*<", html)
+    assert re.search(r">\d\d/\d\d/20\d\d<", html)
+    download = client.get("/monitoring/export/stuck_cases.csv?year=2026").get_data(as_text=True)
+    assert re.search(r",20\d\d-\d\d-\d\d,", download)
 
 
 @pytest.mark.parametrize("field, value", [
