@@ -163,12 +163,14 @@ def test_a_document_uploaded_through_the_api_is_not_a_view(api, walker):
 
 
 def test_printables_are_recorded_with_their_form(page, walker):
-    case = walker().case
+    """A form shown, as a page or a PDF, is recorded; one whose step has not happened showed nothing and is not."""
+    case = walker().to("admitted")
     client = page("cell_secretary")
-    for form in ("5-knd", "6-knd", "9-knd"):
+    for form in ("5-knd", "6-knd", "9-knd", "9-knd.pdf"):
         assert client.get(f"/cases/{case.id}/print/{form}").status_code == 200
+    assert client.get(f"/cases/{case.id}/print/13-knd").status_code == 404
     assert [(r.kind, r.export_name) for r in _rows()] == [
-        ("printable", "5-knd"), ("printable", "6-knd"), ("printable", "9-knd")]
+        ("printable", "5-knd"), ("printable", "6-knd"), ("printable", "9-knd"), ("printable", "9-knd.pdf")]
 
 
 def test_monitoring_downloads_are_recorded_when_they_name_people(page, walker, web_org):

@@ -1,1 +1,2 @@
-"""Print-ready admission forms (5-KNĐ, 6-KNĐ, 9-KNĐ) filled from the case and its history."""
+"""Printed forms: the page and PDF of each form a workflow package declares (routes), the sheet's layout rules
+(paper: headers, numbers, dates in Vietnamese) and the PDF renderer (pdf)."""
