@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable
 from typing import Any
 
@@ -69,7 +70,10 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
     lower-cased header, each with its line number in ``_line``; blank lines are skipped. XLSX cells keep their
     types (a date cell is a ``datetime``). Unreadable content raises ``ValueError`` (or a decoding error)."""
     if filename.lower().endswith(".xlsx"):
-        return _xlsx_rows(content)
+        try:
+            return _xlsx_rows(content)
+        except (zipfile.BadZipFile, KeyError, TypeError) as exc:  # not a workbook, or a broken one
+            raise ValueError(f"not an XLSX workbook: {exc}") from exc
     text = content.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text), delimiter=";" if text.split("\n", 1)[0].count(";") > 0 else ",")
     return _rows(list(reader))

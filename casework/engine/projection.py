@@ -18,7 +18,9 @@ ROUTED_UNITS = frozenset({"owning_cell_id", "grassroots_unit_id", "authority_uni
 
 
 def apply_changes(case: Case, changes: dict[str, Any], occurred_at: datetime) -> None:
-    if "workflow_version" in changes:  # a referral's version, or a migration's (casework.engine.migration)
+    # A referral's version, an import's (casework.engine.importing: its ``imported`` event opens the case in the
+    # middle of its procedure with its state, stage and dates) or a migration's (casework.engine.migration).
+    if "workflow_version" in changes:
         case.workflow_version = changes["workflow_version"]
     if "state" in changes:
         case.state = changes["state"]

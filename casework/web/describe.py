@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from casework.engine.definition import FieldDef, WorkflowDef
 from casework.engine.migration import MIGRATE_TRIGGER
+from casework.engine.validation import IMPORT_TRIGGER
 from casework.models import Document, Event, PartyMember, Unit
 from casework.web.i18n import pick
 from casework.web.stepforms import WIDGETS, choice_label, format_value
@@ -82,7 +83,18 @@ class Describer:
         old, new = _moved_from(event, None), (event.changes or {}).get("workflow_version")
         return _("workflow version %(old)s → %(new)s", old=old, new=new) if old and new else None
 
+    def source(self, event: Event) -> str | None:
+        """For a case imported from a spreadsheet: the file and line it came from."""
+        if event.trigger != IMPORT_TRIGGER:
+            return None
+        source = (event.data or {}).get("source") or {}
+        return _("from %(file)s, line %(line)s", file=source.get("file", "?"), line=source.get("line", "?"))
+
     def _fields(self, event: Event) -> list[tuple[FieldDef, Any]]:
+        if event.trigger == IMPORT_TRIGGER:  # what the start step records, as the row gave it
+            start = {f.name: f for f in self.definition(event).start_transition.fields}
+            values = (event.data or {}).get("fields") or {}
+            return [(start[name], value) for name, value in values.items() if name in start]
         defs = {}
         for tdef in self.definition(event).transitions:
             if tdef.trigger == event.trigger:

@@ -350,3 +350,7 @@ def sign_out_account_everywhere(user: User, roots: list[Unit]):
     sign_out_everywhere(db.session, user)
     return _back_to_account(user, _("%(name)s is signed out everywhere; their API tokens are revoked.",
                                     name=user.full_name))
+
+
+# The import of cases in progress hangs on this blueprint (and its administrators-only guard).
+from casework.web.admin import cases_import  # noqa: E402, F401
