@@ -282,3 +282,44 @@ def test_the_template_re_imports_once_its_example_is_filled_in(app, org, tmp_pat
     (tmp_path / "filled.csv").write_text(text.replace("001098012345", "001098054321"), encoding="utf-8")
     result = run(app, tmp_path / "filled.csv", "--dry-run")
     assert result.exit_code == 0 and "would import 1 case(s)" in result.output
+
+
+def test_the_tallies_kept_while_importing_agree_with_the_history(app, org, tmp_path):
+    assert run(app, write_csv(tmp_path / "cases.csv", a_good_file(org)), "--by", "admin").exit_code == 0
+    result = app.test_cli_runner().invoke(args=["monitoring", "check"])
+    assert result.exit_code == 0, result.output
+    assert "The tallies agree with the history." in result.output
+
+
+def test_a_version_is_checked_by_its_own_definition(app, org, tmp_path):
+    """Version 2 records when verification completed: a case past it must say when."""
+    rows = [person(org, "cell_review", certificate_date="15/06/2026")]
+    report = json.loads(run(app, write_csv(tmp_path / "v1.csv", rows), "--version", "2", "--dry-run",
+                            "--json").output)
+    assert [(p["line"], p["column"], p["code"]) for p in report["problems"]] == [
+        (2, "verification_completed_on", "date_required")]
+    assert run(app, write_csv(tmp_path / "v1.csv", rows), "--dry-run").exit_code == 0  # version 1 does not ask
+    rows[0]["verification_completed_on"] = "10/09/2026"
+    result = run(app, write_csv(tmp_path / "v2.csv", rows), "--version", "2", "--by", "admin")
+    assert result.exit_code == 0, result.output
+    case = db.session.scalar(sa.select(Case))
+    assert (case.workflow_version, case.date("verification_completed_on")) == (2, date(2026, 9, 10))
+    assert "admission version 2: imported 1 case(s)" in result.output
+
+
+def test_a_state_with_stages_takes_its_stage(app, org, tmp_path):
+    dates = {"certificate_date": "15/06/2025", "cell_vote_date": "20/08/2025", "decision_date": "02/10/2025",
+             "ceremony_date": "20/10/2025", "probation_ends": "20/10/2026", "referral_date": "02/03/2025"}
+    rows = [person(org, "recognition_review", stage="grassroots_vote", recognition_proposed_on="05/11/2026", **dates),
+            person(org, "recognition_review", **dates), person(org, "dossier", stage="cell_vote", **dates)]
+    report = json.loads(run(app, write_csv(tmp_path / "s.csv", rows), "--dry-run", "--json").output)
+    assert {(p["line"], p["column"], p["code"]) for p in report["problems"]} == {
+        (4, "stage", "no_stages"), (4, "cell_vote_date", "date_not_reached"),
+        (4, "decision_date", "date_not_reached"), (4, "ceremony_date", "date_not_reached"),
+        (4, "probation_ends", "date_not_reached")}
+    result = run(app, write_csv(tmp_path / "s.csv", rows[:2]), "--by", "admin")
+    assert result.exit_code == 0, result.output
+    voted, waiting = db.session.scalars(sa.select(Case).order_by(Case.id)).all()
+    assert (voted.stage, waiting.stage) == ("grassroots_vote", "cell_vote")
+    assert open_tasks(voted) == [("step", "grassroots_committee", org.grassroots.id)]
+    assert open_tasks(waiting) == [("step", "cell_secretary", org.cell.id)]
