@@ -93,6 +93,36 @@ def new_page(browser, open_pages, live_server):
     return make
 
 
+# axe-core from the npm registry, pinned in tests/browser/package.json and installed by scripts/test.
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+# Served to the page from its own origin through Playwright's routing, so the app's CSP (scripts only from
+# 'self') stays in force while axe runs.
+AXE_URL = "/__browser-tests__/axe.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                      nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}));
+}"""
+
+
+@pytest.fixture
+def axe():
+    """``axe(page)``: axe-core's critical and serious violations on the page as it stands now (``[]`` when
+    there are none), each as {id, impact, help, nodes}. Usage: ``assert axe(page) == []``."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (scripts/test runs npm ci in tests/browser)")
+
+    def run(page, impacts: tuple[str, ...] = ("critical", "serious")) -> list[dict]:
+        if not getattr(page, "_axe_routed", False):
+            page.route(f"**{AXE_URL}", lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
+            page._axe_routed = True
+        if not page.evaluate("typeof axe !== 'undefined'"):
+            page.add_script_tag(url=AXE_URL)
+        return [v for v in page.evaluate(AXE_RUN) if v["impact"] in impacts]
+
+    return run
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
