@@ -126,3 +126,22 @@ def test_the_targets_form_ties_each_label_to_its_box_on_the_same_row(new_page, m
             assert 0 <= input_box["y"] - (label_box["y"] + label_box["height"]) < 16
     assert _fits(page)
     assert axe(page) == []
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_an_error_page_is_in_the_apps_frame_fits_and_passes_axe(new_page, monitored, axe, width):
+    page = new_page(width=width)
+    sign_in(page, "organizer")
+    _in_language(page, "vi")
+    _open(page, "/monitoring/")
+    came_from = page.url
+    response = page.goto("/monitoring/no-such-tab", referer=came_from)
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Không tìm thấy"
+    assert _fits(page)
+    assert axe(page) == []
+    page.get_by_role("link", name="Quay lại trang trước").click()
+    assert page.url == came_from
+    page.goto("/monitoring/no-such-tab")
+    page.get_by_role("link", name="Về công việc của tôi").click()
+    page.wait_for_url("**/")
