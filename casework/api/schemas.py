@@ -367,6 +367,18 @@ class CaseOut(ma.Schema):
     documents = f.List(f.Nested(CaseDocument))
     history = f.List(f.Nested(EventOut))
 
+    @ma.post_dump(pass_original=True)
+    def _subject(self, data: dict[str, Any], original: Any, **kwargs) -> dict[str, Any]:
+        """Another workflow's subject, under the key its package gives it (a founding case's ``enterprise``), as
+        the serializer put it: the schema declares admission's ``candidate`` only, for the API's document."""
+        from casework.engine.packages import PACKAGES
+
+        package = PACKAGES.get(original.get("workflow")) if isinstance(original, dict) else None
+        key = package.subject_name if package is not None else None
+        if key and key not in data and key in original:
+            data[key] = original[key]
+        return data
+
 
 class CaseSummary(ma.Schema):
     id = _int()

@@ -42,14 +42,23 @@ def unit_kind_name(kind: str) -> str:
     return pick(UNIT_KIND_LABELS.get(kind)) or kind
 
 
-# (endpoint, label, roles that see it; None = everyone signed in)
+# (endpoint, label, roles that see it; None = everyone signed in; "starters" = the roles that may start a case of a
+# workflow other than the default one, whose referral pages have their own entry)
 NAV = (
     ("inbox.index", _l("Inbox"), None),
     ("referrals.mine", _l("My referrals"),
      {"union_officer", "youth_officer", "women_officer", "cell_secretary"}),
     ("verification.index", _l("Verification"), {"residential_committee"}),
+    ("referrals.start_index", _l("Start a case"), "starters"),
     ("admin.units", _l("Administration"), {"admin"}),
 )
+
+
+def _starter_roles(app: Flask) -> set[str]:
+    """The roles of the start step's actors of every workflow but the default one, in their latest versions."""
+    engine = app.extensions["casework_engine"]
+    return {actor.role for name, versions in engine.workflows.items() if name != app.config["DEFAULT_WORKFLOW"]
+            for actor in versions[max(versions)].start_transition.actors}
 
 
 def nav_links() -> list[dict[str, Any]]:
@@ -61,6 +70,8 @@ def nav_links() -> list[dict[str, Any]]:
     held = {r.role for r in current_user.roles}
     links = []
     for endpoint, label, roles in NAV:
+        if roles == "starters":
+            roles = _starter_roles(current_app)
         if endpoint in current_app.view_functions and (roles is None or held & roles):
             links.append({"endpoint": endpoint, "url": url_for(endpoint), "label": label})
     return links

@@ -67,7 +67,10 @@ def test_actions_say_who_may_act_and_why_not(api, web_org):
     secretary_view = api("cell_secretary").get(f"/api/v1/cases/{case['id']}").get_json()
     assert action(secretary_view, "accept_referral") == {**action(secretary_view, "accept_referral"),
                                                          "allowed": True, "reasons": []}
-    assert {a["trigger"] for a in secretary_view["actions"]} == {"accept_referral", "decline_referral", "withdraw"}
+    # The authority's transfer to another cell is listed too, not allowed to the secretary.
+    assert {a["trigger"] for a in secretary_view["actions"]} == {"accept_referral", "decline_referral", "withdraw",
+                                                                 "transfer_case"}
+    assert action(secretary_view, "transfer_case")["allowed"] is False
 
 
 def test_another_units_case_is_indistinguishable_from_a_missing_one(api, web_org):

@@ -90,6 +90,7 @@ def _payloads(today: date, member_ids: list[int], unit_ids: list[int]) -> dict[s
                                                            "certificate_date": day}),
         "start_recognition": st.fixed_dictionaries({}, optional={"self_review": TEXT}),
         "decide_removal": st.fixed_dictionaries({"decision_number": st.just("5-QĐ"), "reason": TEXT}),
+        "transfer_case": st.fixed_dictionaries({"to_cell": st.sampled_from(unit_ids), "reason": TEXT}),
     }
 
 
