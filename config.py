@@ -69,6 +69,13 @@ class Config:
     # Reverse proxies in front of the app: their X-Forwarded-For/-Proto/-Host are believed for this many
     # hops (werkzeug's ProxyFix). 0 ignores those headers, so a client cannot choose its own address.
     TRUSTED_PROXY_HOPS = _int_env("CASEWORK_TRUSTED_PROXY_HOPS", 0)
+    # One JSON line per request on stderr (casework serve turns it on; see casework/operations/requests.py).
+    REQUEST_LOG = _flag_env("CASEWORK_REQUEST_LOG")
+    # Who may read /metrics: these addresses or networks, or a request bearing this token (casework/operations).
+    METRICS_ALLOW = os.environ.get("CASEWORK_METRICS_ALLOW", "127.0.0.1, ::1")
+    METRICS_TOKEN = os.environ.get("CASEWORK_METRICS_TOKEN", "")
+    # Where `casework tick` leaves its latest run's figures for /metrics (default: the instance folder).
+    CLOCK_STATUS_FILE = os.environ.get("CASEWORK_CLOCK_STATUS_FILE", "")
     # Cookies: not sent by cross-site requests, not readable by scripts, HTTPS-only when set.
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"

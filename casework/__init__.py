@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from casework import request_text, security_headers
+from casework import operations, request_text, security_headers
 from casework.engine import Engine, Rules
 from casework.extensions import csrf, db, login_manager, migrate
 
@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None, *, require_secret_key: bool
     app.json.ensure_ascii = False  # Vietnamese names as written, not \uXXXX escapes
     register_extensions(app)
     register_engine(app)
+    operations.register(app)  # first: the request id and timing wrap everything registered after
     register_blueprints(app)
     register_commands(app)
     security_headers.register(app)

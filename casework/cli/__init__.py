@@ -28,6 +28,8 @@ def _guarded_run(**options) -> None:
         check_serving_secret_key(ctx.ensure_object(ScriptInfo).load_app())
     except MissingSecretKey as exc:
         raise click.ClickException(str(exc)) from exc
+    click.echo("casework run is Flask's development server, for development only: "
+               "serve a site with `casework serve` (see the README).", err=True)
     ctx.invoke(run_command.callback, **options)
 
 
@@ -38,10 +40,10 @@ main.add_command(click.Command("run", params=run_command.params, callback=_guard
 
 def register(app: Flask) -> None:
     """Attach every command group to the app (so `flask --app casework` sees them too)."""
-    from casework.cli import bench, database, demo, generate, importing, monitoring, tick, tokens, workflows
+    from casework.cli import bench, database, demo, generate, importing, monitoring, serve, tick, tokens, workflows
 
     for command in (database.init_db, workflows.workflow, tokens.token):
         app.cli.add_command(command)
-    for feature in (demo, bench, generate, tick, monitoring, importing):  # commands beside their features
+    for feature in (demo, bench, generate, tick, monitoring, serve, importing):  # commands beside their features
         for command in feature.COMMANDS:
             app.cli.add_command(command)

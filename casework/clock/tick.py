@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 class TickReport:
     """What one run did, for the command's output and the tests."""
 
+    cases_due: int = 0  # cases found needing the clock when the run began (its backlog)
     cases_visited: int = 0
     cases_skipped_locked: int = 0
     clock_steps: int = 0
@@ -58,7 +59,9 @@ def run_tick(session: Session, engine: Engine, *, mail_settings=None) -> TickRep
 
     inbox.install(engine)
     report = TickReport()
-    for case_id in cases_needing_the_clock(session, engine):
+    due = cases_needing_the_clock(session, engine)
+    report.cases_due = len(due)
+    for case_id in due:
         attend_case(session, engine, case_id, report)
     mail.deliver(session, engine, mail_settings, report)
     return report

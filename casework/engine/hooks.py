@@ -9,6 +9,9 @@ A step listener is called once the step is complete in the session (event added,
 still inside its transaction; it may flush. Its exceptions are not swallowed: what it keeps (monitoring's
 visits and tallies) must agree with the history, so a failure undoes the step rather than the figures
 silently drifting.
+
+A refusal listener is told of a step or a start the engine refused, after the rollback, with the refusal and its
+reasons (monitoring counts them by reason code); its exceptions are logged and swallowed.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from casework.engine.errors import EngineError
     from casework.engine.step import Step
     from casework.models import Task
 
@@ -49,6 +53,7 @@ on_task_created = _registrar(_TASK_CREATED)
 def remove_listener(name: str) -> None:
     _TASK_CREATED.pop(name, None)
     _STEP_TAKEN.pop(name, None)
+    _STEP_REFUSED.pop(name, None)
 
 
 StepListener = Callable[["Session", "Step"], None]
@@ -73,3 +78,20 @@ def task_created(session: Session, task: Task) -> None:
                 listener(session, task)
         except Exception:  # noqa: BLE001 - a notice must never undo the step that caused it
             log.exception("task listener %s failed for task of case %s", name, getattr(task.case, "id", None))
+
+
+RefusalListener = Callable[[str, "EngineError"], None]
+_STEP_REFUSED: dict[str, RefusalListener] = {}
+
+#: ``@on_step_refused(name)`` registers ``fn(workflow, error)``: a step or a start the engine refused (the
+#: error carries the reasons), after its transaction was rolled back.
+on_step_refused = _registrar(_STEP_REFUSED)
+
+
+def step_refused(workflow: str, error: EngineError) -> None:
+    """Tell every refusal listener; a failing listener is logged, never raised (the caller's refusal stands)."""
+    for name, listener in list(_STEP_REFUSED.items()):
+        try:
+            listener(workflow, error)
+        except Exception:  # noqa: BLE001 - counting a refusal must not change the answer
+            log.exception("refusal listener %s failed", name)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
+from casework.engine import hooks
 from casework.engine.context import StepContext
 from casework.engine.definition import TransitionDef, WorkflowDef
 from casework.engine.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -133,8 +134,9 @@ def start_case(*, session: Session, engine: Engine, user: User, data: dict[str, 
     """Open a case of the workflow (its start trigger: admission's ``refer``), on the version in effect today."""
     try:
         return _start_case(session, engine, user, data, workflow)
-    except (PermissionDenied, Invalid):
+    except (PermissionDenied, Invalid) as refused:
         session.rollback()  # an existing subject's details may have been touched before a guard failed
+        hooks.step_refused(workflow, refused)
         raise
 
 
@@ -223,6 +225,7 @@ def apply(*, session: Session, engine: Engine, case: Case, trigger: str, user: U
 
     The case's row lock comes first, so a step racing another one waits for it and is then refused as stale;
     a race the database catches anyway, at any flush, is a ``Conflict`` too (see ``casework.engine.races``)."""
+    workflow = case.workflow  # read before a refusal's rollback expires the case
     try:
         if isinstance(expected_version, bool) or not isinstance(expected_version, int):
             raise Invalid("expected_version required", [EXPECTED_VERSION_REQUIRED])
@@ -232,14 +235,17 @@ def apply(*, session: Session, engine: Engine, case: Case, trigger: str, user: U
         _apply(session, engine, case, trigger, user, data, task_id)
         session.commit()
         return case
-    except (NotFound, PermissionDenied, Conflict, Invalid):
+    except (NotFound, PermissionDenied, Conflict, Invalid) as refused:
         session.rollback()
+        hooks.step_refused(workflow, refused)
         raise
     except Exception as exc:
         if not is_lost_race(exc):
             raise
         session.rollback()
-        raise lost_race(session, case.id, expected_version) from exc
+        refused = lost_race(session, case.id, expected_version)
+        hooks.step_refused(workflow, refused)
+        raise refused from exc
 
 
 def _apply(session, engine, case, trigger, user, data, task_id) -> None:
