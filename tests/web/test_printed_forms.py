@@ -80,6 +80,15 @@ def test_a_vote_at_its_two_thirds_boundary_reads_in_vietnamese_numbers(page, off
     assert "71.4" not in shown
 
 
+def test_the_forms_stay_vietnamese_when_the_pages_are_in_english(page, official):
+    client = page("cell_secretary")
+    client.post("/language", data={"locale": "en"})
+    shown = text(client.get(f"/cases/{official.case.id}/print/6-knd"))
+    assert "Party forms are printed in Vietnamese." in shown and "đạt 71,4 %" in shown
+    refused = text(client.get(f"/cases/{official.case.id}/print/member-file"))
+    assert "version 1 of the procedure" in refused
+
+
 def test_vietnamese_numbers_and_dates_on_paper(app):
     with app.test_request_context():
         assert vi_number(1234) == "1.234" and vi_number(1234567.5, 1) == "1.234.567,5"
@@ -147,7 +156,7 @@ def test_the_case_page_offers_each_form_and_its_pdf(page, official):
         assert f'href="/cases/{official.case.id}/print/{code}.pdf"' in body
 
 
-def test_the_pdf_carries_the_name_with_its_marks_in_the_declared_font(page, official):
+def test_the_pdf_carries_the_name_with_its_marks_in_the_declared_font(page, official, caplog):
     response = page("cell_secretary").get(f"/cases/{official.case.id}/print/9-knd.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
@@ -157,3 +166,5 @@ def test_the_pdf_carries_the_name_with_its_marks_in_the_declared_font(page, offi
     fonts = {str(font.get_object()["/BaseFont"]).split("+", 1)[-1]
              for page_ in reader.pages for font in page_["/Resources"]["/Font"].values()}
     assert fonts and all(name.startswith("DejaVu-Serif") for name in fonts), fonts
+    # The @font-face rules themselves loaded (not a silent fall-back to whatever the system matches).
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")]
