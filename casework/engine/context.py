@@ -34,6 +34,8 @@ class StepContext:
     # The engine taking the step (set by ``take_step``): an effect that moves other cases in the same
     # transaction (a founding decision transferring admission cases) takes their steps through it.
     engine: Any = None
+    # The absent person the user stands in for in this step (a delegation in force): the event names both.
+    acting_for: User | None = None
 
     def date_of(self, field_name: str | None) -> date:
         """The submitted date in ``field_name``, or today when none is named or submitted."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from casework.models import Case, RoleAssignment, Task, Unit, User
+from casework.models import ActingRole, Case, RoleAssignment, Task, Unit, User
 from casework.models.org import within
 
 if TYPE_CHECKING:
@@ -38,10 +38,10 @@ def visibility_clause(user: User) -> sa.ColumnElement[bool]:
         units = user.units_for(role)
         if units:
             clauses.append(column.in_(units))
-    pairs = [(r.unit_id, r.role) for r in user.roles]
+    pairs = [(r.unit_id, r.role) for r in user.hats]  # their own roles and those they stand in for today
     if pairs:
         clauses.append(sa.exists().where(Task.case_id == Case.id, sa.tuple_(Task.unit_id, Task.role).in_(pairs)))
-    subtrees = [r.unit for r in user.roles if r.role in SUBTREE_ROLES]
+    subtrees = [r.unit for r in user.hats if r.role in SUBTREE_ROLES]
     if subtrees:
         cell = sa.orm.aliased(Unit)
         clauses.append(sa.exists().where(cell.id == Case.owning_cell_id,
@@ -68,15 +68,15 @@ def task_view_only(user: User, case: Case, wf: WorkflowDef) -> bool:
     for role, column in _ROUTED_COLUMN.items():
         if getattr(case, column.key) in user.units_for(role):
             return False
-    if any(r.role in SUBTREE_ROLES for r in user.roles):
-        for r in user.roles:
+    if any(r.role in SUBTREE_ROLES for r in user.hats):
+        for r in user.hats:
             if r.role in SUBTREE_ROLES and case.owning_cell.is_within(r.unit):
                 return False
     mine = [t for t in case.tasks if user.holds(t.role, t.unit_id)]
     return all(t.kind in wf.task_view_kinds for t in mine)
 
 
-def access_role(user: User, case: Case) -> RoleAssignment | None:
+def access_role(user: User, case: Case) -> RoleAssignment | ActingRole | None:
     """The held role through which this person sees the case, by the rules above, most specific first: a
     unit the case is routed to, then a task's unit (open tasks first), then the nearest subtree role.
     Reads only what checking the scope has loaded (the roles, the case's tasks and, for a subtree role,
@@ -89,9 +89,9 @@ def access_role(user: User, case: Case) -> RoleAssignment | None:
         held = _held(user, task.role, task.unit_id)
         if held is not None:
             return held
-    subtree = [r for r in user.roles if r.role in SUBTREE_ROLES and case.owning_cell.is_within(r.unit)]
+    subtree = [r for r in user.hats if r.role in SUBTREE_ROLES and case.owning_cell.is_within(r.unit)]
     return max(subtree, key=lambda r: len(r.unit.path), default=None)
 
 
-def _held(user: User, role: str, unit_id: int | None) -> RoleAssignment | None:
-    return next((r for r in user.roles if r.role == role and r.unit_id == unit_id), None)
+def _held(user: User, role: str, unit_id: int | None) -> RoleAssignment | ActingRole | None:
+    return next((r for r in user.hats if r.role == role and r.unit_id == unit_id), None)

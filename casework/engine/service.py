@@ -8,12 +8,14 @@ and any refusal raises before anything is written (the session is rolled back).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 
-from casework.engine import hooks
+from casework.engine import claims, hooks
 from casework.engine.context import StepContext
+from casework.engine.delegation import acting_roles
 from casework.engine.definition import TransitionDef, WorkflowDef
 from casework.engine.errors import Conflict, Invalid, NotFound, PermissionDenied
 from casework.engine.fields import FieldContext, parse_fields
@@ -24,7 +26,7 @@ from casework.engine.reasons import Reason
 from casework.engine.routing import resolve_unit
 from casework.engine.step import check_guards, first_stage, recorded_changes, take_step
 from casework.engine.tasks import open_tasks
-from casework.models import Case, Task, TaskStatus, Unit, User
+from casework.models import ActingRole, Case, Task, TaskStatus, Unit, User
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -68,7 +70,7 @@ def _actor_reasons(session: Session, user: User, wanted: list[tuple[str, int | N
     reasons = []
     for role, unit_id in wanted:
         name = _unit_name(session, unit_id)
-        if not user.units_for(role):
+        if not any(r.role == role for r in user.roles):  # their own roles: a lent one may have lapsed
             reasons.append(Reason("wrong_role", f"Bước này cần vai trò {role_label(role)} ({name}).",
                                   f"This step needs the role {role_label(role, 'en')} ({name}).",
                                   {"role": role, "unit_id": unit_id}))
@@ -79,22 +81,54 @@ def _actor_reasons(session: Session, user: User, wanted: list[tuple[str, int | N
     return reasons
 
 
-def authorise(session: Session, tdef: TransitionDef, case: Case, user: User,
-              task: Task | None) -> tuple[tuple[str, int] | None, list[Reason]]:
-    """The (role, unit) through which this person may take the step, or the reasons they may not."""
+class Actor(NamedTuple):
+    """The hat a step is taken in: a role at a unit, and the absent person it belongs to when the actor stands in
+    for them (a delegation in force that day; the event names both)."""
+
+    role: str
+    unit_id: int | None
+    acting_for: User | None = None
+
+
+def _hat(user: User, role: str, unit_id: int | None, acting: tuple[ActingRole, ...]) -> Actor | None:
+    if unit_id is None:
+        return None
+    if user.holds_own(role, unit_id):
+        return Actor(role, unit_id)
+    stand_in = next((a for a in acting if a.role == role and a.unit_id == unit_id), None)
+    return Actor(role, unit_id, stand_in.delegator) if stand_in else None
+
+
+def authorise(session: Session, tdef: TransitionDef, case: Case, user: User, task: Task | None, *,
+              today: date | None = None) -> tuple[Actor | None, list[Reason]]:
+    """The hat through which this person may take the step, or the reasons they may not. With ``today`` (a step
+    being taken) the delegations are read from the database on that day; without it (a preview) the roles the
+    person was given for this request (``User.acting``) are trusted."""
+    wanted = ([(task.role, task.unit_id)] if task else []) if tdef.actor_is_task else \
+        [(actor.role, resolve_unit(session, case, actor.routing)) for actor in tdef.actors]
+    for acting in _acting_sources(session, user, today):
+        for role, unit_id in wanted:
+            if (hat := _hat(user, role, unit_id, acting)) is not None:
+                return hat, []
     if tdef.actor_is_task:
-        if task is not None and user.holds(task.role, task.unit_id):
-            return (task.role, task.unit_id), []
-        return None, _actor_reasons(session, user, [(task.role, task.unit_id)] if task else [])
-    wanted = []
-    for actor in tdef.actors:
-        unit_id = resolve_unit(session, case, actor.routing)
-        if unit_id is not None and user.holds(actor.role, unit_id):
-            return (actor.role, unit_id), []
-        wanted.append((actor.role, unit_id))
+        return None, _actor_reasons(session, user, wanted)
     # Only the roles this person could plausibly hold are worth explaining.
     held = [w for w in wanted if user.units_for(w[0])]
     return None, _actor_reasons(session, user, held or wanted[:1])
+
+
+def _acting_sources(session: Session, user: User, today: date | None):
+    """Own roles first (no query); then, only if those do not do, the roles stood in for."""
+    yield ()
+    yield acting_roles(session, user, today) if today is not None else user.acting
+
+
+def _claim_reasons(case: Case, tdef: TransitionDef, user: User, task: Task | None, actor: Actor) -> list[Reason]:
+    """Someone else is on it: the task answered, or for a step of the state's actor, its step task at that hat."""
+    acting_for_id = actor.acting_for.id if actor.acting_for else None
+    tasks = [task] if task is not None else [
+        t for t in open_tasks(case) if t.kind == "step" and (t.role, t.unit_id) == (actor.role, actor.unit_id)]
+    return [r for t in tasks for r in claims.completion_reasons(t, user, acting_for_id)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -111,19 +145,31 @@ def available_actions(*, session: Session, engine: Engine, case: Case, user: Use
         task_ids: list[int] = []
         if tdef.task_kind:
             waiting = [t for t in open_tasks(case) if t.kind == tdef.task_kind]
-            task_ids = [t.id for t in waiting if user.holds(t.role, t.unit_id)]
+            task_ids = [t.id for t in waiting if user.holds(t.role, t.unit_id)
+                        and not claims.completion_reasons(t, user, _delegator_id(user, t))]
             if not waiting:
                 reasons.append(Reason("no_open_task", "Không có việc nào đang chờ cho bước này.",
                                       "Nothing is waiting for this step."))
             elif not task_ids:
-                reasons.extend(_actor_reasons(session, user, [(t.role, t.unit_id) for t in waiting[:1]]))
+                held = [t for t in waiting if user.holds(t.role, t.unit_id)]
+                reasons.extend([claims._claimed_by_other(held[0])] if held else
+                               _actor_reasons(session, user, [(t.role, t.unit_id) for t in waiting[:1]]))
         else:
-            _, reasons = authorise(session, tdef, case, user, None)
+            actor, reasons = authorise(session, tdef, case, user, None)
+            if actor is not None:
+                reasons = _claim_reasons(case, tdef, user, None, actor)
         ctx = StepContext(session=session, workflow=wf, transition=tdef, case=case, user=user, rules=engine.rules,
                           today=engine.today(), preview=True)
         reasons.extend(check_guards(ctx))
         actions.append(Action(tdef, allowed=not reasons, reasons=reasons, task_ids=task_ids))
     return actions
+
+
+def _delegator_id(user: User, task: Task) -> int | None:
+    """Whose role at the task's hat this person holds as a delegate (for a preview: the request's roles)."""
+    if user.holds_own(task.role, task.unit_id):
+        return None
+    return next((a.delegator.id for a in user.acting if (a.role, a.unit_id) == (task.role, task.unit_id)), None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -156,9 +202,10 @@ def _start_case(session: Session, engine: Engine, user: User, data: dict[str, An
     case = package.open_case(session, wf, values, today, engine.now())
     ctx = StepContext(session=session, workflow=wf, transition=tdef, case=case, user=user, rules=engine.rules,
                       today=today, data=values)
-    actor, reasons = authorise(session, tdef, case, user, None)
+    actor, reasons = authorise(session, tdef, case, user, None, today=today)
     if actor is None:
         raise PermissionDenied("not allowed to start for this unit", reasons)
+    ctx.acting_for = actor.acting_for
     changes = {"workflow_version": wf.version,  # the history says which version the case follows
                "state": wf.initial, "state_seq": 1, "stage": first_stage(wf, wf.initial)}
     changes.update(recorded_changes(tdef, values, wf.dates, skip=package.subject_fields))
@@ -252,13 +299,16 @@ def _apply(session, engine, case, trigger, user, data, task_id) -> None:
     wf = engine.definition_of(case)
     tdef = _pick_transition(wf, case, trigger)
     task = _pick_task(session, case, tdef, user, task_id) if tdef.task_kind else _no_task(tdef, task_id)
-    actor, reasons = authorise(session, tdef, case, user, task)
+    today = engine.today()
+    actor, reasons = authorise(session, tdef, case, user, task, today=today)
     if actor is None:
         raise PermissionDenied("not your step", reasons)
-    today = engine.today()
+    reasons = _claim_reasons(case, tdef, user, task, actor)
+    if reasons:
+        raise PermissionDenied("someone else is on it", reasons)
     values, reasons = parse_fields(tdef.fields, dict(data or {}), FieldContext(session, case, today))
     if reasons:
         raise Invalid("invalid fields", reasons)
     ctx = StepContext(session=session, workflow=wf, transition=tdef, case=case, user=user, rules=engine.rules,
-                      today=today, data=values, task=task)
+                      today=today, data=values, task=task, acting_for=actor.acting_for)
     take_step(session, engine, ctx, actor)

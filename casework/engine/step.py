@@ -137,7 +137,7 @@ def _write(session: Session, engine: Engine, ctx: StepContext, actor: tuple[str,
     event = Event(case=case, seq=seq, trigger=tdef.trigger, from_state=from_state,
                   to_state=changes.get("state", case.state), actor_id=ctx.user.id if ctx.user else None,
                   actor_role=actor[0], actor_unit_id=actor[1], task_id=ctx.task.id if ctx.task else None,
-                  occurred_at=now, data=to_json(ctx.data), changes=changes, flags=[f.as_dict() for f in flags])
+                  acting_for_id=ctx.acting_for.id if ctx.acting_for else None, occurred_at=now, data=to_json(ctx.data), changes=changes, flags=[f.as_dict() for f in flags])
     session.add(event)
     apply_changes(case, changes, now)
     case.updated_at = now

@@ -7,6 +7,7 @@ from casework.models.access_log import AccessFace, AccessKind, AccessLog, Access
 from casework.models.base import Base, utcnow
 from casework.models.cases import Case, Document, Event, Task, TaskStatus, case_date
 from casework.models.clock import ClockMark
+from casework.models.generation import GenerationBatch, GenerationRun
 from casework.models.login_throttle import LoginThrottle
 from casework.models.monitoring import PartyOrgFounding, StateVisit, Target, WorkingDay
 from casework.models.notifications import (
@@ -18,8 +19,10 @@ from casework.models.notifications import (
 )
 from casework.models.org import (
     PARTY_UNIT_KINDS,
+    ActingRole,
     ApiToken,
     CellType,
+    Delegation,
     MemberStatus,
     Ownership,
     PartyMember,
@@ -53,10 +56,14 @@ __all__ = [
     "AccessLog",
     "AccessLogIsAppendOnly",
     "PARTY_UNIT_KINDS",
+    "ActingRole",
     "ApiToken",
+    "Delegation",
     "Base",
     "Case",
     "ClockMark",
+    "GenerationBatch",
+    "GenerationRun",
     "CellType",
     "Document",
     "EmailMode",

@@ -144,13 +144,16 @@ class Event(Base):
     actor_role: Mapped[str | None] = mapped_column(sa.String(32))
     actor_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"))
+    # The absent person the actor stood in for ("acting for", a Delegation valid that day); the history names both.
+    acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     data: Mapped[dict] = mapped_column(default=dict)
     changes: Mapped[dict] = mapped_column(default=dict)
     flags: Mapped[list] = mapped_column(default=list)
 
     case: Mapped[Case] = relationship(back_populates="events")
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id])
     actor_unit: Mapped[Unit | None] = relationship()
 
 
@@ -200,10 +203,15 @@ class Task(Base):
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     outcome: Mapped[dict] = mapped_column(default=dict)
+    # Who is on it: a person holding the task's role at its unit took it (or was assigned it by a colleague);
+    # only they complete it then (casework.engine.claims says who else may).
+    claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None]
 
     case: Mapped[Case] = relationship(back_populates="tasks")
     unit: Mapped[Unit] = relationship()
-    completed_by: Mapped[User | None] = relationship()
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
 
     @property
     def is_open(self) -> bool:

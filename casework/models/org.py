@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -160,15 +161,62 @@ class User(Base):
         """What Flask-Login keeps in the session and the remember cookie; see ``casework.auth.user_for_id``."""
         return f"{self.id}:{self.session_epoch}"
 
-    def holds(self, role: str, unit_id: int) -> bool:
-        """Whether this person holds ``role`` for exactly ``unit_id``."""
+    # The roles this person stands in for today (``casework.engine.delegation.load_acting``): not stored, set
+    # per request with the engine's day; empty unless someone named them their delegate.
+    acting = ()  # tuple[ActingRole, ...]
+
+    @property
+    def hats(self) -> list[RoleAssignment | ActingRole]:
+        """Every role this person may act in now: their own, then those they stand in for."""
+        return [*self.roles, *self.acting]
+
+    def holds_own(self, role: str, unit_id: int) -> bool:
+        """Whether this person holds ``role`` for exactly ``unit_id`` themselves (not as a delegate)."""
         return any(r.role == role and r.unit_id == unit_id for r in self.roles)
 
+    def holds(self, role: str, unit_id: int) -> bool:
+        """Whether this person may act as ``role`` for exactly ``unit_id``, their own role or one they stand in
+        for today."""
+        return any(r.role == role and r.unit_id == unit_id for r in self.hats)
+
     def units_for(self, role: str) -> list[int]:
-        return [r.unit_id for r in self.roles if r.role == role]
+        return [r.unit_id for r in self.hats if r.role == role]
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+@dataclass(frozen=True)
+class ActingRole:
+    """A role of an absent person that their delegate holds for the delegation's period, at that unit only."""
+
+    role: str
+    unit_id: int
+    unit: Unit
+    delegator: User
+
+
+class Delegation(Base):
+    """An absent person names a colleague to act for them (quyền thay) at one unit, from ``starts_on`` to
+    ``ends_on`` inclusive: the delegate then acts with the delegator's roles there, and the history names both."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (sa.Index("ix_delegations_delegate", "delegate_id", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegator_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    delegate_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    delegator: Mapped[User] = relationship(foreign_keys=[delegator_id])
+    delegate: Mapped[User] = relationship(foreign_keys=[delegate_id])
+    unit: Mapped[Unit] = relationship()
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
 
 
 class RoleAssignment(Base):
