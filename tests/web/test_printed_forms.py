@@ -22,6 +22,7 @@ FORMS = {
     "6-knd": "NGHỊ QUYẾT đề nghị kết nạp đảng viên",
     "8-knd": "NGHỊ QUYẾT đề nghị kết nạp đảng viên",
     "9-knd": "QUYẾT ĐỊNH kết nạp đảng viên",
+    "10-knd": "BẢN TỰ KIỂM ĐIỂM của đảng viên dự bị",
     "13-knd": "NGHỊ QUYẾT đề nghị công nhận đảng viên chính thức",
     "15-knd": "NGHỊ QUYẾT đề nghị công nhận đảng viên chính thức",
     "recognition": "QUYẾT ĐỊNH công nhận đảng viên chính thức",
@@ -140,6 +141,26 @@ def test_the_member_file_reminder_is_version_2s_and_says_so_on_version_1(app, pa
     shown = text(client.get(f"/cases/{v2.id}/print/member-file"))
     assert "PHIẾU NHẮC VIỆC" in shown and "Trần Văn Đức" in shown
     assert f"hoàn thành trước ngày {add_working_days(V2_DAY, 30):%d/%m/%Y}" in shown
+
+
+def test_the_probation_papers_print_what_the_recognition_review_recorded(page, walker):
+    w = walker(full_name=NAME)
+    w.to("probation")
+    w.act("cell_secretary", "record_new_member_course", {"certificate_number": "DVM-9",
+                                                         "certificate_date": w.today.isoformat()})
+    helper = w.cell_members()[0]
+    w.engine.clock.set_day(w.case.date("probation_ends"))
+    w.act("cell_secretary", "start_recognition", {"helper_review": "Đồng chí Hằng gương mẫu, nhiệt tình.",
+                                                  "opinions": "Công đoàn và chi ủy nơi cư trú đều nhất trí."})
+    client = page("cell_secretary")
+    review = text(client.get(f"/cases/{w.case.id}/print/11-knd"))
+    assert "BẢN NHẬN XÉT ĐẢNG VIÊN DỰ BỊ" in review and "gương mẫu, nhiệt tình" in review
+    assert f"ĐẢNG VIÊN GIÚP ĐỠ (Ký, ghi rõ họ tên) {helper.full_name}" in review
+    assert "Mẫu 11-KNĐ ĐẢNG CỘNG SẢN VIỆT NAM Kinh Bắc, ngày" in review  # a person's paper: the motto alone
+    opinions = text(client.get(f"/cases/{w.case.id}/print/12-knd"))
+    assert "ĐẢNG BỘ KCN QUẾ VÕ CHI BỘ CÔNG TY HÒA PHÁT *" in opinions and "đều nhất trí" in opinions
+    unwritten = client.get(f"/cases/{w.case.id}/print/10-knd")
+    assert unwritten.status_code == 404 and "không có bản tự kiểm điểm" in text(unwritten)
 
 
 def test_someone_outside_the_cases_units_gets_neither_page_nor_pdf(page, official):

@@ -10,8 +10,10 @@
 - 13-KNĐ the cell's resolution proposing recognition as an official member, 15-KNĐ the grassroots committee's
   (the two stages of record_recognition_vote), and the recognition decision (decide_recognition).
 
-No step records a union's own opinion sheet (5C-KNĐ) or the probationer's self-review as a document of its
-own, so those are not printed here."""
+- 10-KNĐ the probationer's self-review, 11-KNĐ the helper's review and 12-KNĐ the summary of opinions on the
+  probationer, from the texts start_recognition records (each once it was written there).
+
+No step records a union's own opinion sheet on a candidate (5C-KNĐ), so it is not printed here."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from casework.engine.packages import Printable
-from casework.models import Event, Task, TaskStatus, Unit
+from casework.models import Event, PartyMember, Task, TaskStatus, Unit
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -107,6 +109,22 @@ def _recognition_stage(grassroots: bool):
     return context
 
 
+def _probation_paper(field: str, label: dict[str, str]):
+    """A text start_recognition recorded (10-, 11-, 12-KNĐ): printed once written; a step that left it empty
+    says so. The helpers assigned at the ceremony sign the helper's review."""
+
+    def context(session: Session, case: Case, event: Event) -> dict[str, Any]:
+        if not (event.data.get(field) or "").strip():
+            return {"event": None, "missing": {
+                "vi": f"Bước bắt đầu xét công nhận chính thức đã ghi nhưng không có {label['vi']}.",
+                "en": f"The recognition review was started without the {label['en']}."}}
+        ids = _latest_data(session, case, "hold_ceremony").get("helper_ids") or []
+        helpers = session.scalars(sa.select(PartyMember).where(PartyMember.id.in_(ids))).all() if ids else []
+        return {"text": event.data[field], "helpers": helpers, **_units(session, case)}
+
+    return context
+
+
 PRINTABLES = (
     Printable("5b-knd", {"vi": "5B-KNĐ · Nhận xét của chi ủy nơi cư trú",
                          "en": "5B-KNĐ · Residence committee's opinion"},
@@ -121,6 +139,18 @@ PRINTABLES = (
               "admission/printing/admission_decision.html", "decide_admission", _units),
     Printable("member-file", {"vi": "Nhắc lập hồ sơ đảng viên", "en": "Party-member file reminder"},
               "admission/printing/member_file_reminder.html", "hold_ceremony", _member_file),
+    Printable("10-knd", {"vi": "10-KNĐ · Bản tự kiểm điểm của đảng viên dự bị",
+                         "en": "10-KNĐ · Probationer's self-review"},
+              "admission/printing/self_review.html", "start_recognition",
+              _probation_paper("self_review", {"vi": "bản tự kiểm điểm", "en": "self-review"})),
+    Printable("11-knd", {"vi": "11-KNĐ · Nhận xét của đảng viên giúp đỡ", "en": "11-KNĐ · Helper's review"},
+              "admission/printing/helper_review.html", "start_recognition",
+              _probation_paper("helper_review", {"vi": "bản nhận xét của đảng viên giúp đỡ", "en": "helper's review"})),
+    Printable("12-knd", {"vi": "12-KNĐ · Tổng hợp ý kiến nhận xét đối với đảng viên dự bị",
+                         "en": "12-KNĐ · Summary of opinions on the probationer"},
+              "admission/printing/probation_opinions.html", "start_recognition",
+              _probation_paper("opinions", {"vi": "ý kiến nhận xét của tổ chức đoàn thể",
+                                            "en": "organisations' opinions"})),
     Printable("13-knd", {"vi": "13-KNĐ · Nghị quyết chi bộ đề nghị công nhận chính thức",
                          "en": "13-KNĐ · Cell resolution on recognition"},
               "admission/printing/recognition_cell_resolution.html", "record_recognition_vote",
