@@ -14,7 +14,8 @@ itself) registers what only it can say with ``register(WorkflowFigures(...))``:
 - ``install`` / ``uninstall``: its listeners keeping those tallies (``casework.monitoring.upkeep.install``
   calls them);
 - ``figures``: dashboard figures of its own (query and table), shown and downloaded like the generic ones;
-- ``measures``: how its targets are measured.
+- ``measures``: how its targets are measured, and ``main_line_measure``: which of them its main line's end
+  counts (the overview's "admitted this year" and forecast).
 
 A workflow that registers nothing is still counted by every generic figure.
 """
@@ -79,6 +80,9 @@ class WorkflowFigures:
     title_column: str | None = None
     # What its targets count: fn(session, scope=, year_from=, year_to=, units=) -> {measure: {unit: {year: n}}}
     measures: Callable[..., dict[str, dict[int, dict[int, int]]]] | None = None
+    # The target measure that counts its cases reaching the end of its main line (admission: "admissions"):
+    # the dashboard's overview lists those cases and forecasts that measure along this workflow's main line.
+    main_line_measure: str | None = None
 
 
 REGISTERED: dict[str, WorkflowFigures] = {}

@@ -26,13 +26,14 @@ from casework.localtime import local_date
 from casework.models import Case, Event, Task, Unit
 from casework.monitoring import forecast as forecasting
 from casework.monitoring import targets
-from casework.monitoring.figures import Workflows
+from casework.monitoring.figures import Workflows, registered
 from casework.monitoring.queries import _within
 from casework.monitoring.scope import Period, Scope
 
 # The lists behind the numbers, in the order the page shows the numbers.
 LISTS = ("admitted", "overdue", "waiting", "forecast")
 LIST_LIMIT = 200
+ADMISSIONS = "admissions"  # the targets' measure the overview's first number and the forecast are about
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def headline(session: Session, *, scope: Scope, period: Period, today: date, wor
     target = next((t for t in targets.targets_for(session, scope, year) if t.unit_id == scope.unit_id), None)
     first = target.year_from if target is not None else year
     achieved = targets.achieved_by_unit(session, scope=scope, year_from=first, year_to=year, units={scope.unit_id})
-    by_year = achieved.get("admissions", {}).get(scope.unit_id, {})
+    by_year = achieved.get(ADMISSIONS, {}).get(scope.unit_id, {})
     admitted = by_year.get(year, 0)
     return Headline(year=year, admitted=admitted, target=target, target_achieved=sum(by_year.values()),
                     overdue=session.scalar(sa.select(sa.func.count()).select_from(_overdue(scope, today).subquery())),
@@ -85,7 +86,10 @@ def _waiting(scope: Scope, workflows: Workflows) -> sa.Select:
 
 
 def _lines(workflows: Workflows) -> list[forecasting.Line]:
-    names = sorted({wf.name for wf in workflows.definitions})
+    """The main lines whose end the admissions measure counts (``WorkflowFigures.main_line_measure``): another
+    workflow's main line (founding a party organisation) is another target's business."""
+    names = sorted({wf.name for wf in workflows.definitions} & {p.workflow for p in registered()
+                                                                 if p.main_line_measure == ADMISSIONS})
     return [line for line in (forecasting.Line.of(name, workflows) for name in names) if line.states]
 
 

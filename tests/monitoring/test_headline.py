@@ -109,3 +109,19 @@ def test_the_overview_does_not_count_a_case_of_another_year(app, web_org, cases,
                                         today=clock.now.date(), workflows=known(app.extensions["casework_engine"]))
     assert (rows, total) == ([], 0)
     assert db.session.get(Case, cases[0].id).state == "admitted"
+
+
+def test_only_the_main_line_counting_admissions_is_listed_and_forecast(app, web_org, cases, clock, monkeypatch):
+    """A workflow whose main line's end is not an admission (founding a party organisation) stays out of the
+    admitted list and the forecast."""
+    from dataclasses import replace
+
+    from casework.monitoring import figures
+
+    admission = figures.REGISTERED["admission"]
+    monkeypatch.setitem(figures.REGISTERED, "admission", replace(admission, main_line_measure=None))
+    scope = Scope.of(db.session, web_org.commune.id)
+    workflows = known(app.extensions["casework_engine"])
+    assert _numbers(app, web_org, clock.now.date()).forecast is None
+    assert headline.cases_behind(db.session, "admitted", scope=scope, period=Period.year(YEAR),
+                                 today=clock.now.date(), workflows=workflows) == ([], 0)

@@ -239,6 +239,7 @@ FIGURES = figures.register(figures.WorkflowFigures(
                                    _l("Forecast: admissions expected by year end"), _l("Forecast"), page_order=0),
     },
     measures=measures,
+    main_line_measure="admissions",
     labels={"candidate": _l("Candidate"), "organisation": _l("Organisation"), "kind": _l("Kind"),
             "referred": _l("Referred"), "admitted": _l("Admitted"), "met_one_a_year": _l("At least one this year")},
     title_column="candidate",
