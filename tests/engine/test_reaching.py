@@ -100,3 +100,18 @@ def test_each_version_has_its_own_template_columns(v1, v2):
     assert "verification_completed_on" in second and "verification_completed_on" not in first
     assert "readmission" in second and "readmission" not in first  # version 2's start step asks more
     assert first.count("referral_date") == 1  # recorded by the start step: one column, the field's
+
+
+def test_no_definition_may_name_a_step_imported(tmp_path):
+    """``imported`` is the engine's trigger for a case brought in from a spreadsheet, as ``migrate`` is for a move."""
+    from casework.engine.definition import load_workflows
+    from casework.engine.errors import DefinitionError
+    from casework.engine.importing import IMPORT_TRIGGER
+    from tests.engine.versions import original, transition, write
+
+    raw = original()
+    transition(raw, "withdraw")["trigger"] = IMPORT_TRIGGER
+    write(tmp_path / "admission", "v1.yaml", raw)
+    with pytest.raises(DefinitionError) as info:
+        load_workflows(tmp_path)
+    assert info.value.element == "transition imported" and "engine's own trigger" in info.value.problem
