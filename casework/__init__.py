@@ -78,9 +78,14 @@ def register_extensions(app: Flask) -> None:
 
 def _load_user(user_id: str):
     """Session and remember cookies alike: only while the account is active and not signed out since."""
-    from casework.auth import user_for_id
+    from flask import current_app
 
-    return user_for_id(db.session, user_id)
+    from casework.auth import user_for_id
+    from casework.engine.delegation import load_acting
+
+    user = user_for_id(db.session, user_id)
+    # The roles they stand in for today (a colleague's delegation in force): scope, inbox and pages include them.
+    return load_acting(db.session, user, current_app.extensions["casework_engine"].today()) if user else None
 
 
 def _tune_sqlite(app: Flask) -> None:

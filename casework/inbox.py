@@ -9,10 +9,10 @@ costs what page 1 does; the filter on (unit_id, role, status) and the order on d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from casework.ids import parse_id
 from casework.models import Case, Task, TaskStatus, User
@@ -37,7 +37,8 @@ class Page:
 
 
 def hats(user: User) -> list[tuple[int, str]]:
-    return [(r.unit_id, r.role) for r in user.roles]
+    """The (unit, role) pairs whose tasks are this person's: their own roles and those they stand in for today."""
+    return [(r.unit_id, r.role) for r in user.hats]
 
 
 def _base(user: User) -> sa.Select:
@@ -104,7 +105,7 @@ def _after(query: sa.Select, after: str | None) -> sa.Select:
 
 def page(session: Session, query: sa.Select, after: str | None, size: int) -> Page:
     ordered = (_after(query, after)
-               .options(contains_eager(Task.case).lazyload("*"), joinedload(Task.unit))
+               .options(contains_eager(Task.case).lazyload("*"), joinedload(Task.unit), joinedload(Task.claimed_by))
                .order_by(Task.due_date.is_(None), Task.due_date, Task.id).limit(size + 1))
     rows = list(session.scalars(ordered).unique())
     more = len(rows) > size
@@ -123,12 +124,96 @@ class HatCount:
     role: str
     total: int
     overdue: int
+    due_this_week: int = 0
+
+
+def week_end(today: date) -> date:
+    """The Sunday of today's week: what "due this week" reaches to."""
+    return today + timedelta(days=6 - today.weekday())
 
 
 def counts(session: Session, user: User, today: date) -> list[HatCount]:
-    """Open and overdue tasks per hat, in one grouped query over the inbox index."""
+    """Open, overdue and due-this-week tasks per hat, in one grouped query over the inbox index."""
+    this_week = sa.and_(Task.due_date >= today, Task.due_date <= week_end(today))
     query = (_base(user).with_only_columns(
         Task.unit_id, Task.role, sa.func.count(Task.id),
-        sa.func.count(sa.case((Task.due_date < today, Task.id))))
+        sa.func.count(sa.case((Task.due_date < today, Task.id))),
+        sa.func.count(sa.case((this_week, Task.id))))
         .group_by(Task.unit_id, Task.role))
-    return [HatCount(u, r, total, late) for u, r, total, late in session.execute(query)]
+    return [HatCount(u, r, total, late, week) for u, r, total, late, week in session.execute(query)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Work queues: the inbox split by what to do. Overdue and due this week are open tasks (read with ``page``);
+# waiting on others are cases; done by me are closed tasks. Each queue is one query and its count another.
+
+QUEUES = ("all", "overdue", "week", "waiting", "done")
+RECENT_DAYS = 30  # "recently done": the last month's work
+
+
+def due_in_queue(query: sa.Select, queue: str, today: date) -> sa.Select:
+    """The open tasks of a queue of open tasks (all, overdue, due this week)."""
+    if queue == "overdue":
+        return query.where(Task.due_date < today)
+    if queue == "week":
+        return query.where(Task.due_date >= today, Task.due_date <= week_end(today))
+    return query
+
+
+def _mine(user: User) -> sa.ColumnElement[bool]:
+    pairs = hats(user)
+    return sa.tuple_(Task.unit_id, Task.role).in_(pairs) if pairs else sa.false()
+
+
+def waiting_on_others(user: User) -> sa.Select:
+    """Open cases in this person's scope that nothing of theirs holds up: every open task is another
+    organisation's (a residential committee's reply, the authority's decision)."""
+    from casework.engine.scope import visibility_clause
+
+    open_task = sa.and_(Task.case_id == Case.id, Task.status == TaskStatus.OPEN)
+    return (sa.select(Case).where(Case.closed_on.is_(None), visibility_clause(user),
+                                  sa.exists().where(open_task, sa.not_(_mine(user))),
+                                  ~sa.exists().where(open_task, _mine(user))))
+
+
+def done_by(user: User, today: date, kinds: frozenset[str] = frozenset()) -> sa.Select:
+    """Tasks this person completed in the last ``RECENT_DAYS`` days; with ``kinds``, the replies of those kinds
+    sent from any of their hats (a residential committee's past replies, whoever of it sent them)."""
+    since = datetime.combine(today - timedelta(days=RECENT_DAYS), datetime.min.time(), tzinfo=UTC)
+    query = sa.select(Task).where(Task.status == TaskStatus.DONE, Task.completed_at >= since)
+    if kinds:
+        return query.where(Task.kind.in_(sorted(kinds)), _mine(user))
+    return query.where(Task.completed_by_id == user.id)
+
+
+def count_of(session: Session, query: sa.Select) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+@dataclass
+class NumberedPage:
+    rows: list
+    number: int
+    has_next: bool
+
+
+def numbered_page(session: Session, query: sa.Select, number: int, size: int) -> NumberedPage:
+    """A page of a short queue (waiting, done: bounded by scope or by a month), by number."""
+    number = max(1, number)
+    rows = list(session.scalars(query.offset((number - 1) * size).limit(size + 1)).unique())
+    return NumberedPage(rows[:size], number, len(rows) > size)
+
+
+def waiting_page(session: Session, user: User, number: int, size: int) -> NumberedPage:
+    """Waiting cases, oldest first, with their open tasks and those tasks' units (three statements in all)."""
+    query = (waiting_on_others(user).options(selectinload(Case.tasks).joinedload(Task.unit))
+             .order_by(Case.state_entered_at, Case.id))
+    return numbered_page(session, query, number, size)
+
+
+def done_page(session: Session, user: User, today: date, number: int, size: int,
+              kinds: frozenset[str] = frozenset()) -> NumberedPage:
+    query = (done_by(user, today, kinds).options(joinedload(Task.case).lazyload("*"), joinedload(Task.unit),
+                                                 joinedload(Task.completed_by))
+             .order_by(Task.completed_at.desc(), Task.id.desc()))
+    return numbered_page(session, query, number, size)

@@ -27,6 +27,7 @@ from casework.documents import DocumentRefused, make_document
 from casework.engine import Engine, Invalid, NotFound
 from casework.engine.packages import PACKAGES
 from casework.engine.reasons import Reason
+from casework.engine.delegation import load_acting
 from casework.engine.scope import task_view_only, visibility_clause, visible_case
 from casework.engine.service import apply, available_actions, start_case
 from casework.extensions import db
@@ -55,6 +56,8 @@ def identify_caller() -> None:
                               engine().now())
     if g.api_user is None and header.startswith("Bearer "):
         abort(401, "invalid or revoked token")
+    if g.api_user is not None and header.startswith("Bearer "):  # a session's user got them when loaded
+        load_acting(db.session, g.api_user, engine().today())
     if g.api_user is None and request.endpoint != "api.sign_in":
         abort(401, "sign in (POST /api/v1/session) or send a bearer token")
 
