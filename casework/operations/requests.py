@@ -3,7 +3,9 @@
 The id is the proxy's ``X-Request-ID`` when it sent a sensible one (so the proxy's log and ours name the same
 request), else a new one; either way the answer carries it back in ``X-Request-ID``. The log line names the
 route as well as the path (no query string: a search may hold a person's name), the status, the time taken and
-the account, when the request had already read it.
+the account, when the request had already read it. With ``REQUEST_LOG`` on, everything logged on the app's
+logger and casework's modules is a JSON line too, with the request id when there is a request (a failed
+request's traceback among them), so one id finds a request's every line.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 
 from casework.operations import metrics
 
@@ -30,18 +32,34 @@ def register(app: Flask) -> None:
     app.before_request(start)
     app.after_request(finish)
     if app.config.get("REQUEST_LOG"):
-        _log_to_stderr()
+        _log_to_stderr(app)
 
 
-def _log_to_stderr() -> None:
-    """One JSON object per line on stderr (journald, docker logs), once per process however many apps."""
-    if not any(getattr(h, "casework_json", False) for h in log.handlers):
+class JsonLines(logging.Formatter):
+    """A record as one JSON object: time, level, logger, the request id when there is a request, then either
+    the request line's fields or the message, and the traceback of an exception as one string."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "level": record.levelname, "logger": record.name}
+        if has_request_context():
+            line["request_id"] = request_id()
+        fields = getattr(record, "fields", None)
+        line.update(fields if isinstance(fields, dict) else {"message": record.getMessage()})
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def _log_to_stderr(app: Flask) -> None:
+    """JSON lines on stderr (journald, docker logs) for the app's logger and every casework module's (Flask
+    logs a failed request's traceback on the app's logger: ``casework``), once per process however many apps."""
+    root = logging.getLogger(app.name)
+    if not any(isinstance(h.formatter, JsonLines) for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        handler.casework_json = True
-        log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+        handler.setFormatter(JsonLines())
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
 
 
 def request_id() -> str:
@@ -65,13 +83,13 @@ def finish(response):
     metrics.REQUESTS.labels(request.method, route, str(response.status_code)).inc()
     metrics.REQUEST_SECONDS.labels(request.method, route).observe(seconds)
     if log.isEnabledFor(logging.INFO):
-        log.info(json.dumps(_line(response, route, seconds), ensure_ascii=False))
+        log.info("%s %s %s", request.method, request.path, response.status_code,
+                 extra={"fields": _line(response, route, seconds)})
     return response
 
 
 def _line(response, route: str, seconds: float) -> dict:
     user = g.get("api_user") or g.get("_login_user")  # only if the request read it: logging reads nothing
-    return {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "request_id": request_id(),
-            "method": request.method, "path": request.path, "route": route, "status": response.status_code,
-            "duration_ms": round(seconds * 1000, 1), "remote_addr": request.remote_addr,
+    return {"request_id": request_id(), "method": request.method, "path": request.path, "route": route,
+            "status": response.status_code, "duration_ms": round(seconds * 1000, 1), "remote_addr": request.remote_addr,
             "user_id": getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None}

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from casework.extensions import db
 from casework.models import OutboxMail
+from casework.operations.requests import JsonLines
 from tests.walk import Walker, referral
 
 LOOPBACK = {"REMOTE_ADDR": "127.0.0.1"}
@@ -43,13 +45,24 @@ def test_one_json_line_per_request_names_route_status_and_account(app, api, capl
     caplog.set_level(logging.INFO, logger="casework.requests")
     caller.get("/api/v1/tasks?limit=5&after=", headers={"X-Request-ID": "req-1"})
     caller.get("/no/such/page")
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "casework.requests"]
-    assert len(lines) == 2
-    first, second = lines
+    records = [r for r in caplog.records if r.name == "casework.requests"]
+    assert len(records) == 2
+    first, second = (json.loads(JsonLines().format(r)) for r in records)
     assert first["request_id"] == "req-1" and first["route"] == "/api/v1/tasks" and first["path"] == "/api/v1/tasks"
     assert first["status"] == 422 and first["method"] == "GET" and first["duration_ms"] >= 0
     assert first["user_id"] is not None  # the API read the caller: the line says who
     assert second["route"] == "(no route)" and second["status"] == 404 and second["path"] == "/no/such/page"
+
+
+def test_any_record_logged_during_a_request_carries_its_id_and_traceback(app):
+    try:
+        raise ValueError("a broken view")
+    except ValueError:
+        record = logging.LogRecord("casework", logging.ERROR, __file__, 1, "Exception on %s", ("/x",), sys.exc_info())
+    with app.test_request_context("/x", headers={"X-Request-ID": "req-9"}):
+        line = json.loads(JsonLines().format(record))
+    assert line["request_id"] == "req-9" and line["level"] == "ERROR" and line["message"] == "Exception on /x"
+    assert "ValueError: a broken view" in line["exception"] and line["time"].endswith("+00:00")
 
 
 def test_requests_are_counted_by_route_not_by_path(app, web_org):
