@@ -23,7 +23,7 @@ def test_every_dashboard_table_exports_as_csv_and_xlsx(gsession, province):
     scope = Scope.of(gsession, province["root_unit_id"])
     tables = exports.dashboard_tables(exports.Report(gsession, scope, Period.year(YEAR), TODAY))
     assert set(tables) == {"pipeline", "step_durations", "overdue", "slow_committees", "stuck_cases", "targets",
-                           "unions", "forecast"}
+                           "unions", "forecast", "foundings", "founding_durations"}
     for name, table in tables.items():
         rows = _csv_rows(exports.table_csv(table))
         assert rows[0] == table[0] and len(rows) == len(table[1]) + 1, name
