@@ -2,7 +2,7 @@
 
 import click
 
-from casework.cli import bench_dashboard, bench_engine
+from casework.cli import bench_dashboard, bench_engine, bench_load
 
 
 @click.group("bench")
@@ -11,7 +11,7 @@ def bench() -> None:
 
 
 # Each benchmark lives beside its feature and exposes a click command named COMMAND.
-for _benchmark in (bench_engine, bench_dashboard):
+for _benchmark in (bench_engine, bench_dashboard, bench_load):
     bench.add_command(_benchmark.COMMAND)
 
 COMMANDS = [bench]

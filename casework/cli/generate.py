@@ -1,5 +1,6 @@
 """`casework generate --cases N [--seed S]`: a synthetic province or country for demos and benchmarks."""
 
+import sys
 import time
 
 import click
@@ -11,22 +12,60 @@ from flask.cli import with_appcontext
 @click.command("generate")
 @click.option("--cases", type=click.IntRange(min=1), required=True, help="How many cases to simulate.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
+@click.option("--password", envvar="CASEWORK_GENERATED_PASSWORD", default="casework", show_default=True,
+              help="The password of every generated account (or CASEWORK_GENERATED_PASSWORD).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes simulating and writing batches at once (default: one per core).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Cases per committed batch (default 10,000).")
 @with_appcontext
-def generate(cases: int, seed: int) -> None:
-    """Fill the database with an organisation sized for N cases and N simulated cases (about 50,000 cases
-    per province) of every workflow whose package has a scenario, each step written in bulk as the engine
-    writes it."""
+def generate(cases: int, seed: int, password: str, workers: int | None, batch_size: int | None) -> None:
+    """Fill the database with an organisation sized for N cases (about 50,000 cases per province), an account
+    for every role at every unit, and N simulated cases of every workflow whose package has a scenario, each step
+    written in bulk as the engine writes it. Batches commit as they are written: run the same command again
+    after an interruption and it continues where it stopped."""
     from casework.extensions import db
-    from casework.monitoring.synthetic import generate as run
+    from casework.monitoring import synthetic
 
     engine = current_app.extensions["casework_engine"]
     started = time.perf_counter()
-    with db.engine.begin() as conn:
-        made = run(conn, cases=cases, seed=seed, engine=engine,
-                   progress=lambda n: click.echo(f"  {n:,} cases written ({time.perf_counter() - started:.0f} s)"))
+    with Progress(cases, started) as progress:
+        try:
+            made = synthetic.generate(db.engine, cases=cases, seed=seed, engine=engine, password=password,
+                                      workers=workers or synthetic.workers_available(),
+                                      batch_size=batch_size or synthetic.BATCH_CASES, progress=progress)
+        except synthetic.UnfinishedRun as exc:
+            raise click.ClickException(str(exc)) from exc
     analyze(db.engine)
+    again = " (continued from an interrupted run)" if made["resumed"] else ""
     click.echo(f"Generated {made['cases']:,} cases in {made['provinces']} province(s), {made['communes']} communes "
-               f"(root unit {made['root_unit_id']}) in {time.perf_counter() - started:.1f} s.")
+               f"(root unit {made['root_unit_id']}), {made['accounts']:,} accounts in "
+               f"{time.perf_counter() - started:.1f} s{again}.")
+
+
+class Progress:
+    """A progress bar on a terminal; a line per batch otherwise (logs, CI)."""
+
+    def __init__(self, total: int, started: float):
+        self.total, self.started, self.shown = total, started, 0
+        self.bar = click.progressbar(length=total, label="Cases written", show_pos=True) if sys.stdout.isatty() \
+            else None
+
+    def __enter__(self):
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def __call__(self, written: int) -> None:
+        if self.bar is not None:
+            self.bar.update(written - self.shown)
+        else:
+            click.echo(f"  {written:,} / {self.total:,} cases written ({time.perf_counter() - self.started:.0f} s)")
+        self.shown = written
 
 
 def analyze(engine: sa.Engine) -> None:

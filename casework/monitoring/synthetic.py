@@ -1,23 +1,36 @@
-"""A synthetic province (or country) for demonstrations and for measuring the dashboard at scale.
+"""A synthetic province (or country) for demonstrations and for measuring the dashboard and the pages at scale.
 
 This module builds the organisation (provinces, communes, enterprises with their cells and unions, residential
-cells, official members) and writes everything in bulk (PostgreSQL COPY, executemany elsewhere), because a
-million cases through the engine one step at a time would take days. The cases themselves come from each
-workflow package's ``simulation`` (its scenario: which step follows, when, with which values), and every step
-is turned into rows by ``casework.monitoring.simulation.StepWriter``, which runs the engine's own code for the
-destination, the recorded dates and facts, the effects, the tasks and their due dates: nothing here names a
-workflow's states or steps.
+cells, official members, and an account for every role at every unit, see ``Accounts``) and writes everything in
+bulk (PostgreSQL COPY, executemany elsewhere), because a million cases through the engine one step at a time
+would take days. The cases themselves come from each workflow package's ``simulation`` (its scenario: which step
+follows, when, with which values), and every step is turned into rows by
+``casework.monitoring.simulation.StepWriter``, which runs the engine's own code for the destination, the recorded
+dates and facts, the effects, the tasks and their due dates: nothing here names a workflow's states or steps.
+
+**Batches.** The cases are written in batches (``BATCH_CASES``), each committed with a row saying it is written
+(``GenerationBatch``). A batch depends only on the run's plan (``GenerationRun``: seed, day, first ids) and its
+own number: its random numbers come from its own seed, and its rows take their ids from a block of their own
+(``BlockIds``: ``IDS_PER_CASE`` ids per case of the batch, in each table). So batches can be simulated by several
+processes at once, in any order, and a run that was stopped continues with the batches not yet written and ends
+with the same rows as a run that was never stopped. Ids inside a block are consecutive; between blocks there are
+gaps (cases and a scenario's one-per-case subjects have none).
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from casework.engine import LOCAL_TZ, Engine
 from casework.engine.packages import PACKAGES
@@ -26,18 +39,36 @@ from casework.models import (
     Case,
     Document,
     Event,
+    GenerationBatch,
+    GenerationRun,
     PartyMember,
     PartyOrgFounding,
+    Role,
+    RoleAssignment,
     StateVisit,
     Task,
     Unit,
+    User,
 )
+from casework.models.base import utcnow
 from casework.monitoring import summaries
 from casework.monitoring.simulation import StepWriter, WorkingDays
 
 CASES_PER_PROVINCE = 50_000
 COMMUNES_PER_PROVINCE = 25
 YEARS_OF_HISTORY = 6
+BATCH_CASES = 10_000
+DEFAULT_PASSWORD = "casework"
+
+# The most ids a batch may take per case in each table, on average over the batch (a case takes about 13 events,
+# 12 tasks, 9 state visits and 2 documents). A scenario's own tables say theirs (``ids_per_case``); others get
+# ``OTHER_IDS_PER_CASE``. A batch that needs more stops with a message rather than overlap the next block.
+IDS_PER_CASE = {"cases": 1, "events": 48, "tasks": 48, "state_visits": 32, "documents": 4}
+OTHER_IDS_PER_CASE = 4
+
+
+class UnfinishedRun(RuntimeError):
+    """Another run with other arguments is not finished: continue it first (or use another database)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -45,17 +76,40 @@ YEARS_OF_HISTORY = 6
 
 
 class Ids:
-    """The next id of each table, read once from the database when the table is first used."""
+    """The next id of each table: from ``first`` when given there, else read once from the database (the highest
+    id plus one) when the table is first used."""
 
-    def __init__(self, conn: sa.Connection):
+    def __init__(self, conn: sa.Connection | None, first: dict[str, int] | None = None):
         self.conn = conn
-        self.next: dict[str, int] = {}
+        self.next: dict[str, int] = dict(first or {})
 
     def take(self, table: str) -> int:
         value = self.next.get(table)
         if value is None:
-            column = Base.metadata.tables[table].c.id
-            value = (self.conn.scalar(sa.select(sa.func.max(column))) or 0) + 1
+            value = first_free_id(self.conn, table)
+        self.next[table] = value + 1
+        return value
+
+
+def first_free_id(conn: sa.Connection, table: str) -> int:
+    column = Base.metadata.tables[table].c.id
+    return (conn.scalar(sa.select(sa.func.max(column))) or 0) + 1
+
+
+class BlockIds:
+    """The ids of one batch: in each table, the batch's own block, ``per_case[table] * size`` ids from the run's
+    first id for that table, so they do not depend on what other batches took."""
+
+    def __init__(self, first: dict[str, int], per_case: dict[str, int], batch: int, size: int):
+        self.start = {t: first[t] + batch * size * n for t, n in per_case.items()}
+        self.end = {t: self.start[t] + size * n for t, n in per_case.items()}
+        self.next = dict(self.start)
+
+    def take(self, table: str) -> int:
+        value = self.next[table]
+        if value >= self.end[table]:
+            raise RuntimeError(f"a batch took more than its block of {table} ids "
+                               f"({self.end[table] - self.start[table]}): raise IDS_PER_CASE[{table!r}]")
         self.next[table] = value + 1
         return value
 
@@ -95,7 +149,26 @@ class World:
     members: dict[int, list[int]]
 
 
-def _unit(ids: Ids, buf: Buffer, parent: dict | None, kind: str, name: str, **extra) -> dict:
+class Accounts:
+    """A person for every role at every unit that has one, named ``<role>-<place>`` so a tester can tell whom to
+    sign in as without looking: the place is the unit's position in the tree (province.commune…, below), the tree's
+    root has ``admin`` and ``organizer``. Every account has the one password given (hashed once: a salted hash per
+    account would cost a second per thousand accounts). Runs after a database's first add ``-run<N>``."""
+
+    def __init__(self, ids, buf: Buffer, password_hash: str, suffix: str):
+        self.ids, self.buf, self.password_hash, self.suffix = ids, buf, password_hash, suffix
+
+    def give(self, role: Role, place: str | None, unit: dict) -> None:
+        username = f"{role.value}-{place}{self.suffix}" if place else f"{role.value}{self.suffix}"
+        user_id = self.ids.take("users")
+        self.buf.add("users", {"id": user_id, "username": username, "full_name": f"{unit['name']} ({role.value})",
+                               "email": None, "password_hash": self.password_hash, "locale": "vi", "active": True,
+                               "created_at": unit["created_at"], "session_epoch": 0})
+        self.buf.add("role_assignments", {"id": self.ids.take("role_assignments"), "user_id": user_id,
+                                          "unit_id": unit["id"], "role": role.value})
+
+
+def _unit(ids, buf: Buffer, parent: dict | None, kind: str, name: str, **extra) -> dict:
     unit_id = ids.take("units")
     path = f"{parent['path'] if parent else '/'}{unit_id}/"
     row = {"id": unit_id, "parent_id": parent["id"] if parent else None, "kind": kind, "name": name,
@@ -107,41 +180,52 @@ def _unit(ids: Ids, buf: Buffer, parent: dict | None, kind: str, name: str, **ex
     return row
 
 
-def build_tree(ids: Ids, buf: Buffer, rng: random.Random, provinces: int) -> World:
+def build_tree(ids, buf: Buffer, rng: random.Random, provinces: int, accounts: Accounts) -> World:
     """Country → provinces → communes (the authorities) → industrial-zone committees, enterprises with and
-    without a party organisation, their unions, residential cells and areas."""
+    without a party organisation, their unions, residential cells and areas; and their accounts."""
     root = _unit(ids, buf, None, "province", "Toàn quốc (dữ liệu mô phỏng)", organizing_department=True) \
         if provinces > 1 else None
     communes = []
     for p in range(provinces):
         province = _unit(ids, buf, root, "province", f"Tỉnh mô phỏng {p + 1}", organizing_department=True)
+        if root is not None:
+            accounts.give(Role.ORGANIZER, f"{p + 1}", province)
         for c in range(COMMUNES_PER_PROVINCE):
-            communes.append(_commune(ids, buf, rng, province, p, c))
-    return World(root or province, communes, members_and_people(ids, buf, rng, communes))
+            communes.append(_commune(ids, buf, rng, province, p, c, accounts))
+    top = root or province
+    accounts.give(Role.ADMIN, None, top)
+    accounts.give(Role.ORGANIZER, None, top)
+    return World(top, communes, members_and_people(ids, buf, rng, communes))
 
 
-def _commune(ids: Ids, buf: Buffer, rng: random.Random, province: dict, p: int, c: int) -> Commune:
-    commune = _unit(ids, buf, province, "commune_committee", f"Đảng ủy xã/phường {p + 1}.{c + 1}",
+def _commune(ids, buf: Buffer, rng: random.Random, province: dict, p: int, c: int, accounts: Accounts) -> Commune:
+    place = f"{p + 1}.{c + 1}"
+    commune = _unit(ids, buf, province, "commune_committee", f"Đảng ủy xã/phường {place}",
                     admits_members=True, organizing_department=True)
+    accounts.give(Role.AUTHORITY, place, commune)
+    accounts.give(Role.ORGANIZER, place, commune)
     residential = []
     for r in range(6):
-        cell = _unit(ids, buf, commune, "cell", f"Chi bộ khu dân cư {p + 1}.{c + 1}.{r + 1}", cell_type="residential")
-        area = _unit(ids, buf, cell, "residential_area", f"Khu dân cư {p + 1}.{c + 1}.{r + 1}")
+        cell = _unit(ids, buf, commune, "cell", f"Chi bộ khu dân cư {place}.{r + 1}", cell_type="residential")
+        area = _unit(ids, buf, cell, "residential_area", f"Khu dân cư {place}.{r + 1}")
+        accounts.give(Role.CELL_SECRETARY, f"{place}.r{r + 1}", cell)
+        accounts.give(Role.RESIDENTIAL_COMMITTEE, f"{place}.r{r + 1}", cell)
         residential.append({"cell": cell, "area": area, "pace": rng.choice((1, 1, 1, 1, 1.5, 4))})
     cells = []
     for g in range(2):
-        zone = _unit(ids, buf, commune, "grassroots_committee", f"Đảng ủy KCN {p + 1}.{c + 1}.{g + 1}")
+        zone = _unit(ids, buf, commune, "grassroots_committee", f"Đảng ủy KCN {place}.{g + 1}")
+        accounts.give(Role.GRASSROOTS_COMMITTEE, f"{place}.{g + 1}", zone)
         for e in range(5):
-            cells.append(_enterprise(ids, buf, rng, zone, f"{p + 1}.{c + 1}.{g + 1}.{e + 1}", zone, None))
+            cells.append(_enterprise(ids, buf, rng, zone, f"{place}.{g + 1}.{e + 1}", zone, None, accounts))
     for e in range(5):
-        cells.append(_enterprise(ids, buf, rng, commune, f"{p + 1}.{c + 1}.0.{e + 1}", None, None))
+        cells.append(_enterprise(ids, buf, rng, commune, f"{place}.0.{e + 1}", None, None, accounts))
     for e in range(3):  # no party organisation: a residential cell owns their workers' cases
-        cells.append(_enterprise(ids, buf, rng, commune, f"{p + 1}.{c + 1}.x.{e + 1}", None,
-                                 residential[e]["cell"]))
+        cells.append(_enterprise(ids, buf, rng, commune, f"{place}.x.{e + 1}", None, residential[e]["cell"],
+                                 accounts))
     return Commune(commune, cells, residential, rng.lognormvariate(0, 0.25))
 
 
-def _enterprise(ids, buf, rng, parent, label, grassroots, assigned) -> dict:
+def _enterprise(ids, buf, rng, parent, label, grassroots, assigned, accounts: Accounts) -> dict:
     ownership = "foreign_invested" if rng.random() < 0.3 else "domestic_private"
     cell = assigned or _unit(ids, buf, parent, "cell", f"Chi bộ Công ty {label}", cell_type="workplace")
     enterprise = _unit(ids, buf, parent, "enterprise", f"Công ty {label}", ownership=ownership,
@@ -149,11 +233,15 @@ def _enterprise(ids, buf, rng, parent, label, grassroots, assigned) -> dict:
                        assigned_cell_id=cell["id"])
     unions = {"trade_union": _unit(ids, buf, enterprise, "trade_union", f"Công đoàn Công ty {label}"),
               "youth_union": _unit(ids, buf, enterprise, "youth_union", f"Đoàn thanh niên Công ty {label}")}
+    if assigned is None:
+        accounts.give(Role.CELL_SECRETARY, label, cell)
+    accounts.give(Role.UNION_OFFICER, label, unions["trade_union"])
+    accounts.give(Role.YOUTH_OFFICER, label, unions["youth_union"])
     return {"cell": cell, "enterprise": enterprise, "unions": unions, "grassroots": grassroots,
             "pace": rng.lognormvariate(0, 0.3)}
 
 
-def members_and_people(ids: Ids, buf: Buffer, rng: random.Random, communes: list[Commune]) -> dict[int, list[int]]:
+def members_and_people(ids, buf: Buffer, rng: random.Random, communes: list[Commune]) -> dict[int, list[int]]:
     """Five official members per owning cell; their ids by cell."""
     members: dict[int, list[int]] = {}
     for commune in communes:
@@ -173,19 +261,36 @@ def members_and_people(ids: Ids, buf: Buffer, rng: random.Random, communes: list
     return members
 
 
+def _foundings(ids, buf: Buffer, rng: random.Random, communes: list[Commune], today: date) -> None:
+    """Party organisations founded in some enterprises over the years, for the targets."""
+    for commune in communes:
+        for entry in commune.cells:
+            if entry["enterprise"]["has_party_org"] and rng.random() < 0.25:
+                founded = today - timedelta(days=rng.randint(0, 365 * YEARS_OF_HISTORY))
+                buf.add("party_org_foundings", {
+                    "id": ids.take("party_org_foundings"), "enterprise_id": entry["enterprise"]["id"],
+                    "founded_on": founded, "ownership": entry["enterprise"]["ownership"],
+                    "decision_number": f"{entry['enterprise']['id']}-QĐ/ĐU", "decided_by_id": commune.unit["id"],
+                    "notes": "", "created_at": datetime.combine(founded, time(2), UTC)})
+
+
 # --------------------------------------------------------------------------------------------------
 # Writing
 
 
-# Parents first; a scenario's subject tables (``tables``) go between the organisation and the cases.
-BEFORE_CASES = (Unit, PartyMember)
-CASE_TABLES = (Case, Document, Task, Event, StateVisit, PartyOrgFounding)
+# The organisation, written once per run; then each batch's tables: a scenario's subject tables (``tables``) go
+# before the cases, which the rest hang on.
+TREE_TABLES = (Unit, User, RoleAssignment, PartyMember, PartyOrgFounding)
+CASE_TABLES = (Case, Document, Task, Event, StateVisit)
 
 
-def _tables(scenarios) -> dict[str, sa.Table]:
+def _tree_tables() -> dict[str, sa.Table]:
+    return {m.__table__.name: m.__table__ for m in TREE_TABLES}
+
+
+def _case_tables(scenarios) -> dict[str, sa.Table]:
     subjects = [t for s in scenarios for t in getattr(s, "tables", ())]
-    ordered = [m.__table__ for m in BEFORE_CASES] + subjects + [m.__table__ for m in CASE_TABLES]
-    return {t.name: t for t in ordered}
+    return {t.name: t for t in subjects + [m.__table__ for m in CASE_TABLES]}
 
 
 def flush(conn: sa.Connection, buf: Buffer, tables: dict[str, sa.Table]) -> None:
@@ -253,41 +358,6 @@ def scenarios() -> list:
     return [package.simulation() for package in PACKAGES.values() if package.simulation is not None]
 
 
-def generate(conn: sa.Connection, *, cases: int, engine: Engine, seed: int = 1, today: date | None = None,
-             progress=None) -> dict[str, Any]:
-    """Fill the database with ``cases`` simulated cases over a tree sized for them, shared among the workflows
-    whose packages have a scenario; returns what was made."""
-    rng = random.Random(seed)
-    today = today or date.today()
-    now = datetime.combine(today, time(17), LOCAL_TZ).astimezone(UTC)
-    ids, buf = Ids(conn), Buffer()
-    plays = scenarios()
-    if not plays:
-        raise RuntimeError("no workflow package has a simulation")
-    tables = _tables(plays)
-    _fast_load(conn)
-    provinces = max(1, round(cases / CASES_PER_PROVINCE))
-    world = build_tree(ids, buf, rng, provinces)
-    _foundings(ids, buf, rng, world.communes, today)
-    flush(conn, buf, tables)
-    calendar = WorkingDays(today - timedelta(days=366 * (YEARS_OF_HISTORY + 1)), today + timedelta(days=800))
-    writer = StepWriter(ids, buf.add, engine, calendar)
-    first = today - timedelta(days=365 * YEARS_OF_HISTORY)
-    for n in range(cases):
-        scenario = plays[n % len(plays)]
-        opened = first + timedelta(days=rng.randint(0, (today - first).days))
-        scenario.write_case(writer, world, rng, opened, now)
-        if buf.size() > 200_000:
-            flush(conn, buf, tables)
-            if progress:
-                progress(n + 1)
-    flush(conn, buf, tables)
-    reset_sequences(conn, tables)
-    summaries.rebuild(conn)
-    return {"root_unit_id": world.root["id"], "communes": len(world.communes), "provinces": provinces,
-            "cases": cases}
-
-
 def _fast_load(conn: sa.Connection) -> None:
     """On PostgreSQL, skip per-row foreign-key triggers for this transaction: every id written here was
     allocated here, parents first, so the checks would only cost time (a third of a large load)."""
@@ -296,14 +366,225 @@ def _fast_load(conn: sa.Connection) -> None:
         conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
 
 
-def _foundings(ids: Ids, buf: Buffer, rng: random.Random, communes: list[Commune], today: date) -> None:
-    """Party organisations founded in some enterprises over the years, for the targets."""
-    for commune in communes:
-        for entry in commune.cells:
-            if entry["enterprise"]["has_party_org"] and rng.random() < 0.25:
-                founded = today - timedelta(days=rng.randint(0, 365 * YEARS_OF_HISTORY))
-                buf.add("party_org_foundings", {
-                    "id": ids.take("party_org_foundings"), "enterprise_id": entry["enterprise"]["id"],
-                    "founded_on": founded, "ownership": entry["enterprise"]["ownership"],
-                    "decision_number": f"{entry['enterprise']['id']}-QĐ/ĐU", "decided_by_id": commune.unit["id"],
-                    "notes": "", "created_at": datetime.combine(founded, time(2), UTC)})
+# --------------------------------------------------------------------------------------------------
+# A run: its plan, its batches, its end
+
+
+@dataclass
+class Job:
+    """Everything a batch needs, the same in every process that writes one."""
+
+    run_id: int
+    seed: int
+    cases: int
+    batch_size: int
+    today: date
+    plan: dict[str, Any]
+    engine: Engine
+    plays: list
+
+    @property
+    def batches(self) -> int:
+        return -(-self.cases // self.batch_size)
+
+    def size_of(self, batch: int) -> int:
+        return min(self.batch_size, self.cases - batch * self.batch_size)
+
+    def world(self) -> World:
+        """The run's organisation, built again from its seed and first ids (nothing is written)."""
+        ids, buf = Ids(None, self.plan["tree_ids"]), Buffer()
+        return build_tree(ids, buf, random.Random(f"{self.seed}:tree"), self.plan["provinces"],
+                          Accounts(ids, buf, "", ""))
+
+    def per_case(self) -> dict[str, int]:
+        out = {}
+        for play in self.plays:
+            out.update(getattr(play, "ids_per_case", {}))
+        out.update(IDS_PER_CASE)
+        return {name: out.get(name, OTHER_IDS_PER_CASE) for name in _case_tables(self.plays)}
+
+
+class Batches:
+    """Writes a job's batches: simulated into a buffer, written, and marked written, in one transaction."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.world = job.world()
+        now = datetime.combine(job.today, time(17), LOCAL_TZ).astimezone(UTC)
+        self.now = now
+        self.calendar = WorkingDays(job.today - timedelta(days=366 * (YEARS_OF_HISTORY + 1)),
+                                    job.today + timedelta(days=800))
+        self.tables = _case_tables(job.plays)
+        self.per_case = job.per_case()
+
+    def write(self, conn: sa.Connection, batch: int) -> int:
+        job = self.job
+        size = job.size_of(batch)
+        ids = BlockIds(job.plan["case_ids"], self.per_case, batch, job.batch_size)
+        buf = Buffer()
+        writer = StepWriter(ids, buf.add, job.engine, self.calendar)
+        rng = random.Random(f"{job.seed}:batch:{batch}")
+        first = job.today - timedelta(days=365 * YEARS_OF_HISTORY)
+        span = (job.today - first).days
+        for n in range(batch * job.batch_size, batch * job.batch_size + size):
+            opened = first + timedelta(days=rng.randint(0, span))
+            job.plays[n % len(job.plays)].write_case(writer, self.world, rng, opened, self.now)
+        _fast_load(conn)
+        flush(conn, buf, self.tables)
+        conn.execute(sa.insert(GenerationBatch.__table__).values(run_id=job.run_id, batch=batch,
+                                                                 written_at=utcnow()))
+        return size
+
+
+class Store:
+    """Where a run writes: an engine (each batch commits on its own, and several processes may write at once)
+    or one connection (everything in its transaction, which the caller ends)."""
+
+    def __init__(self, bind: sa.Engine | sa.Connection):
+        self.bind = bind
+        self.committing = isinstance(bind, sa.Engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.bind.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        if self.committing:
+            with self.bind.begin() as conn:
+                yield conn
+        else:
+            yield self.bind
+
+
+def generate(bind: sa.Engine | sa.Connection, *, cases: int, engine: Engine, seed: int = 1, today: date | None = None,
+             batch_size: int = BATCH_CASES, workers: int = 1, password: str = DEFAULT_PASSWORD,
+             progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Fill the database with ``cases`` simulated cases over a tree sized for them, shared among the workflows
+    whose packages have a scenario, and an account for every role at every unit; returns what was made.
+
+    Given an engine, each batch commits on its own and a run that was stopped is continued by the same call (the
+    same seed and number of cases); ``workers`` processes simulate and write batches at once. Given a
+    connection, everything happens in its transaction. ``progress(n)`` hears the cases written so far."""
+    plays = scenarios()
+    if not plays:
+        raise RuntimeError("no workflow package has a simulation")
+    store = Store(bind)
+    job = _start(store, plays, engine, cases=cases, seed=seed, today=today or date.today(), batch_size=batch_size,
+                 password=password)
+    with store.transaction() as conn:
+        done = set(conn.scalars(sa.select(GenerationBatch.batch).where(GenerationBatch.run_id == job.run_id)))
+    todo = [b for b in range(job.batches) if b not in done]
+    written = sum(job.size_of(b) for b in done)
+    if progress and written:
+        progress(written)
+    for size in _write_batches(store, job, todo, workers):
+        written += size
+        if progress:
+            progress(written)
+    _finish(store, job)
+    return {"root_unit_id": job.plan["root_unit_id"], "communes": job.plan["communes"],
+            "provinces": job.plan["provinces"], "cases": cases, "accounts": job.plan["accounts"],
+            "run": job.run_id, "resumed": bool(done)}
+
+
+def _start(store: Store, plays: list, engine: Engine, *, cases: int, seed: int, today: date, batch_size: int,
+           password: str) -> Job:
+    """The run to write: the unfinished one with these arguments, else a new one with its organisation written."""
+    with store.transaction() as conn:
+        run = conn.execute(sa.select(GenerationRun.__table__).where(GenerationRun.finished_at.is_(None))
+                           .order_by(GenerationRun.id)).first()
+        if run is not None:
+            if (run.seed, run.cases) != (seed, cases):
+                raise UnfinishedRun(f"run {run.id} (--cases {run.cases} --seed {run.seed}) is not finished: run it "
+                                    f"again with those arguments to finish it before starting another")
+            return Job(run.id, run.seed, run.cases, run.batch_size, run.today, run.plan, engine, plays)
+        earlier = conn.scalar(sa.select(sa.func.count()).select_from(GenerationRun))
+        provinces = max(1, round(cases / CASES_PER_PROVINCE))
+        tree_ids = {t: first_free_id(conn, t) for t in _tree_tables()}
+        buf = Buffer()
+        ids = Ids(None, tree_ids)
+        accounts = Accounts(ids, buf, generate_password_hash(password), f"-run{earlier + 1}" if earlier else "")
+        world = build_tree(ids, buf, random.Random(f"{seed}:tree"), provinces, accounts)
+        _foundings(ids, buf, random.Random(f"{seed}:foundings"), world.communes, today)
+        plan = {"provinces": provinces, "communes": len(world.communes), "root_unit_id": world.root["id"],
+                "accounts": len(buf.rows["users"]), "tree_ids": tree_ids,
+                "case_ids": {t: first_free_id(conn, t) for t in _case_tables(plays)}}
+        _fast_load(conn)
+        flush(conn, buf, _tree_tables())
+        plan["set_aside"] = _set_indexes_aside(conn, plays, cases) if store.committing else []
+        run_id = conn.execute(sa.insert(GenerationRun.__table__).values(
+            seed=seed, cases=cases, batch_size=batch_size, today=today, plan=plan, started_at=utcnow())
+            .returning(GenerationRun.id)).scalar_one()
+        return Job(run_id, seed, cases, batch_size, today, plan, engine, plays)
+
+
+def _write_batches(store: Store, job: Job, todo: list[int], workers: int) -> Iterator[int]:
+    """Write the batches to do, here or in ``workers`` processes (an engine's store only): the sizes written, as
+    each batch commits."""
+    if workers <= 1 or not store.committing or len(todo) <= 1:
+        batches = Batches(job)
+        for batch in todo:
+            with store.transaction() as conn:
+                size = batches.write(conn, batch)
+            yield size
+        return
+    global _JOB
+    _JOB = (job, store.bind)
+    context = multiprocessing.get_context("fork")  # the children share the loaded definitions and the plan
+    with context.Pool(min(workers, len(todo)), initializer=_worker_start) as pool:
+        yield from pool.imap_unordered(_worker_write, todo)
+
+
+_JOB: tuple[Job, sa.Engine] | None = None
+_WORKER: tuple[Batches, sa.Engine] | None = None
+
+
+def _worker_start() -> None:
+    """In a child: the parent's pooled connections are left to the parent (``dispose(close=False)``), and the
+    child connects on its own."""
+    global _WORKER
+    job, parent = _JOB
+    parent.dispose(close=False)
+    _WORKER = (Batches(job), sa.create_engine(parent.url, poolclass=sa.pool.NullPool))
+
+
+def _worker_write(batch: int) -> int:
+    batches, engine = _WORKER
+    with engine.begin() as conn:
+        return batches.write(conn, batch)
+
+
+def _finish(store: Store, job: Job) -> None:
+    """After the last batch: sequences past the new ids, the indexes set aside built again, the tallies counted
+    from the history, and the run marked finished. Doing it again is harmless, so a run stopped here ends too."""
+    with store.transaction() as conn:
+        reset_sequences(conn, {**_tree_tables(), **_case_tables(job.plays)})
+        for definition in job.plan.get("set_aside", []):
+            conn.execute(sa.text(definition))
+        summaries.rebuild(conn)
+        conn.execute(sa.update(GenerationRun.__table__).where(GenerationRun.id == job.run_id)
+                     .values(finished_at=utcnow()))
+
+
+def _set_indexes_aside(conn: sa.Connection, plays: list, cases: int) -> list[str]:
+    """On PostgreSQL, when the run writes more cases than the database holds, drop the secondary indexes of the
+    tables it fills and return the statements that build them again: building an index once over the loaded rows
+    is several times cheaper than keeping it up to date row by row, once the rows outgrow the server's memory.
+    The statements are kept in the run's plan, so a run stopped before its end still gets its indexes back."""
+    if conn.dialect.name != "postgresql" or cases <= conn.scalar(sa.select(sa.func.count()).select_from(Case)):
+        return []
+    names = list(_case_tables(plays))
+    found = conn.execute(sa.text(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+        "AND i.tablename = ANY(:names) AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) "
+        "ORDER BY i.tablename, i.indexname"), {"names": names}).all()
+    for name, _ in found:
+        conn.execute(sa.text(f'DROP INDEX "{name}"'))
+    return [definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+            .replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1) for _, definition in found]
+
+
+def workers_available() -> int:
+    """The processes a run may use by default: one per core."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

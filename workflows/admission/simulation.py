@@ -65,6 +65,7 @@ AUTHORITY_PACED = frozenset({"authority_review"})
 class AdmissionScenario:
     workflow = WORKFLOW
     tables = (Candidate.__table__,)
+    ids_per_case = {"candidates": 1}  # one candidate per case: their ids follow the cases' without gaps
 
     def write_case(self, writer: StepWriter, world: World, rng: random.Random, opened: date,
                    now: datetime) -> None:
