@@ -256,7 +256,8 @@ def foundings():
             .filter(Unit.within(scope.path)).order_by(PartyOrgFounding.founded_on.desc()).all())
     enterprises = (db.session.query(Unit).filter(Unit.kind == "enterprise", Unit.within(scope.path))
                    .order_by(Unit.name).all())
-    return render_template("monitoring/foundings.html", scope=scope, rows=rows, enterprises=enterprises)
+    return render_template("monitoring/foundings.html", scope=scope, rows=rows, enterprises=enterprises,
+                           values=labels.value_labels({}))
 
 
 def _save_founding(scope: Scope) -> None:

@@ -16,7 +16,7 @@ YEAR = 2026
 PAGES = ["/monitoring/", "/monitoring/pipeline", "/monitoring/overdue", "/monitoring/committees",
          "/monitoring/durations", "/monitoring/figures/forecast", "/monitoring/figures/unions",
          "/monitoring/targets", "/monitoring/cases/admitted", "/monitoring/cases/overdue",
-         "/monitoring/cases/waiting", "/monitoring/cases/forecast"]
+         "/monitoring/cases/waiting", "/monitoring/cases/forecast", "/monitoring/party-organisations"]
 
 
 @pytest.fixture(scope="module")

@@ -163,3 +163,19 @@ def test_a_target_at_its_bounds_is_saved(page, web_org):
             "business_owners": "1000000"}
     assert client.post("/monitoring/targets?year=2026", data=data).status_code == 302
     assert [(t.year_from, t.year_to, t.admissions) for t in db.session.query(Target)] == [(2000, 2100, 1_000_000)]
+
+
+def test_no_monitoring_page_starts_a_thread_or_a_second_connection(page, walker, monkeypatch):
+    """The figures run in turn on the request's own session: no pool of threads and connections per request."""
+    import threading
+
+    _cases(walker)
+    client = page("organizer")
+    started = []
+    start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: started.append(thread) or start(thread))
+    for path in ("/monitoring/", "/monitoring/pipeline", "/monitoring/overdue", "/monitoring/committees",
+                 "/monitoring/durations", "/monitoring/figures/forecast", "/monitoring/figures/unions",
+                 "/monitoring/targets", "/monitoring/cases/waiting"):
+        assert client.get(f"{path}?year=2026").status_code == 200, path
+    assert started == []
