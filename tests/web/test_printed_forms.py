@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from casework.engine.calendar import add_working_days
+from casework.models import Unit
 from casework.web.printing.paper import document_number, long_date, organisation_name, place_name, share, vi_number
 from tests.web.conftest import text
 
@@ -109,6 +110,11 @@ def test_committee_names_give_their_organisation_and_place(web_org):
     assert document_number("", "NQ", units["cell"]) == "Số\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0-NQ/CB"
     assert document_number("7", "QĐ", units["commune"]) == "Số 7-QĐ/ĐU"
     assert document_number("15-NQ/TU", "NQ", units["province"]) == "Số 15-NQ/TU"
+    # The demo names its province after the organisation: the same place, the same abbreviation.
+    named_as_organisation = Unit(kind="province", name="Đảng bộ tỉnh Bắc Ninh")
+    assert organisation_name(named_as_organisation) == "Đảng bộ tỉnh Bắc Ninh"
+    assert place_name(named_as_organisation) == "Bắc Ninh"
+    assert document_number("3", "QĐ", named_as_organisation) == "Số 3-QĐ/TU"
 
 
 def test_a_form_whose_step_has_not_happened_is_a_404_page_saying_which(page, walker):

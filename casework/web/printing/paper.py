@@ -25,6 +25,10 @@ _COMMITTEE_WORDS = (
     ("Huyện ủy ", "Đảng bộ huyện ", "HU"),
     ("Quận ủy ", "Đảng bộ quận ", "QU"),
     ("Thị ủy ", "Đảng bộ thị xã ", "TU"),
+    # A unit named after the organisation itself ("Đảng bộ tỉnh Bắc Ninh") keeps its name.
+    ("Đảng bộ tỉnh ", "Đảng bộ tỉnh ", "TU"),
+    ("Đảng bộ thành phố ", "Đảng bộ thành phố ", "TU"),
+    ("Đảng bộ ", "Đảng bộ ", "ĐU"),
 )
 # Words before a place's own name in a committee's name ("Đảng ủy phường Kinh Bắc" is in Kinh Bắc).
 _PLACE_WORDS = ("thành phố ", "thị xã ", "thị trấn ", "phường ", "xã ", "huyện ", "quận ", "tỉnh ", "đặc khu ")
