@@ -195,7 +195,7 @@ def _event_rows(session: Session, scope: Scope, period: Period | None) -> Iterat
     """Events of the scope's cases in case and seq order, fetched in batches (server-side on PostgreSQL)."""
     unit = aliased(Unit)
     stmt = (sa.select(Event.case_id, Event.seq, Event.trigger, Event.occurred_at, Event.from_state, Event.to_state,
-                      Event.actor_role, Event.actor_unit_id, unit.name.label("unit_name"))
+                      Event.actor_role, Event.actor_unit_id, unit.name.label("unit_name"), Case.workflow)
             .join(Case, Case.id == Event.case_id).outerjoin(unit, unit.id == Event.actor_unit_id)
             .where(scope.case_filter()).order_by(Event.case_id, Event.seq))
     if period is not None:
@@ -232,7 +232,8 @@ XES_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 
 def events_xes(session: Session, *, scope: Scope, period: Period | None = None,
                workflows: Workflows | None = None) -> Iterator[str]:
-    """The history as an XES log named after the workflows defined: a trace per case; an event per step with
+    """The history as an XES log named after the workflows defined: a trace per case (with its workflow, so a
+    tool can split the log by workflow); an event per step with
     activity (trigger), timestamp, resource (role @ unit), role, group (unit) and the state the step led to."""
     names = " ".join(sorted({wf.name for wf in (workflows or known()).definitions}))
     yield XES_HEAD.format(workflows=escape(names, {'"': "&quot;"}))
@@ -241,7 +242,8 @@ def events_xes(session: Session, *, scope: Scope, period: Period | None = None,
         if row.case_id != current:
             if current is not None:
                 parts.append("  </trace>\n")
-            parts.append(f'  <trace>\n    <string key="concept:name" value="{row.case_id}"/>\n')
+            parts.append(f'  <trace>\n    <string key="concept:name" value="{row.case_id}"/>\n'
+                         f'    <string key="workflow" value={quoteattr(row.workflow)}/>\n')
             current = row.case_id
         parts.append(_xes_event(row))
         if len(parts) > 2000:

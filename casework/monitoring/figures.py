@@ -80,6 +80,9 @@ class WorkflowFigures:
     title_column: str | None = None
     # What its targets count: fn(session, scope=, year_from=, year_to=, units=) -> {measure: {unit: {year: n}}}
     measures: Callable[..., dict[str, dict[int, dict[int, int]]]] | None = None
+    # Its cases' subjects in the object-centric log (casework.monitoring.ocel): fn(session, subject ids) ->
+    # {subject id: OcelObject}, related to the units they belong to (a candidate's enterprise) by "unit:<id>".
+    ocel_subjects: Callable[[Any, list[int]], dict[int, Any]] | None = None
     # The target measure that counts its cases reaching the end of its main line (admission: "admissions"):
     # the dashboard's overview lists those cases and forecasts that measure along this workflow's main line.
     main_line_measure: str | None = None

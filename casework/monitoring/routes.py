@@ -6,6 +6,7 @@ organise answers 404, as if it did not exist, like a case outside scope.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from flask import (
@@ -31,6 +32,7 @@ from casework.models import PartyOrgFounding, Unit
 from casework.monitoring import exports, headline, labels
 from casework.monitoring import figures as registry
 from casework.monitoring.figures import known
+from casework.monitoring.ocel import ocel_log
 from casework.monitoring.scope import Period, Scope, children
 from casework.monitoring.targets import (
     MEASURES,
@@ -196,6 +198,9 @@ def export_events(fmt: str):
         body, mimetype = exports.events_xes(db.session, scope=scope, period=period), "application/xml"
     elif fmt == "csv":
         body, mimetype = exports.events_csv(db.session, scope=scope, period=period), "text/csv; charset=utf-8"
+    elif fmt == "jsonocel":  # the object-centric log of every workflow (OCEL 2.0 JSON)
+        body = json.dumps(ocel_log(db.session, scope=scope, period=period), ensure_ascii=False)
+        mimetype = "application/json"
     else:
         abort(404)
     record_export(db.session, current_user, "events", scope)

@@ -88,3 +88,20 @@ def test_the_proposal_and_the_decision_print(app, fpage, web_forg):
     decision = organizer.get(f"/cases/{walk.case.id}/print/qd-thanh-lap")
     assert decision.status_code == 200
     assert "Chi bộ Công ty TNHH Sao Vàng" in text(decision) and "210-QĐ/ĐU" in text(decision)
+
+
+def test_the_organizer_downloads_the_object_centric_log_of_their_scope(app, fpage, web_forg):
+    import json
+
+    from casework.extensions import db as flask_db
+
+    walk = FoundingWalker(flask_db.session, app.extensions["casework_engine"], web_forg)
+    response = fpage("organizer").get("/monitoring/events.jsonocel")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    log = json.loads(response.get_data(as_text=True))
+    assert [e["type"] for e in log["events"]] == ["identify"]
+    assert {"objectId": f"case:{walk.case.id}", "qualifier": "case"} in log["events"][0]["relationships"]
+    other = json.loads(fpage("other_organizer").get("/monitoring/events.jsonocel").get_data(as_text=True))
+    assert other["events"] == [] and other["objects"] == []
+    xes = fpage("organizer").get("/monitoring/events.xes").get_data(as_text=True)
+    assert '<string key="workflow" value="founding"/>' in xes

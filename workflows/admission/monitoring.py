@@ -222,6 +222,17 @@ def _forecast_table(forecasts, _names) -> tuple[list[str], list[list[Any]]]:
     return ["unit", "admitted", "in_pipeline", "expected_more", "expected_by_year_end", "target", "on_track"], rows
 
 
+def ocel_candidates(session: Session, subject_ids: list[int]) -> dict[int, Any]:
+    """Each candidate as an object of the object-centric log, related to the enterprise where they work and the
+    place they live (no name: the log goes to analysts, the case id leads back to the person)."""
+    from casework.monitoring.ocel import OcelObject, unit_object_id
+
+    rows = session.scalars(sa.select(Candidate).where(Candidate.id.in_(subject_ids))) if subject_ids else []
+    return {c.id: OcelObject(f"candidate:{c.id}", "candidate", {"business_owner": c.is_business_owner},
+                             [(unit_object_id(c.workplace_unit_id), "works at"),
+                              (unit_object_id(c.residence_unit_id), "lives in")]) for c in rows}
+
+
 FIGURES = figures.register(figures.WorkflowFigures(
     workflow=WORKFLOW,
     subject=subject,
@@ -240,6 +251,7 @@ FIGURES = figures.register(figures.WorkflowFigures(
     },
     measures=measures,
     main_line_measure="admissions",
+    ocel_subjects=ocel_candidates,
     labels={"candidate": _l("Candidate"), "organisation": _l("Organisation"), "kind": _l("Kind"),
             "referred": _l("Referred"), "admitted": _l("Admitted"), "met_one_a_year": _l("At least one this year")},
     title_column="candidate",

@@ -155,6 +155,18 @@ def _durations_table(rows, _names) -> tuple[list[str], list[list[Any]]]:
     return columns, [[row[c] for c in columns] for row in rows]
 
 
+def ocel_enterprises(session: Session, subject_ids: list[int]) -> dict[int, Any]:
+    """A founding case's subject is the enterprise unit itself: its object in the object-centric log, which an
+    admission case's candidate working there is related to."""
+    from casework.monitoring.ocel import OcelObject, unit_object_id
+
+    rows = session.scalars(sa.select(Unit).where(Unit.id.in_(subject_ids))) if subject_ids else []
+    return {u.id: OcelObject(unit_object_id(u.id), u.kind, {"name": u.name, "code": u.code,
+                                                             "ownership": u.ownership or "",
+                                                             "industrial_zone": u.industrial_zone,
+                                                             "has_party_org": u.has_party_org}) for u in rows}
+
+
 FIGURES = figures.register(figures.WorkflowFigures(
     workflow=WORKFLOW,
     subject=subject,
@@ -168,6 +180,7 @@ FIGURES = figures.register(figures.WorkflowFigures(
                                              _l("Founding times"), page_order=1),
     },
     measures=measures,
+    ocel_subjects=ocel_enterprises,
     labels={"identified": _l("Identified"), "engaging_owner": _l("Engaging the owner"),
             "gathering_members": _l("Gathering the members"), "proposal": _l("Proposal"),
             "authority_review": _l("Authority review"), "founded": _l("Founded"), "target": _l("Target"),
