@@ -181,8 +181,17 @@ def _draw_step(data, walker: Walker, wf, member_ids: list[int], unit_ids: list[i
                                          else sorted(walker.org.users)))
     plausible = _payloads(walker.engine.today(), member_ids, unit_ids)[trigger]
     payload = data.draw(st.one_of(plausible, GARBAGE) if data.draw(st.integers(0, 3)) == 3 else plausible)
-    open_ids = [t.id for t in walker.case.tasks if t.status == TaskStatus.OPEN]
-    return username, trigger, payload, data.draw(st.sampled_from([None, *open_ids]))
+    return username, trigger, payload, _draw_task_id(data, walker, tdef)
+
+
+def _draw_task_id(data, walker: Walker, tdef) -> int | None:
+    """For a task step, none (the engine picks the caller's only task) or an open task of its kind; for any other
+    step none, and now and then a stray open task's id, which the engine refuses (task_not_taken). Drawing any
+    open task's id for every step would have most steps refused for the task_id alone."""
+    open_tasks = [t for t in walker.case.tasks if t.status == TaskStatus.OPEN]
+    if tdef is not None and data.draw(st.integers(0, 7), label="stray task_id") != 0:
+        open_tasks = [t for t in open_tasks if tdef.task_kind and t.kind == tdef.task_kind]
+    return data.draw(st.sampled_from([None, *[t.id for t in open_tasks]]), label="task_id")
 
 
 def _likely_users(walker: Walker, tdef) -> list[str]:
