@@ -169,6 +169,19 @@ def test_the_probation_papers_print_what_the_recognition_review_recorded(page, w
     assert unwritten.status_code == 404 and "không có bản tự kiểm điểm" in text(unwritten)
 
 
+def test_a_version_2_cell_resolution_prints_the_registers_count(app, page, walker):
+    """Version 2 takes the official members from the register when none is typed; the resolution shows it."""
+    app.extensions["casework_engine"].clock.set_day(V2_DAY)
+    w = walker(full_name="Lê Văn Tám")
+    w.to("cell_review")
+    vote = w.vote(present=4, votes_for=4, votes_against=0)
+    del vote["official_members"]
+    w.act("cell_secretary", "record_cell_vote", vote)
+    shown = text(page("cell_secretary").get(f"/cases/{w.case.id}/print/6-knd"))
+    assert w.case.workflow_version == 2
+    assert "Tổng số đảng viên chính thức của chi bộ: 5 đồng chí" in shown and "đạt 80,0 %" in shown
+
+
 def test_someone_outside_the_cases_units_gets_neither_page_nor_pdf(page, official):
     for username in ("other_secretary", "residential_committee"):
         client = page(username)
