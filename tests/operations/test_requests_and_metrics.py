@@ -87,7 +87,8 @@ def test_steps_count_when_committed_and_refusals_by_reason_code(app, api, web_or
     url = f"/api/v1/cases/{case['id']}/actions/accept_referral"
     assert api("cell_secretary").post(url, json=body).status_code == 200
     assert api("cell_secretary").post(url, json=body).status_code == 409  # the same version again: stale
-    assert api("other_secretary").post(url, json={**body, "expected_version": 2}).status_code in (403, 404, 422)
+    refused_start = api("residential_committee").post("/api/v1/cases", json=referral(web_org))  # not a referrer
+    assert refused_start.status_code == 403
     after = figures(app)
 
     def moved(name: str, **labels) -> float:
@@ -96,6 +97,8 @@ def test_steps_count_when_committed_and_refusals_by_reason_code(app, api, web_or
     assert moved("casework_steps_total", workflow="admission", trigger="refer") == 1
     assert moved("casework_steps_total", workflow="admission", trigger="accept_referral") == 1
     assert moved("casework_step_refusals_total", workflow="admission", code="stale_version") == 1
+    for reason in refused_start.get_json()["reasons"]:
+        assert moved("casework_step_refusals_total", workflow="admission", code=reason["code"]) == 1
 
 
 def test_a_step_rolled_back_is_not_counted(app, api, web_org, monkeypatch):
@@ -151,6 +154,15 @@ def test_allowed_networks_are_configuration(app_factory_config):
     assert client.get("/metrics", environ_base=LOOPBACK).status_code == 403
     with pytest.raises(RuntimeError, match="CASEWORK_METRICS_ALLOW: '10.0.0.300'"):
         create_app({**app_factory_config, "METRICS_ALLOW": "10.0.0.300"})
+
+
+def test_behind_a_trusted_proxy_the_client_address_decides(app_factory_config):
+    from casework import create_app
+
+    client = create_app({**app_factory_config, "TRUSTED_PROXY_HOPS": 1}).test_client()
+    through_proxy = {"environ_base": LOOPBACK}
+    assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}, **through_proxy).status_code == 403
+    assert client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}, **through_proxy).status_code == 200
 
 
 @pytest.fixture
