@@ -75,9 +75,12 @@ def _prepare_environment(app: Flask) -> None:
 
 
 def gunicorn_argv(*, bind: str, workers: int, threads: int, timeout: int, graceful_timeout: int) -> list[str]:
+    # The workers' heartbeat files in memory: on a disk (a container's /tmp) a busy disk stalls the heartbeat
+    # and gunicorn kills workers that were working (gunicorn's own advice).
+    in_memory = ["--worker-tmp-dir", "/dev/shm"] if Path("/dev/shm").is_dir() else []
     return [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_SETTINGS),
             "--bind", bind, "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-            "--timeout", str(timeout), "--graceful-timeout", str(graceful_timeout),
+            "--timeout", str(timeout), "--graceful-timeout", str(graceful_timeout), *in_memory,
             "--error-logfile", "-", "--no-control-socket", "casework.wsgi:application"]
 
 
