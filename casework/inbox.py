@@ -213,7 +213,7 @@ def waiting_page(session: Session, user: User, number: int, size: int) -> Number
 
 def done_page(session: Session, user: User, today: date, number: int, size: int,
               kinds: frozenset[str] = frozenset()) -> NumberedPage:
-    query = (done_by(user, today, kinds).options(joinedload(Task.case).lazyload("*"), joinedload(Task.unit),
-                                                 joinedload(Task.completed_by))
+    query = (done_by(user, today, kinds).options(joinedload(Task.case).joinedload(Case.owning_cell),
+                                                 joinedload(Task.unit), joinedload(Task.completed_by))
              .order_by(Task.completed_at.desc(), Task.id.desc()))
     return numbered_page(session, query, number, size)

@@ -63,6 +63,14 @@ class BenchLoop:
 
 
 @dataclass(frozen=True)
+class SubjectIdentifier:
+    """A subject's identifying number that people search by (a national ID, a tax code)."""
+
+    label: dict[str, str]  # {vi, en}
+    cases: Callable[[str], Any]  # typed text -> a SQL clause over Case (this workflow's cases with that subject)
+
+
+@dataclass(frozen=True)
 class WorkflowPackage:
     """What a procedure's code tells the engine beyond its registered guards, effects and targets."""
 
@@ -95,6 +103,9 @@ class WorkflowPackage:
     # The example row of the template for importing cases in progress (column -> value as typed in a
     # spreadsheet; casework.engine.importing); columns it leaves out get an example of their field's type.
     import_example: dict[str, str] | None = None
+    # What search finds a case's subject by besides its name (admission: the national ID): its label and,
+    # for the text typed, a clause over ``Case`` selecting this workflow's cases whose subject has it.
+    identifier: SubjectIdentifier | None = None
 
     def printable(self, code: str) -> Printable | None:
         return next((p for p in self.printables if p.code == code), None)

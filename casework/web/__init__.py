@@ -16,13 +16,14 @@ def register(app: Flask) -> None:
     from casework.web.inbox.routes import bp as inbox_bp
     from casework.web.printing.routes import bp as printing_bp
     from casework.web.referrals.routes import bp as referrals_bp
+    from casework.web.search.routes import bp as search_bp
     from casework.web.verification.routes import bp as verification_bp
 
     i18n.init_app(app)
     templating.init_app(app)
     _import_package_forms(app)
     for blueprint in (auth_bp, inbox_bp, cases_bp, documents_bp, referrals_bp, verification_bp, printing_bp,
-                      admin_bp, access_log_bp):
+                      admin_bp, access_log_bp, search_bp):
         app.register_blueprint(blueprint)
     errors.register(app)  # the app's own pages for every HTTP error outside the API
 

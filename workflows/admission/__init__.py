@@ -13,6 +13,7 @@ from workflows.admission.printing import PRINTABLES
 from workflows.admission.subject import (
     CANDIDATE_FIELDS,
     IMPORT_EXAMPLE,
+    NATIONAL_ID,
     default_referring_org,
     form_defaults,
     open_case,
@@ -43,4 +44,5 @@ PACKAGE = register(WorkflowPackage(name="admission", open_case=open_case, subjec
                                    templates=Path(__file__).parent / "templates",
                                    subject_template="admission/subject.html", printables=PRINTABLES,
                                    subject_json=subject_json, subject_name="candidate", bench=_bench,
-                                   form_defaults=form_defaults, import_example=IMPORT_EXAMPLE))
+                                   form_defaults=form_defaults, import_example=IMPORT_EXAMPLE,
+                                   identifier=NATIONAL_ID))

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from casework.engine.errors import Invalid
+from casework.engine.packages import SubjectIdentifier
 from casework.engine.reasons import Reason
 from casework.engine.routing import authority_of, grassroots_of
 from casework.models import Case, Unit
-from workflows.admission.models import Candidate
+from workflows.admission.models import WORKFLOW, Candidate
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -120,3 +121,14 @@ def _candidate(session: Session, values: dict[str, Any]) -> Candidate:
         candidate.position = values.get("position", "")
         candidate.is_business_owner = values.get("is_business_owner", False)
     return candidate
+
+
+def cases_of_national_id(text: str) -> sa.ColumnElement[bool]:
+    """Search by national ID (số CCCD): admission cases whose candidate has exactly that number, open or closed
+    (the case's own key is cleared when it closes; the candidate keeps the number)."""
+    number = "".join(text.split())
+    return sa.and_(Case.workflow == WORKFLOW,
+                   Case.subject_id.in_(sa.select(Candidate.id).where(Candidate.national_id == number)))
+
+
+NATIONAL_ID = SubjectIdentifier(label={"vi": "Số CCCD", "en": "National ID"}, cases=cases_of_national_id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from casework.engine.definition import VoteDef, WorkflowDef
 from casework.engine.service import Action, available_actions
@@ -90,7 +90,8 @@ def _unfold(views: list[ActionView], submitted_trigger: str | None) -> None:
 
 def timeline(case: Case, wf: WorkflowDef) -> tuple[list[Event], Describer]:
     events = db.session.scalars(sa.select(Event).where(Event.case_id == case.id)
-                                .options(selectinload(Event.actor), selectinload(Event.actor_unit))
+                                .options(selectinload(Event.actor), selectinload(Event.actor_unit),
+                                         joinedload(Event.acting_for))
                                 .order_by(Event.seq.desc())).all()
     describer = Describer(db.session, wf)
     describer.prefetch(events)

@@ -3,6 +3,7 @@ delegate."""
 
 from datetime import date
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SearchField, SelectField, StringField
@@ -33,7 +34,7 @@ class DmyDateField(StringField):
         iso = parse_dmy(self.raw) if self.raw.strip() else None
         self.data = date.fromisoformat(iso) if iso else None
         if self.raw.strip() and iso is None:
-            raise ValueError(_l("Enter a real date as dd/mm/yyyy."))
+            raise ValueError(gettext("Enter a real date as dd/mm/yyyy."))  # a str: the form macro shows strings
 
     def _value(self):
         return getattr(self, "raw", None) or (self.data.strftime("%d/%m/%Y") if self.data else "")

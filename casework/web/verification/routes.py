@@ -38,10 +38,21 @@ def _task_view_kinds() -> frozenset[str]:
 @login_required
 def index():
     today = engine().today()
+    if request.args.get("replied"):
+        return _past_replies(today)
     query = inbox.filtered(current_user, inbox.InboxFilters(kinds=_task_view_kinds()), today)
     result = inbox.page(db.session, query, request.args.get("after"), PAGE_SIZE)
     return render_template("verification/index.html", page=result, today=today,
                            places=_place_names(result.rows))
+
+
+def _past_replies(today):
+    """The replies sent from this person's committees in the last month (whoever of it sent them), newest first:
+    a committee looks back at what it answered without seeing the case."""
+    result = inbox.done_page(db.session, current_user, today, parse_id(request.args.get("page")) or 1, PAGE_SIZE,
+                             kinds=_task_view_kinds())
+    return render_template("verification/replied.html", done=result, today=today, places=_place_names(result.rows),
+                           args={"replied": "1"})
 
 
 def _place_names(tasks: list[Task]) -> dict[int, str]:

@@ -1,0 +1,1 @@
+"""Search across every case in one's scope."""
