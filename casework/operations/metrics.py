@@ -74,8 +74,10 @@ def _count_committed_steps(session: Session) -> None:
         STEPS.labels(workflow, trigger).inc()
 
 
-def _forget_steps(session: Session, _previous_transaction) -> None:
-    session.info.pop(_PENDING_STEPS, None)
+def _forget_steps(session: Session, previous_transaction) -> None:
+    """The transaction's steps were undone (a savepoint's end leaves the outer transaction's to its commit)."""
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING_STEPS, None)
 
 
 def _step_refused(workflow: str, error: EngineError) -> None:
