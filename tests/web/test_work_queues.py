@@ -157,7 +157,7 @@ def test_name_a_delegate_who_then_acts_and_is_named_in_the_history(page, walker,
     event = db.session.scalars(sa.select(Event).where(Event.case_id == case.id).order_by(Event.seq.desc())).first()
     assert event.acting_for_id == web_org.users["cell_secretary"].id
     history = text(page("cell_secretary").get(f"/cases/{case.id}"))
-    assert "Đỗ Thị Thay" in history and "làm thay" in history
+    assert f"Đỗ Thị Thay (làm thay {web_org.users['cell_secretary'].full_name})" in history
     clock.set_day(last + timedelta(days=1))
     assert "Làm Thay" not in text(page("stand_in").get("/"))
 
