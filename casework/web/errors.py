@@ -55,9 +55,9 @@ def http_error(exc: HTTPException):
         return server_error(exc)
     if _is_api():
         return _api_error(exc)
-    if code not in PAGES:  # 401, 429 and the like keep werkzeug's own answer (login and throttling own them)
+    if code < 400 or code == 401:  # signing in answers a 401 on its own (a redirect to the sign-in page)
         return exc
-    heading, explanation = PAGES[code]
+    heading, explanation = PAGES.get(code, PAGES[400])  # any other refusal of the request (415, 422, 429...)
     if code == 413:
         explanation = _("Files up to %(limit)s are accepted. Make the file smaller (scan at a lower resolution, "
                         "or split it) and attach it again.", limit=_upload_limit())

@@ -61,6 +61,7 @@ def test_a_bad_request_and_a_conflict_are_translated_pages(app, page):
     client = page("organizer")
     _is_own_page(client.get("/test-abort/400"), 400, "Yêu cầu không hợp lệ")
     _is_own_page(_english(client).get("/test-abort/409"), 409, "Changed in the meantime")
+    _is_own_page(client.get("/test-abort/422"), 422, "The request could not be understood")  # any other 4xx
 
 
 def test_an_expired_form_is_the_apps_own_page_not_a_bare_csrf_error(app, page):
