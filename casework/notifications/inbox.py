@@ -171,16 +171,28 @@ def escalation_texts(session: Session, workflows: Catalog, copy: Task) -> dict[s
     }
 
 
-def mark_read(session: Session, user: User, notification_ids: list[int] | None, now: datetime) -> int:
-    """Mark some (or, with ``None``, all) of a person's unread notices read; returns how many changed."""
+def unread(user: User) -> sa.ColumnElement[bool]:
+    """A person's notices still to read: not read, and not about a case that has closed since (its tasks are
+    gone; nothing is left to do about it)."""
+    from casework.models import Case
+
+    closed = sa.exists().where(Case.id == Notification.case_id, Case.closed_on.is_not(None))
+    return sa.and_(Notification.user_id == user.id, Notification.read_at.is_(None), ~closed)
+
+
+def mark_read(session: Session, user: User, notification_ids: list[int] | None, now: datetime, *,
+              case_id: int | None = None) -> int:
+    """Mark some (or, with ``None``, all; with ``case_id``, that case's) of a person's unread notices read;
+    returns how many changed."""
     query = sa.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if notification_ids is not None:
         query = query.where(Notification.id.in_(notification_ids))
+    if case_id is not None:
+        query = query.where(Notification.case_id == case_id)
     count = session.execute(query.values(read_at=now)).rowcount
     session.commit()
     return count
 
 
 def unread_count(session: Session, user: User) -> int:
-    return session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return session.scalar(sa.select(sa.func.count(Notification.id)).where(unread(user))) or 0

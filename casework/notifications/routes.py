@@ -7,9 +7,11 @@ for every change so a cross-site form cannot post to them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -21,7 +23,7 @@ from casework.api.routes import identify_caller, require_json_object
 from casework.extensions import csrf, db
 from casework.models import EmailMode, Notification, NotificationPreference, User
 from casework.notifications import api_schemas as schemas
-from casework.notifications.inbox import mark_read, unread_count
+from casework.notifications.inbox import mark_read, unread, unread_count
 from casework.web.redirects import safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -51,9 +53,9 @@ def _engine():
 def _notices(user: User, unread_only: bool, limit: int = PAGE_SIZE) -> list[Notification]:
     query = sa.select(Notification).where(Notification.user_id == user.id)
     if unread_only:
-        query = query.where(Notification.read_at.is_(None))
+        query = query.where(unread(user))
     return list(db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
-                                   .limit(limit)))
+                                   .options(joinedload(Notification.case).lazyload("*")).limit(limit)))
 
 
 def _email_mode(user: User) -> str:
@@ -71,13 +73,50 @@ def _set_email_mode(user: User, mode: str) -> None:
 # --- Pages ------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class CaseNotices:
+    """The notices about one case, newest first: one entry on the page however many tasks the case created."""
+
+    case_id: int | None
+    title: str
+    notices: list[Notification] = field(default_factory=list)
+    unread: int = 0
+
+    @property
+    def latest(self) -> Notification:
+        return self.notices[0]
+
+
+def _by_case(notices: list[Notification]) -> list[CaseNotices]:
+    """Group the notices per case, the case with the newest notice first; a notice about a case that has closed
+    counts as read. Notices about no case stay one entry each."""
+    groups: dict[object, CaseNotices] = {}
+    for n in notices:
+        key = n.case_id if n.case_id is not None else ("notice", n.id)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = CaseNotices(n.case_id, n.case.title if n.case is not None else "")
+        group.notices.append(n)
+        if n.read_at is None and (n.case is None or n.case.closed_on is None):
+            group.unread += 1
+    return list(groups.values())
+
+
 @bp.get("/")
 @login_required
 def index():
     unread_only = request.args.get("unread") == "1"
-    return render_template("notifications/index.html", notices=_notices(current_user, unread_only),
+    return render_template("notifications/index.html", groups=_by_case(_notices(current_user, unread_only)),
                            unread_only=unread_only, unread=unread_count(db.session, current_user),
                            email_mode=_email_mode(current_user), modes=list(EmailMode), case_url=_case_url)
+
+
+@bp.post("/cases/<id:case_id>/read")
+@login_required
+def read_case(case_id: int):
+    """Every notice about one case, read at once."""
+    mark_read(db.session, current_user, None, _engine().now(), case_id=case_id)
+    return redirect(url_for("notifications.index"))
 
 
 def _case_url(case_id: int | None) -> str | None:
