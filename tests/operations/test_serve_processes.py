@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session
 
-from tests.conftest import DATABASE_URL, IS_POSTGRES
+from tests.conftest import DATABASE_URL, IS_POSTGRES, START_DAY
 from tests.factories import build_org
 from tests.walk import referral
 
@@ -100,7 +100,9 @@ def server(database, org, tmp_path_factory):
     folder = tmp_path_factory.mktemp("served")
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "s" * 40,
-           "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"), "CASEWORK_BIND": f"127.0.0.1:{port}"}
+           "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"), "CASEWORK_BIND": f"127.0.0.1:{port}",
+           # the tests' day, not the calendar's: the cases start on the version in effect then, whenever this runs
+           "CASEWORK_MODE": "training", "CASEWORK_TODAY": START_DAY.isoformat()}
     log = folder / "stderr.log"
     with log.open("wb") as stderr:
         process = subprocess.Popen([CASEWORK, "serve", "--workers", "2", "--threads", "4", "--graceful-timeout", "5"],
@@ -166,7 +168,7 @@ def test_two_processes_serve_one_site(server, org, database):
     officer = Client(base)
     assert officer.json("POST", "/api/v1/session", {"username": "union_officer", "password": "secret"})[0] == 200
     status, case = officer.json("POST", "/api/v1/cases", referral(org))
-    assert status == 201, case
+    assert status == 201 and case["opened_on"] == START_DAY.isoformat(), case
 
     secretaries = [Client(base) for _ in range(CLIENTS)]
     for client in secretaries:
