@@ -88,6 +88,16 @@ def test_the_proposal_and_the_decision_print(app, fpage, web_forg):
     decision = organizer.get(f"/cases/{walk.case.id}/print/qd-thanh-lap")
     assert decision.status_code == 200
     assert "Chi bộ Công ty TNHH Sao Vàng" in text(decision) and "210-QĐ/ĐU" in text(decision)
+    # And as PDFs, like every printed form.
+    import io
+
+    from pypdf import PdfReader
+
+    for code, words in (("to-trinh", "TỜ TRÌNH"), ("qd-thanh-lap", "QUYẾT ĐỊNH")):
+        response = organizer.get(f"/cases/{walk.case.id}/print/{code}.pdf")
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        pages = PdfReader(io.BytesIO(response.data)).pages
+        assert words in " ".join(page.extract_text() for page in pages)
 
 
 def test_the_organizer_downloads_the_object_centric_log_of_their_scope(app, fpage, web_forg):
