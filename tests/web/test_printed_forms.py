@@ -67,10 +67,10 @@ def test_headers_name_the_superior_over_the_issuer_never_the_cell_twice(page, of
 
 def test_number_lines_complete_a_bare_number_and_keep_a_whole_one(page, official):
     client = page("cell_secretary")
-    assert "* Số 12-NQ/CB ĐẢNG CỘNG SẢN" in text(client.get(f"/cases/{official.case.id}/print/6-knd"))
-    assert "* Số 45-NQ/ĐU ĐẢNG CỘNG SẢN" in text(client.get(f"/cases/{official.case.id}/print/8-knd"))
+    assert "* Số: 12-NQ/CB ĐẢNG CỘNG SẢN" in text(client.get(f"/cases/{official.case.id}/print/6-knd"))
+    assert "* Số: 45-NQ/ĐU ĐẢNG CỘNG SẢN" in text(client.get(f"/cases/{official.case.id}/print/8-knd"))
     decision = text(client.get(f"/cases/{official.case.id}/print/9-knd"))
-    assert "* Số 120-QĐ/ĐU ĐẢNG CỘNG SẢN" in decision
+    assert "* Số: 120-QĐ/ĐU ĐẢNG CỘNG SẢN" in decision
     assert "Nghị quyết đề nghị kết nạp đảng viên số 12-NQ/CB, ngày" in decision
 
 
@@ -107,14 +107,14 @@ def test_committee_names_give_their_organisation_and_place(web_org):
     assert organisation_name(units["grassroots"]) == "Đảng bộ KCN Quế Võ"
     assert organisation_name(units["cell"]) == "Chi bộ Công ty Hòa Phát"
     assert place_name(units["cell"]) == "Kinh Bắc" and place_name(units["province"]) == "Bắc Ninh"
-    assert document_number("", "NQ", units["cell"]) == "Số\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0-NQ/CB"
-    assert document_number("7", "QĐ", units["commune"]) == "Số 7-QĐ/ĐU"
-    assert document_number("15-NQ/TU", "NQ", units["province"]) == "Số 15-NQ/TU"
+    assert document_number("", "NQ", units["cell"]) == "Số:\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0-NQ/CB"
+    assert document_number("7", "QĐ", units["commune"]) == "Số: 7-QĐ/ĐU"
+    assert document_number("15-NQ/TU", "NQ", units["province"]) == "Số: 15-NQ/TU"
     # The demo names its province after the organisation: the same place, the same abbreviation.
     named_as_organisation = Unit(kind="province", name="Đảng bộ tỉnh Bắc Ninh")
     assert organisation_name(named_as_organisation) == "Đảng bộ tỉnh Bắc Ninh"
     assert place_name(named_as_organisation) == "Bắc Ninh"
-    assert document_number("3", "QĐ", named_as_organisation) == "Số 3-QĐ/TU"
+    assert document_number("3", "QĐ", named_as_organisation) == "Số: 3-QĐ/TU"
 
 
 def test_a_form_whose_step_has_not_happened_is_a_404_page_saying_which(page, walker):
@@ -202,7 +202,7 @@ def test_the_pdf_carries_the_name_with_its_marks_in_the_declared_font(page, offi
     assert response.headers["Cache-Control"] == "no-store"
     reader = PdfReader(BytesIO(response.data))
     extracted = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
-    assert NAME in extracted and "ĐẢNG ỦY PHƯỜNG KINH BẮC" in extracted and "Số 120-QĐ/ĐU" in extracted
+    assert NAME in extracted and "ĐẢNG ỦY PHƯỜNG KINH BẮC" in extracted and "Số: 120-QĐ/ĐU" in extracted
     fonts = {str(font.get_object()["/BaseFont"]).split("+", 1)[-1]
              for page_ in reader.pages for font in page_["/Resources"]["/Font"].values()}
     assert fonts and all(name.startswith("DejaVu-Serif") for name in fonts), fonts

@@ -1,6 +1,6 @@
 """How a party document's sheet is laid out, as the forms guidance lays it out: the header names the superior
 party organisation over the issuing one ("ĐẢNG BỘ KCN QUẾ VÕ" over "CHI BỘ CÔNG TY HÒA PHÁT"), the number line
-carries the document's kind and the issuer's abbreviation ("Số 12-NQ/CB"), the place and date line reads
+carries the document's kind and the issuer's abbreviation ("Số: 12-NQ/CB"), the place and date line reads
 "Quế Võ, ngày 05 tháng 02 năm 2027", and every number is written the Vietnamese way ("1.234", "71,4 %")
 whatever the page's language, because the forms are Vietnamese. The template filters of every printable."""
 
@@ -81,16 +81,16 @@ def document_number(value: Any, kind: str, unit: Unit | None) -> str:
     and the issuer ("12-NQ/CB"); none yet leaves the space the secretary writes it in by hand."""
     text = str(value or "").strip()
     if "/" in text:
-        return f"Số {text}"
+        return f"Số: {text}"
     suffix = f"-{kind}/{issuer_code(unit)}"
-    return f"Số {text}{suffix}" if text else f"Số\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0{suffix}"
+    return f"Số: {text}{suffix}" if text else f"Số:\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0{suffix}"
 
 
 def document_reference(value: Any, kind: str, unit: Unit | None) -> str:
     """An earlier paper cited in a sentence ("Nghị quyết số 12-NQ/CB"): lower-case "số", and nothing when it
     was recorded without a number (the sentence then names it by its date alone)."""
     text = str(value or "").strip()
-    return "s" + document_number(text, kind, unit)[1:] if text else ""
+    return "số " + document_number(text, kind, unit).removeprefix("Số: ") if text else ""
 
 
 def place_name(unit: Unit | None) -> str:
