@@ -6,5 +6,6 @@ def test_every_feature_package_registers_its_pages(app):
 
 
 def test_every_command_group_is_attached(app):
-    assert {"init-db", "workflow", "token", "demo", "bench", "generate", "tick", "monitoring"} <= set(app.cli.commands)
+    assert {"init-db", "workflow", "token", "demo", "bench", "generate", "tick", "monitoring",
+            "serve"} <= set(app.cli.commands)
     assert {"engine", "dashboard"} <= set(app.cli.commands["bench"].commands)
