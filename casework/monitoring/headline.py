@@ -1,6 +1,6 @@
 """The few numbers that answer "are we on track?" at the top of the dashboard, and the cases behind each.
 
-- ``admitted``: what the targets count as admissions (``targets.MEASURES``, measured by the workflows'
+- ``admissions``: what the targets count as admissions (``targets.MEASURES``, measured by the workflows'
   packages) in the year for the scope's unit, against the scope unit's own target;
 - ``overdue``: open cases with a task past its due date today;
 - ``waiting``: open cases waiting on another organisation's reply (the task kinds the definitions declare under
@@ -31,7 +31,7 @@ from casework.monitoring.queries import _within
 from casework.monitoring.scope import Period, Scope
 
 # The lists behind the numbers, in the order the page shows the numbers.
-LISTS = ("admitted", "overdue", "waiting", "forecast")
+LISTS = ("admissions", "overdue", "waiting", "forecast")
 LIST_LIMIT = 200
 ADMISSIONS = "admissions"  # the targets' measure the overview's first number and the forecast are about
 
@@ -39,7 +39,7 @@ ADMISSIONS = "admissions"  # the targets' measure the overview's first number an
 @dataclass(frozen=True)
 class Headline:
     year: int
-    admitted: int
+    admissions: int  # admitted in the year
     target: Any  # the scope unit's Target spanning the year, or None
     target_achieved: int  # admissions over the target's whole span (its years may be several)
     overdue: int
@@ -59,12 +59,12 @@ def headline(session: Session, *, scope: Scope, period: Period, today: date, wor
     first = target.year_from if target is not None else year
     achieved = targets.achieved_by_unit(session, scope=scope, year_from=first, year_to=year, units={scope.unit_id})
     by_year = achieved.get(ADMISSIONS, {}).get(scope.unit_id, {})
-    admitted = by_year.get(year, 0)
-    return Headline(year=year, admitted=admitted, target=target, target_achieved=sum(by_year.values()),
+    admissions = by_year.get(year, 0)
+    return Headline(year=year, admissions=admissions, target=target, target_achieved=sum(by_year.values()),
                     overdue=session.scalar(sa.select(sa.func.count()).select_from(_overdue(scope, today).subquery())),
                     waiting=session.scalar(sa.select(sa.func.count()).select_from(
                         _waiting(scope, workflows).subquery())),
-                    forecast=_forecast(session, scope, year, today, workflows, admitted))
+                    forecast=_forecast(session, scope, year, today, workflows, admissions))
 
 
 def _overdue(scope: Scope, today: date) -> sa.Select:
@@ -94,14 +94,14 @@ def _lines(workflows: Workflows) -> list[forecasting.Line]:
 
 
 def _forecast(session: Session, scope: Scope, year: int, today: date, workflows: Workflows,
-              admitted: int) -> float | None:
+              admissions: int) -> float | None:
     lines = _lines(workflows)
     if not lines:
         return None
     more = sum(f.expected_more for line in lines
                for f in forecasting.forecast(session, scope=scope, year=year, today=today, line=line,
                                              reached=Counter(), targets={}))
-    return round(admitted + more, 1)
+    return round(admissions + more, 1)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -111,8 +111,8 @@ def _forecast(session: Session, scope: Scope, year: int, today: date, workflows:
 def cases_behind(session: Session, which: str, *, scope: Scope, period: Period, today: date,
                  workflows: Workflows) -> tuple[list[dict[str, Any]], int]:
     """(the first ``LIST_LIMIT`` rows, how many there are) of the cases behind one headline number."""
-    if which == "admitted":
-        stmt = _admitted(scope, period, workflows)
+    if which == ADMISSIONS:
+        stmt = _admissions(scope, period, workflows)
     elif which == "overdue":
         stmt = _overdue(scope, today)
     elif which == "waiting":
@@ -126,7 +126,7 @@ def cases_behind(session: Session, which: str, *, scope: Scope, period: Period, 
     return _rows(session, found, today), total
 
 
-def _admitted(scope: Scope, period: Period, workflows: Workflows) -> sa.Select:
+def _admissions(scope: Scope, period: Period, workflows: Workflows) -> sa.Select:
     """Cases that entered their main line's last state in the period (what the admissions measure counts)."""
     ends = [sa.and_(Case.workflow == line.workflow, Event.to_state == line.states[-1]) for line in _lines(workflows)]
     return (sa.select(Event.case_id, sa.func.max(Event.occurred_at).label("since"))

@@ -125,7 +125,7 @@ def package_figure(name: str):
                            tables=exports.dashboard_tables(report, figures), **_frame(scope, period, name))
 
 
-@bp.get("/cases/<any(admitted, overdue, waiting, forecast):which>")
+@bp.get("/cases/<any(admissions, overdue, waiting, forecast):which>")
 @login_required
 def cases_behind(which: str):
     """The cases behind one of the overview's numbers, within the scope."""

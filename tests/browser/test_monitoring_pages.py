@@ -15,7 +15,7 @@ from tests.browser.conftest import sign_in
 YEAR = 2026
 PAGES = ["/monitoring/", "/monitoring/pipeline", "/monitoring/overdue", "/monitoring/committees",
          "/monitoring/durations", "/monitoring/figures/forecast", "/monitoring/figures/unions",
-         "/monitoring/targets", "/monitoring/cases/admitted", "/monitoring/cases/overdue",
+         "/monitoring/targets", "/monitoring/cases/admissions", "/monitoring/cases/overdue",
          "/monitoring/cases/waiting", "/monitoring/cases/forecast", "/monitoring/party-organisations"]
 
 

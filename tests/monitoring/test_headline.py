@@ -47,7 +47,7 @@ def _listed(client, which: str) -> str:
 def test_the_numbers_count_the_scopes_cases_only(app, web_org, cases, clock):
     admitted, waiting, elsewhere = cases
     numbers = _numbers(app, web_org, clock.now.date())
-    assert (numbers.admitted, numbers.waiting, numbers.overdue) == (1, 1, 0)
+    assert (numbers.admissions, numbers.waiting, numbers.overdue) == (1, 1, 0)
     assert numbers.target.admissions == 4 and numbers.target_share == 0.25
     assert numbers.forecast is not None and numbers.forecast >= 1  # what is admitted counts, never less
 
@@ -66,7 +66,7 @@ def test_each_number_links_to_the_cases_behind_it_within_the_scope(page, cases):
     overview = client.get(f"/monitoring/?year={YEAR}").get_data(as_text=True)
     for which in headline.LISTS:
         assert f"/monitoring/cases/{which}?" in overview
-    assert f'href="/cases/{admitted.id}"' in _listed(client, "admitted")
+    assert f'href="/cases/{admitted.id}"' in _listed(client, "admissions")
     shown = _listed(client, "waiting")
     assert f'href="/cases/{waiting.id}"' in shown and f"/cases/{elsewhere.id}" not in shown
     assert f'href="/cases/{admitted.id}"' not in shown
@@ -97,15 +97,15 @@ def test_a_unit_without_a_target_says_so(app, web_org, cases, clock):
     db.session.query(Target).delete()
     db.session.commit()
     numbers = _numbers(app, web_org, clock.now.date())
-    assert numbers.target is None and numbers.target_share is None and numbers.admitted == 1
+    assert numbers.target is None and numbers.target_share is None and numbers.admissions == 1
 
 
 def test_the_overview_does_not_count_a_case_of_another_year(app, web_org, cases, clock):
     scope = Scope.of(db.session, web_org.commune.id)
     numbers = headline.headline(db.session, scope=scope, period=Period.year(YEAR - 1), today=clock.now.date(),
                                 workflows=known(app.extensions["casework_engine"]))
-    assert numbers.admitted == 0
-    rows, total = headline.cases_behind(db.session, "admitted", scope=scope, period=Period.year(YEAR - 1),
+    assert numbers.admissions == 0
+    rows, total = headline.cases_behind(db.session, "admissions", scope=scope, period=Period.year(YEAR - 1),
                                         today=clock.now.date(), workflows=known(app.extensions["casework_engine"]))
     assert (rows, total) == ([], 0)
     assert db.session.get(Case, cases[0].id).state == "admitted"
@@ -123,5 +123,5 @@ def test_only_the_main_line_counting_admissions_is_listed_and_forecast(app, web_
     scope = Scope.of(db.session, web_org.commune.id)
     workflows = known(app.extensions["casework_engine"])
     assert _numbers(app, web_org, clock.now.date()).forecast is None
-    assert headline.cases_behind(db.session, "admitted", scope=scope, period=Period.year(YEAR),
+    assert headline.cases_behind(db.session, "admissions", scope=scope, period=Period.year(YEAR),
                                  today=clock.now.date(), workflows=workflows) == ([], 0)
