@@ -32,7 +32,7 @@ from casework.engine.errors import EngineError
 
 log = logging.getLogger(__name__)
 
-if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # each metric opens its file there as it is made, just below
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # prometheus_client opens this process's files there, unasked
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 LISTENER_NAME = "metrics"
