@@ -1,10 +1,10 @@
-"""`casework bench load`: the production server (gunicorn, N processes) on the configured database, K clients signed
-in as generated accounts (``casework generate``), each page and API call in turn for a bounded time, and the
-latency, throughput and SQL statements of each, beside an endpoint that does no work (the stack's own limit).
+"""`casework bench load`: the production server (``casework serve``'s gunicorn settings, N processes) on the
+configured database, K clients signed in as generated accounts (``casework generate``), each page and API call in
+turn for a bounded time, and the latency, throughput and SQL statements of each, beside ``/healthz``, which does no
+work (the stack's own limit).
 
 The server runs ``bench_app()``: the application ``casework serve`` runs, plus a count of the SQL statements each
-request ran (sent back in ``X-Casework-Statements``) and the bare endpoint. Nothing of either is in the
-application a deployment serves.
+request ran, sent back in ``X-Casework-Statements``; a deployment's application has no such count.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,7 +30,7 @@ from flask import Flask, g, has_request_context
 from flask.cli import with_appcontext
 
 STATEMENTS_HEADER = "X-Casework-Statements"
-BARE_PATH = "/bench/bare"
+BARE_PATH = "/healthz"  # alive: no database, no template
 
 
 # --------------------------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ BARE_PATH = "/bench/bare"
 
 
 def bench_app() -> Flask:
-    """The served application, counting the statements of each request and answering ``BARE_PATH``."""
+    """The served application (``casework.wsgi``'s), counting the statements of each request."""
     from casework import create_app
     from casework.extensions import db
 
@@ -46,7 +46,6 @@ def bench_app() -> Flask:
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute", _count_statement)
     app.after_request(_report_statements)
-    app.add_url_rule(BARE_PATH, "bench_bare", _bare)
     return app
 
 
@@ -58,11 +57,6 @@ def _count_statement(*_args) -> None:
 def _report_statements(response):
     response.headers[STATEMENTS_HEADER] = str(g.get("bench_statements", 0))
     return response
-
-
-def _bare():
-    """No database, no template: what the server, Flask and the application's own hooks cost."""
-    return "ok", 200, {"Content-Type": "text/plain"}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -171,7 +165,7 @@ class Endpoint:
 
 
 ENDPOINTS = (
-    ("bare endpoint (no work)", "secretary", BARE_PATH),
+    ("/healthz (no work)", "secretary", BARE_PATH),
     ("inbox /", "secretary", "/"),
     ("case page", "secretary", "/cases/{case}"),
     ("API inbox /api/v1/tasks", "secretary", "/api/v1/tasks"),
@@ -241,21 +235,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(database_url: str, processes: int, port: int) -> subprocess.Popen:
-    """gunicorn with ``processes`` workers serving ``bench_app`` on the database; a throwaway secret key when
-    none is configured (the bench's sessions end with it)."""
-    env = {**os.environ, "DATABASE_URL": database_url}
-    env.setdefault("SECRET_KEY", secrets.token_hex(32))
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(processes), "--bind", f"127.0.0.1:{port}",
-               "--log-level", "warning", "--timeout", "300", "casework.cli.bench_load:bench_app()"]
-    return subprocess.Popen(command, env=env)
+def start_server(database_url: str, processes: int, threads: int, port: int, folder: str,
+                 log) -> subprocess.Popen:
+    """gunicorn as ``casework serve`` starts it (its settings, its JSON request log, its metrics folder), with
+    ``processes`` workers serving ``bench_app`` on the database; a throwaway secret key when none is configured
+    (the bench's sessions end with it). What the server prints goes to ``log``."""
+    from casework.cli.serve import gunicorn_argv
+
+    env = {**os.environ, "DATABASE_URL": database_url, "PROMETHEUS_MULTIPROC_DIR": folder}
+    env.setdefault("CASEWORK_REQUEST_LOG", "1")
+    env.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
+    command = gunicorn_argv(bind=f"127.0.0.1:{port}", workers=processes, threads=threads, timeout=300,
+                            graceful_timeout=30)
+    command[-1] = "casework.cli.bench_load:bench_app()"
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def wait_until_up(server: subprocess.Popen, port: int, timeout: float = 120) -> None:
+def wait_until_up(server: subprocess.Popen, port: int, log, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise click.ClickException(f"the server stopped on start (exit {server.returncode})")
+            log.seek(0)
+            said = log.read().decode(errors="replace")[-2000:]
+            raise click.ClickException(f"the server stopped on start (exit {server.returncode}):\n{said}")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
             conn.request("GET", BARE_PATH)
@@ -280,6 +282,8 @@ def stop_server(server: subprocess.Popen) -> None:
 @click.command("load")
 @click.option("--processes", "-n", type=click.IntRange(min=1), default=4, show_default=True,
               help="gunicorn worker processes.")
+@click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Threads per process (as casework serve's default).")
 @click.option("--clients", "-k", type=click.IntRange(min=1), default=16, show_default=True,
               help="Concurrent clients, each signed in as a generated account.")
 @click.option("--seconds", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
@@ -287,47 +291,57 @@ def stop_server(server: subprocess.Popen) -> None:
 @click.option("--password", envvar="CASEWORK_GENERATED_PASSWORD", default="casework", show_default=True,
               help="The generated accounts' password (or CASEWORK_GENERATED_PASSWORD).")
 @with_appcontext
-def load(processes: int, clients: int, seconds: float, password: str) -> None:
-    """Serve the configured database with gunicorn (N processes) and drive K clients over each endpoint in turn —
-    the bare endpoint, the inbox, a case page, the API's inbox, an API case and the dashboard — for the given
-    seconds each; print p50/p95/p99, throughput and SQL statements per request of each."""
+def load(processes: int, threads: int, clients: int, seconds: float, password: str) -> None:
+    """Serve the configured database as casework serve does (N processes) and drive K clients over each endpoint
+    in turn — /healthz (no work), the inbox, a case page, the API's inbox, an API case and the dashboard — for the
+    given seconds each; print p50/p95/p99, throughput and SQL statements per request of each."""
     from casework.extensions import db
     from casework.models import Case
 
     people = cast(db.session, clients)
+    loads = [os.getloadavg()[0]]
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
     database_url = db.engine.url.render_as_string(hide_password=False)
     db.session.remove()
     port = free_port()
-    server = start_server(database_url, processes, port)
-    signed_in = {"secretary": [], "organizer": []}
-    try:
-        wait_until_up(server, port)
-        for who, group in (("secretary", people.secretaries), ("organizer", people.organizers)):
-            for person in group:
-                client = Client(port)
-                signed_in[who].append((client, person))
-                client.sign_in(person.username, password)
-        click.echo(f"{db.engine.dialect.name}: {total:,} cases; gunicorn {processes} process(es), {clients} "
-                   f"client(s), {seconds:g} s per endpoint; load average {os.getloadavg()[0]:.2f} before")
-        endpoints = []
-        for name, who, path in ENDPOINTS:
-            endpoint = Endpoint(name, who, path)
-            drive(Endpoint(name, who, path), signed_in[who], min(1.0, seconds))  # warm the processes up
-            drive(endpoint, signed_in[who], seconds)
-            endpoints.append(endpoint)
-    finally:
-        for client, _ in signed_in["secretary"] + signed_in["organizer"]:
-            client.conn.close()
-        stop_server(server)
+    with tempfile.TemporaryDirectory(prefix="casework-bench-") as folder, tempfile.TemporaryFile() as log:
+        server = start_server(database_url, processes, threads, port, folder, log)
+        endpoints = serve_and_drive(server, port, log, people, password, seconds)
+    click.echo(f"{db.engine.dialect.name}: {total:,} cases; gunicorn {processes} process(es) × {threads} thread(s), "
+               f"{clients} client(s), {seconds:g} s per endpoint; load average {loads[0]:.2f} before")
     for line in table(endpoints):
         click.echo(line)
     bare = endpoints[0]
     for e in endpoints[1:3]:
         if e.timings and bare.timings:
             ratio = (len(e.timings) / e.seconds) / (len(bare.timings) / bare.seconds)
-            click.echo(f"  {e.name}: {ratio:.2f}× the bare endpoint's throughput")
+            click.echo(f"  {e.name}: {ratio:.2f}× the throughput of /healthz")
     click.echo(f"  load average {os.getloadavg()[0]:.2f} after")
+
+
+def serve_and_drive(server: subprocess.Popen, port: int, log, people: Cast, password: str,
+                    seconds: float) -> list[Endpoint]:
+    """Sign the clients in, then drive each endpoint in turn (after a second's warm-up); the server is stopped
+    whatever happens."""
+    signed_in = {"secretary": [], "organizer": []}
+    try:
+        wait_until_up(server, port, log)
+        for who, group in (("secretary", people.secretaries), ("organizer", people.organizers)):
+            for person in group:
+                client = Client(port)
+                signed_in[who].append((client, person))
+                client.sign_in(person.username, password)
+        endpoints = []
+        for name, who, path in ENDPOINTS:
+            drive(Endpoint(name, who, path), signed_in[who], min(1.0, seconds))  # warm the processes up
+            endpoint = Endpoint(name, who, path)
+            drive(endpoint, signed_in[who], seconds)
+            endpoints.append(endpoint)
+        return endpoints
+    finally:
+        for client, _ in signed_in["secretary"] + signed_in["organizer"]:
+            client.conn.close()
+        stop_server(server)
 
 
 COMMAND = load

@@ -29,14 +29,14 @@ def test_the_load_bench_prints_each_endpoints_figures_beside_the_bare_ones(tmp_p
 
     result = runner.invoke(main, ["bench", "load", "-n", "1", "-k", "2", "--seconds", "1", "--password", "bench-pw"])
     assert result.exit_code == 0, result.output
-    assert "sqlite: 60 cases; gunicorn 1 process(es), 2 client(s), 1 s per endpoint" in result.output
+    assert "sqlite: 60 cases; gunicorn 1 process(es) × 4 thread(s), 2 client(s), 1 s per endpoint" in result.output
     rows = {m["name"]: m for m in ROW.finditer(result.output)}
     assert list(rows) == [name for name, _, _ in ENDPOINTS]
     for name, row in rows.items():
         assert int(row["requests"]) > 0 and int(row["errors"]) == 0, name
         assert float(row["p50"]) <= float(row["p95"]) <= float(row["p99"]), name
-    # The bare endpoint runs only what every request runs (the application's own hooks); every page reads more.
-    bare = float(rows["bare endpoint (no work)"]["statements"])
+    # /healthz runs only what every request runs (the application's own hooks); every page reads more.
+    bare = float(rows["/healthz (no work)"]["statements"])
     assert all(float(rows[name]["statements"]) > bare for name in list(rows)[1:])
-    assert re.search(r"inbox /: [\d.]+× the bare endpoint's throughput", result.output)
-    assert re.search(r"case page: [\d.]+× the bare endpoint's throughput", result.output)
+    assert re.search(r"inbox /: [\d.]+× the throughput of /healthz", result.output)
+    assert re.search(r"case page: [\d.]+× the throughput of /healthz", result.output)
