@@ -174,3 +174,16 @@ def test_a_delegation_that_cannot_be_says_why_and_saves_nothing(page, web_org, c
                                                 "ends_on": today.strftime("%d/%m/%Y")})
     assert unknown.status_code == 422 and "Không có tài khoản nào có tên đăng nhập này" in text(unknown)
     assert db.session.scalar(sa.select(sa.func.count(Delegation.id))) == 0
+
+
+def test_after_acting_the_page_says_done_not_warnings_about_other_roles(page, walker, web_org):
+    case = walker().to("authority_review")
+    task = next(t for t in case.tasks if t.kind == "appraise" and t.is_open)
+    client = page("organizer")
+    response = step(client, case.id, "appraise", {"appraisal": "Đủ điều kiện.", "recommendation": "admit",
+                                                  "task_id": str(task.id)})
+    assert response.status_code == 302, text(response)
+    body = text(client.get(f"/cases/{case.id}"))
+    assert "Xong: phần việc của bạn đã được ghi nhận." in body
+    assert "chưa thực hiện được" not in body and "Không có việc nào đang chờ cho bước này" not in body
+    assert "Cấp ủy có thẩm quyền @" in body  # what the case waits for is still listed

@@ -67,6 +67,8 @@ def action_views(case: Case, user, submitted: tuple[str, StepForm, list[str]] | 
     tasks = {t.id: t for t in case.tasks}
     views = []
     for action in actions:
+        if _someone_elses(action):
+            continue  # another role's step: the page lists it under "waiting for", not as a warning
         view = ActionView(action, vote=action.transition.vote, tasks=[tasks[i] for i in action.task_ids if i in tasks])
         if action.allowed:
             if submitted and submitted[0] == action.trigger:
@@ -79,6 +81,14 @@ def action_views(case: Case, user, submitted: tuple[str, StepForm, list[str]] | 
         views.append(view)
     _unfold(views, submitted[0] if submitted else None)
     return views
+
+
+# Reasons that only say the step is another role's (or nobody's yet): nothing this person can act on.
+OTHERS_REASONS = frozenset({"wrong_role", "wrong_unit", "no_open_task"})
+
+
+def _someone_elses(action) -> bool:
+    return not action.allowed and bool(action.reasons) and all(r.code in OTHERS_REASONS for r in action.reasons)
 
 
 def _unfold(views: list[ActionView], submitted_trigger: str | None) -> None:
