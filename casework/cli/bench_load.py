@@ -315,7 +315,7 @@ def load(processes: int, threads: int, clients: int, seconds: float, password: s
     for e in endpoints[1:3]:
         if e.timings and bare.timings:
             ratio = (len(e.timings) / e.seconds) / (len(bare.timings) / bare.seconds)
-            click.echo(f"  {e.name}: {ratio:.2f}× the throughput of /healthz")
+            click.echo(f"  {e.name}: {ratio:.3f}× the throughput of /healthz")
     click.echo(f"  load average {os.getloadavg()[0]:.2f} after")
 
 
