@@ -15,7 +15,8 @@ from flask.cli import with_appcontext
 @click.option("--password", envvar="CASEWORK_GENERATED_PASSWORD", default="casework", show_default=True,
               help="The password of every generated account (or CASEWORK_GENERATED_PASSWORD).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes simulating and writing batches at once (default: one per core).")
+              help="Processes simulating and writing batches at once (default: one per core on PostgreSQL, one on "
+                   "SQLite, which takes one writer at a time).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Cases per committed batch (default 10,000).")
 @with_appcontext
@@ -32,7 +33,7 @@ def generate(cases: int, seed: int, password: str, workers: int | None, batch_si
     with Progress(cases, started) as progress:
         try:
             made = synthetic.generate(db.engine, cases=cases, seed=seed, engine=engine, password=password,
-                                      workers=workers or synthetic.workers_available(),
+                                      workers=workers or default_workers(db.engine),
                                       batch_size=batch_size or synthetic.BATCH_CASES, progress=progress)
         except synthetic.UnfinishedRun as exc:
             raise click.ClickException(str(exc)) from exc
@@ -66,6 +67,12 @@ class Progress:
         else:
             click.echo(f"  {written:,} / {self.total:,} cases written ({time.perf_counter() - self.started:.0f} s)")
         self.shown = written
+
+
+def default_workers(engine: sa.Engine) -> int:
+    from casework.monitoring.synthetic import workers_available
+
+    return workers_available() if engine.dialect.name == "postgresql" else 1
 
 
 def analyze(engine: sa.Engine) -> None:
