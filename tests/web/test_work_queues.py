@@ -187,3 +187,18 @@ def test_after_acting_the_page_says_done_not_warnings_about_other_roles(page, wa
     assert "Xong: phần việc của bạn đã được ghi nhận." in body
     assert "chưa thực hiện được" not in body and "Không có việc nào đang chờ cho bước này" not in body
     assert "Cấp ủy có thẩm quyền @" in body  # what the case waits for is still listed
+
+
+def test_a_referrer_lands_on_the_inbox_with_the_refer_button_in_sight(page):
+    body = page("union_officer").get("/").get_data(as_text=True)
+    assert 'href="/referrals/new"' in body and "Giới thiệu" in body
+    assert 'href="/referrals/new"' not in page("residential_committee").get("/").get_data(as_text=True)
+
+
+def test_the_vote_form_starts_from_the_register(page, walker, web_org):
+    case = walker().to("cell_review")
+    body = page("cell_secretary").get(f"/cases/{case.id}").get_data(as_text=True)
+    official = len([m for m in web_org.members["cell"] if m.status == "official"])
+    assert f'name="record_cell_vote-official_members" type="number" value="{official}"' in body or \
+        re.search(rf'name="record_cell_vote-official_members"[^>]*value="{official}"', body)
+    assert re.search(r'name="record_cell_vote-excluded_members"[^>]*value="0"', body)

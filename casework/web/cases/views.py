@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from casework.engine.definition import VoteDef, WorkflowDef
 from casework.engine.service import Action, available_actions
 from casework.extensions import db
-from casework.models import Case, Document, Event, Task
+from casework.models import Case, Document, Event, MemberStatus, PartyMember, Task
 from casework.web import choices as choice_source
 from casework.web.describe import Describer
 from casework.web.engine_access import engine
@@ -75,12 +75,33 @@ def action_views(case: Case, user, submitted: tuple[str, StepForm, list[str]] | 
                 view.form, view.errors = submitted[1], submitted[2]
             else:
                 view.form = build_form(action.transition, options)
+                _prefill_vote(view.form, action.transition.vote, case)
             view.form.expected_version.data = str(case.version)
             if action.task_ids and not view.form.task_id.data:
                 view.form.task_id.data = str(action.task_ids[0])
         views.append(view)
     _unfold(views, submitted[0] if submitted else None)
     return views
+
+
+def register_counts(cell_id: int) -> tuple[int, int]:
+    """The owning cell's official members in the register, and those of them not counted in a vote (exempt or
+    temporarily transferred), in one query."""
+    official = sa.and_(PartyMember.cell_id == cell_id, PartyMember.status == MemberStatus.OFFICIAL)
+    total, excluded = db.session.execute(sa.select(
+        sa.func.count(PartyMember.id), sa.func.count(sa.case((PartyMember.excluded_from_votes, PartyMember.id))))
+        .where(official)).one()
+    return total, excluded
+
+
+def _prefill_vote(form, vote, case: Case) -> None:
+    """A vote's member counts start from the register (the secretary corrects them if it is out of date)."""
+    if vote is None:
+        return
+    total, excluded = register_counts(case.owning_cell_id)
+    form[vote.counted].data = str(total)
+    if vote.less:
+        form[vote.less].data = str(excluded)
 
 
 # Reasons that only say the step is another role's (or nobody's yet): nothing this person can act on.

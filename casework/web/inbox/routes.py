@@ -22,6 +22,7 @@ from casework.ids import parse_id
 from casework.models import Task, User
 from casework.web.engine_access import definition_of, engine, state_name, task_name, workflow
 from casework.web.i18n import pick
+from casework.web.referrals.queries import referrer_roles
 from casework.web.inbox.forms import AssignForm, DelegationForm, InboxFilterForm
 from casework.web.stepforms import options
 
@@ -83,7 +84,10 @@ def index():
         result = inbox.page(db.session, query, request.args.get("after"), PAGE_SIZE)
     unit_names = {r.unit_id: r.unit.name for r in current_user.hats}
     args = {k: v for k, v in request.args.items() if k not in ("after", "page")}
+    start = workflow().start_transition
+    start_label = pick(start.label) if referrer_roles(current_user, start) else None
     return render_template("inbox/index.html", form=form, page=result, waiting=waiting, done=done, queue=queue,
+                           start_label=start_label,
                            queue_counts=queue_counts, today=today, hat_counts=hat_counts, unit_names=unit_names,
                            args=args, task_name=task_name, state_name=state_name, definition_of=definition_of)
 
