@@ -25,9 +25,9 @@ from casework.auth import end_sessions, request_user, sign_in_attempt
 from casework.documents import SIGNATURES as DOCUMENT_TYPES
 from casework.documents import DocumentRefused, make_document
 from casework.engine import Engine, Invalid, NotFound
+from casework.engine.delegation import load_acting
 from casework.engine.packages import PACKAGES
 from casework.engine.reasons import Reason
-from casework.engine.delegation import load_acting
 from casework.engine.scope import task_view_only, visibility_clause, visible_case
 from casework.engine.service import apply, available_actions, start_case
 from casework.extensions import db

@@ -38,6 +38,8 @@ class FieldDef:
     not_future: bool = False
     not_before: str | None = None
     sets: str | None = None
+    # A condition (casework.engine.applicability) without which the field does not apply to the case.
+    applies_if: str | None = None
 
 
 @dataclass(frozen=True)

@@ -222,7 +222,13 @@ def parse_fields(fields: tuple[FieldDef, ...], data: dict[str, Any], ctx: FieldC
         if _is_blank(raw) and field.type == "document":
             raw = default_document(field, ctx)
         if _is_blank(raw):
-            if field.required:
+            if field.required and field.type == "document":
+                reasons.append(problem(field, "document_missing",
+                                       f"chưa có tệp {field.form_code} trong hồ sơ: hãy tải lên ở mục Tài liệu "
+                                       f"(chọn mẫu {field.form_code}) rồi gửi lại",
+                                       f"no {field.form_code} is attached to the case yet: attach it under Documents "
+                                       f"(as form {field.form_code}), then send again").reason)
+            elif field.required:
                 reasons.append(problem(field, "required", "bắt buộc", "is required").reason)
             continue
         try:

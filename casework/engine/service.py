@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy.exc import IntegrityError
 
 from casework.engine import claims, hooks
+from casework.engine.applicability import applicable, drop_inapplicable, not_applicable
 from casework.engine.context import StepContext
-from casework.engine.delegation import acting_roles
 from casework.engine.definition import TransitionDef, WorkflowDef
+from casework.engine.delegation import acting_roles
 from casework.engine.errors import Conflict, Invalid, NotFound, PermissionDenied
 from casework.engine.fields import FieldContext, parse_fields
 from casework.engine.labels import role_label
@@ -306,9 +307,11 @@ def _apply(session, engine, case, trigger, user, data, task_id) -> None:
     reasons = _claim_reasons(case, tdef, user, task, actor)
     if reasons:
         raise PermissionDenied("someone else is on it", reasons)
-    values, reasons = parse_fields(tdef.fields, dict(data or {}), FieldContext(session, case, today))
-    if reasons:
-        raise Invalid("invalid fields", reasons)
+    skipped = not_applicable(tdef, case, today, engine.rules)
+    data, reasons = drop_inapplicable(tdef, skipped, dict(data or {}))
+    values, problems = parse_fields(applicable(tdef, skipped), data, FieldContext(session, case, today))
+    if reasons or problems:
+        raise Invalid("invalid fields", reasons + problems)
     ctx = StepContext(session=session, workflow=wf, transition=tdef, case=case, user=user, rules=engine.rules,
                       today=today, data=values, task=task, acting_for=actor.acting_for)
     take_step(session, engine, ctx, actor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections import deque
 
+from casework.engine.applicability import APPLIES
 from casework.engine.definition import DueDef, TaskDef, TransitionDef, WorkflowDef
 from casework.engine.effects import EFFECTS
 from casework.engine.errors import DefinitionError
@@ -179,6 +180,11 @@ class _Validator:
         if f.type == "document" and not f.form_code:
             raise self.fail(where, "a document field needs a form_code")
         self.case_date(f.not_before, f"{where}.not_before")
+        if f.applies_if is not None:
+            if f.applies_if not in APPLIES:
+                raise self.fail(where, f"applies_if names no registered condition: {f.applies_if}")
+            if f.required:
+                raise self.fail(where, "a field that applies only to some cases cannot be required of all")
         if f.sets is not None:
             if f.sets not in self.wf.dates:
                 raise self.fail(where, f"sets names no key date declared under dates: {f.sets}")

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint as DocumentedBlueprint
+from sqlalchemy.orm import joinedload
 
 from casework.api.errors import answer_errors_as_json
 from casework.api.openapi import errors, register_documented

@@ -144,16 +144,26 @@ def _field_for(fdef: FieldDef, choices: Choices):
     if fdef.type in WIDGETS:
         return WIDGETS[fdef.type].field(fdef, label)
     if fdef.type == "document":
-        pairs = [("", _("— the newest attached —"))] + choices.documents.get(fdef.form_code or "", [])
-        return SelectField(label, choices=options(pairs), validate_choice=False)
+        attached = choices.documents.get(fdef.form_code or "", [])
+        if not attached:  # nothing to choose yet: say what to do instead of offering an empty list
+            hint = _("No %(code)s is attached yet: attach it under “Documents” on this page (choose %(code)s as "
+                     "its form), then send this step.", code=fdef.form_code)
+            return SelectField(label, choices=options([("", _("— none attached yet —"))]), validate_choice=False,
+                               description=hint)
+        pairs = [("", _("— the newest attached —"))] + attached
+        return SelectField(label, choices=options(pairs), validate_choice=False,
+                           description=_("The newest %(code)s attached is sent unless you choose another.",
+                                         code=fdef.form_code))
     if fdef.max_length:
         kw["render_kw"]["maxlength"] = fdef.max_length
     return StringField(label, **kw)
 
 
-def build_form(tdef: TransitionDef, choices: Choices, *, formdata=None, prefix: str | None = None) -> StepForm:
-    """A form class made for this step, instantiated with what was submitted (or the defaults)."""
-    attrs = {f.name: _field_for(f, choices) for f in tdef.fields}
+def build_form(tdef: TransitionDef, choices: Choices, *, formdata=None, prefix: str | None = None,
+               skip: frozenset[str] = frozenset()) -> StepForm:
+    """A form class made for this step, instantiated with what was submitted (or the defaults). ``skip``: the
+    fields that do not apply to this case (``casework.engine.applicability``), left out of the form."""
+    attrs = {f.name: _field_for(f, choices) for f in tdef.fields if f.name not in skip}
     form_class = type(f"{tdef.trigger.title().replace('_', '')}Form", (StepForm,), attrs)
     form = form_class(formdata=formdata, prefix=prefix or tdef.trigger, data=choices.defaults or None)
     _fill_row_choices(form, tdef, choices)
@@ -163,6 +173,8 @@ def build_form(tdef: TransitionDef, choices: Choices, *, formdata=None, prefix: 
 def _fill_row_choices(form: StepForm, tdef: TransitionDef, choices: Choices) -> None:
     """Sub-forms of repeated rows get their options after instantiation (WTForms builds them then)."""
     for fdef in tdef.fields:
+        if fdef.name not in form:
+            continue
         entry = WIDGETS.get(fdef.type)
         if entry is not None and entry.fill is not None:
             entry.fill(form[fdef.name], fdef, choices)
@@ -191,6 +203,8 @@ def to_engine_data(form: StepForm, tdef: TransitionDef) -> tuple[dict[str, Any],
     data: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for fdef in tdef.fields:
+        if fdef.name not in form:
+            continue  # a field that does not apply to this case: not on the form, not sent
         try:
             value = _value(form[fdef.name], fdef)
         except ValueError as exc:

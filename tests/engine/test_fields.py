@@ -91,11 +91,13 @@ def test_bad_choice_and_bad_text(session, engine, org):
 
 def test_boolean_fields(session, engine, org):
     w = Walker(session, engine, org)
+    w.case.candidate.is_business_owner = True  # the question applies only to a business owner
+    session.commit()
     w.to("dossier")
     w.attach_dossier()
     refused(w, "request_verification", w.verification_data(business_owner_conditions="maybe"), "not_boolean")
-    w.act("cell_secretary", "request_verification", w.verification_data(business_owner_conditions="no"))
-    assert w.case.facts["business_owner_conditions"] is False
+    w.act("cell_secretary", "request_verification", w.verification_data(business_owner_conditions="yes"))
+    assert w.case.facts["business_owner_conditions"] is True
 
 
 @pytest.mark.parametrize(("helpers", "code"), [
@@ -179,7 +181,7 @@ def test_documents_must_be_attached_and_of_the_right_form(session, engine, org):
     w = Walker(session, engine, org)
     w.to("dossier")
     data = w.verification_data()
-    refused(w, "request_verification", data, "required")
+    refused(w, "request_verification", data, "document_missing")  # and it says where to attach it
     history = w.attach("2-KNĐ")
     refused(w, "request_verification", {**data, "application": history.id}, "wrong_form")
     other = Walker(session, engine, org)

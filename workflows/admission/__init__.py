@@ -8,7 +8,7 @@ cases (``demo``). Importing the package registers them with the engine.
 from pathlib import Path
 
 from casework.engine.packages import WorkflowPackage, register
-from workflows.admission import effects, fields, guards, routing  # noqa: F401  (registered by name on import)
+from workflows.admission import applicability, effects, fields, guards, routing  # noqa: F401  (registered by name on import)
 from workflows.admission.printing import PRINTABLES
 from workflows.admission.subject import (
     CANDIDATE_FIELDS,

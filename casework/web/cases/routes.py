@@ -67,7 +67,8 @@ def act(case_id: int, trigger: str):
                  if t.trigger == trigger), None)
     if tdef is None:
         return _not_available(case, trigger)
-    form = build_form(tdef, choice_source.for_case(db.session, case, [tdef]), formdata=request.form)
+    form = build_form(tdef, choice_source.for_case(db.session, case, [tdef]), formdata=request.form,
+                      skip=views.skipped(tdef, case))
     if not form.validate():  # only the CSRF token and the hidden fields are checked here
         flash(_("The form has expired. Please try again."), "error")
         return render_case(case, status=400)

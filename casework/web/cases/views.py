@@ -8,6 +8,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from casework.engine.applicability import not_applicable
 from casework.engine.definition import VoteDef, WorkflowDef
 from casework.engine.service import Action, available_actions
 from casework.extensions import db
@@ -74,7 +75,7 @@ def action_views(case: Case, user, submitted: tuple[str, StepForm, list[str]] | 
             if submitted and submitted[0] == action.trigger:
                 view.form, view.errors = submitted[1], submitted[2]
             else:
-                view.form = build_form(action.transition, options)
+                view.form = build_form(action.transition, options, skip=skipped(action.transition, case))
                 _prefill_vote(view.form, action.transition.vote, case)
             view.form.expected_version.data = str(case.version)
             if action.task_ids and not view.form.task_id.data:
@@ -82,6 +83,11 @@ def action_views(case: Case, user, submitted: tuple[str, StepForm, list[str]] | 
         views.append(view)
     _unfold(views, submitted[0] if submitted else None)
     return views
+
+
+def skipped(tdef, case: Case) -> frozenset[str]:
+    """The step's fields that do not apply to this case today: not shown, not sent (the engine's one rule)."""
+    return not_applicable(tdef, case, engine().today(), engine().rules)
 
 
 def register_counts(cell_id: int) -> tuple[int, int]:

@@ -22,8 +22,8 @@ from casework.ids import parse_id
 from casework.models import Task, User
 from casework.web.engine_access import definition_of, engine, state_name, task_name, workflow
 from casework.web.i18n import pick
-from casework.web.referrals.queries import referrer_roles
 from casework.web.inbox.forms import AssignForm, DelegationForm, InboxFilterForm
+from casework.web.referrals.queries import referrer_roles
 from casework.web.stepforms import options
 
 bp = Blueprint("inbox", __name__)
