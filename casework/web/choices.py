@@ -18,9 +18,11 @@ def units_by_kind(session: Session, kinds: set[str]) -> dict[str, list[tuple[int
     if not kinds:
         return {}
     out: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for unit_id, kind, name in session.execute(sa.select(Unit.id, Unit.kind, Unit.name).where(Unit.kind.in_(kinds))
-                                               .order_by(Unit.name)):
+    query = sa.select(Unit.id, Unit.kind, Unit.name, Unit.cell_type).where(Unit.kind.in_(kinds)).order_by(Unit.name)
+    for unit_id, kind, name, cell_type in session.execute(query):
         out[kind].append((unit_id, name))
+        if cell_type:  # cells also by type (kind:type), so a list can keep workplace cells apart from residential
+            out[f"{kind}:{cell_type}"].append((unit_id, name))
     return dict(out)
 
 

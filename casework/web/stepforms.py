@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -108,9 +109,32 @@ def widget(type_name: str, entry: Widget) -> Widget:
 
 
 def unit_options(fdef: FieldDef, choices: Choices) -> list[SelectChoice]:
-    """The units of the field's kinds, by name, after a "choose" option."""
-    pairs = [(str(i), name) for kind in fdef.unit_kinds for i, name in choices.units.get(kind, [])]
-    return options([("", _("— choose —"))] + sorted(pairs, key=lambda o: o[1]))
+    """The units of the field's kinds, by name, after a "choose" option; with more than one kind, in a group
+    per kind, cells split by type (neighbourhoods and their cells apart from workplace cells)."""
+    groups = []
+    for kind in fdef.unit_kinds:
+        typed = [t for t in CELL_TYPE_GROUPS if f"{kind}:{t}" in choices.units]
+        if typed:
+            groups += [(CELL_TYPE_GROUPS[t], choices.units[f"{kind}:{t}"]) for t in typed]
+        else:
+            groups.append((unit_kind_label(kind), choices.units.get(kind, [])))
+    groups = [(label, units) for label, units in groups if units]
+    first = SelectChoice("", str(_("— choose —")))
+    if len(groups) < 2:
+        pairs = [(str(i), name) for _label, units in groups for i, name in units]
+        return [first] + options(sorted(pairs, key=lambda o: o[1]))
+    return [first] + [SelectChoice(str(i), name, optgroup=str(label)) for label, units in groups
+                      for i, name in sorted(units, key=lambda u: u[1])]
+
+
+# How a list of places names the cells of each type.
+CELL_TYPE_GROUPS = {"residential": _l("Residential cells"), "workplace": _l("Workplace cells")}
+
+
+def unit_kind_label(kind: str) -> str:
+    from casework.engine.labels import UNIT_KIND_LABELS
+
+    return pick(UNIT_KIND_LABELS.get(kind)) or kind
 
 
 class StepForm(FlaskForm):

@@ -70,3 +70,13 @@ def test_missing_forms_say_what_to_do(page, walker):
     response = step(client, case.id, "request_verification", {})
     assert response.status_code == 422
     assert "chưa có tệp 1-KNĐ trong hồ sơ: hãy tải lên ở mục Tài liệu" in text(response)
+
+
+def test_the_residence_list_keeps_workplace_cells_apart_from_neighbourhoods(page):
+    body = page("union_officer").get("/referrals/new").get_data(as_text=True)
+    select = body[body.index('name="refer-residence_unit"'):]
+    select = select[:select.index("</select>")]
+    groups = [g for g in ("Khu dân cư", "Chi bộ khu dân cư", "Chi bộ nơi làm việc") if f'label="{g}"' in select]
+    assert groups == ["Khu dân cư", "Chi bộ khu dân cư", "Chi bộ nơi làm việc"]
+    workplace = select[select.index('label="Chi bộ nơi làm việc"'):]
+    assert "Chi bộ Công ty Hòa Phát" in workplace and "Khu phố 3" not in workplace
