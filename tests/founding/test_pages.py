@@ -115,3 +115,20 @@ def test_the_organizer_downloads_the_object_centric_log_of_their_scope(app, fpag
     assert other["events"] == [] and other["objects"] == []
     xes = fpage("organizer").get("/monitoring/events.xes").get_data(as_text=True)
     assert '<string key="workflow" value="founding"/>' in xes
+
+
+def test_the_committee_takes_the_founding_steps_from_the_generic_case_page(app, fpage, web_forg):
+    from casework.extensions import db as flask_db
+    from tests.web.conftest import step
+
+    walk = FoundingWalker(flask_db.session, app.extensions["casework_engine"], web_forg)
+    committee = fpage("grassroots_committee")
+    refused = step(committee, walk.case.id, "start_engagement", {"contact_person": "Ông Park"})
+    assert refused.status_code == 422 and "Ban quản lý khu công nghiệp" in text(refused)
+    done = step(committee, walk.case.id, "start_engagement", {"contact_person": "Ông Park",
+                                                             "zone_board_letter": "120/ĐU-KCN, 02/11/2026"})
+    assert done.status_code == 302
+    flask_db.session.expire_all()
+    assert flask_db.session.get(Case, walk.case.id).state == "engaging_owner"
+    page = committee.get(f"/cases/{walk.case.id}")
+    assert "Ghi buổi gặp chủ doanh nghiệp" in text(page)
