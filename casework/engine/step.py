@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+
 from casework.engine import guards as guard_registry
 from casework.engine import hooks
 from casework.engine.effects import EFFECTS
@@ -21,6 +24,7 @@ from casework.engine.fields import to_json
 from casework.engine.flags import run_flag
 from casework.engine.machine import destination
 from casework.engine.projection import apply_changes
+from casework.engine.rows import can_write_now, write_now
 from casework.engine.tasks import close_tasks, create_tasks, follow_up_tasks, open_tasks
 from casework.models import Case, Event, Task, TaskStatus
 
@@ -134,11 +138,11 @@ def _write(session: Session, engine: Engine, ctx: StepContext, actor: tuple[str,
     left = (case.state_seq, case.state_entered_at) if from_state is not None else (None, None)
     # Read before the event is added: loading the tasks then flushes nothing.
     leaving = open_tasks(case) if "state" in changes and from_state is not None else []
-    event = Event(case=case, seq=seq, trigger=tdef.trigger, from_state=from_state,
-                  to_state=changes.get("state", case.state), actor_id=ctx.user.id if ctx.user else None,
-                  actor_role=actor[0], actor_unit_id=actor[1], task_id=ctx.task.id if ctx.task else None,
-                  acting_for_id=ctx.acting_for.id if ctx.acting_for else None, occurred_at=now, data=to_json(ctx.data), changes=changes, flags=[f.as_dict() for f in flags])
-    session.add(event)
+    event = _record_event(session, case, dict(
+        seq=seq, trigger=tdef.trigger, from_state=from_state, to_state=changes.get("state", case.state),
+        actor_id=ctx.user.id if ctx.user else None, actor_role=actor[0], actor_unit_id=actor[1],
+        task_id=ctx.task.id if ctx.task else None, acting_for_id=ctx.acting_for.id if ctx.acting_for else None,
+        occurred_at=now, data=to_json(ctx.data), changes=changes, flags=[f.as_dict() for f in flags]))
     apply_changes(case, changes, now)
     case.updated_at = now
     if ctx.task is not None:
@@ -148,6 +152,20 @@ def _write(session: Session, engine: Engine, ctx: StepContext, actor: tuple[str,
         ctx.task.completed_by_id = ctx.user.id if ctx.user else None
     _route(session, engine, ctx, actor, event, leaving, old_stage)
     hooks.step_taken(session, Step(event, case, ctx.task, *left))
+    return event
+
+
+def _record_event(session: Session, case: Case, values: dict[str, Any]) -> Event:
+    """The step's event, written now (``casework.engine.rows``) and linked to its case as a loaded event would
+    be. A new case's first event waits for the flush that gives the case its id."""
+    if case.id is None or not can_write_now(session):
+        event = Event(case=case, **values)
+        session.add(event)
+        return event
+    event = write_now(session, Event, {"case_id": case.id, **values})
+    set_committed_value(event, "case", case)
+    if "events" in sa.inspect(case).dict:  # the history read already: it ends with this event now
+        set_committed_value(case, "events", [*case.events, event])
     return event
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+
 from casework.engine import hooks
 from casework.engine.calendar import add_working_days
 from casework.engine.fields import case_date
 from casework.engine.routing import resolve
+from casework.engine.rows import can_write_now, write_now
 from casework.models import Case, Task, TaskStatus
 
 if TYPE_CHECKING:
@@ -35,15 +39,29 @@ def create_tasks(session: Session, case: Case, defs: list[TaskDef], *, today: da
     created = []
     for task_def in defs:
         for routed in resolve(session, case, task_def.routing, task_def.role):
-            task = Task(case=case, kind=task_def.kind, state=case.state, role=routed.role or task_def.role,
-                        unit_id=routed.unit_id, subject={"stage": case.stage, **routed.subject},
-                        entry_seq=case.state_seq, due_date=due_date(task_def.due, case, today, rules))
+            values = dict(kind=task_def.kind, state=case.state, role=routed.role or task_def.role,
+                          unit_id=routed.unit_id, subject={"stage": case.stage, **routed.subject},
+                          entry_seq=case.state_seq, due_date=due_date(task_def.due, case, today, rules))
             if now is not None:
-                task.created_at = now
-            session.add(task)
+                values["created_at"] = now
+            task = _open_task(session, case, values)
             created.append(task)
             hooks.task_created(session, task)
     return created
+
+
+def _open_task(session: Session, case: Case, values: dict) -> Task:
+    """The task written now (``casework.engine.rows``) and linked to its case as a loaded task would be, the
+    case's loaded tasks ending with it. A new case's first task waits for the flush that gives the case its id."""
+    if case.id is None or not can_write_now(session):
+        task = Task(case=case, **values)
+        session.add(task)
+        return task
+    task = write_now(session, Task, {"case_id": case.id, **values})
+    set_committed_value(task, "case", case)
+    if "tasks" in sa.inspect(case).dict:
+        set_committed_value(case, "tasks", [*case.tasks, task])
+    return task
 
 
 def open_tasks(case: Case) -> list[Task]:

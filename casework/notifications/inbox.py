@@ -41,6 +41,10 @@ def install(engine: Engine) -> None:
 
     if not sa_event.contains(Session, "after_flush", _tell_holders):
         sa_event.listen(Session, "after_flush", _tell_holders)
+    # The engine writes a step's new tasks at once (casework.engine.rows): one opened after the step's last
+    # flush leaves nothing for the commit to flush, so its holders are told before the commit instead.
+    if not sa_event.contains(Session, "before_commit", _tell_holders):
+        sa_event.listen(Session, "before_commit", _tell_holders)
 
 
 # The new tasks whose holders are told once the task is written (the flush gives it its id): in one
@@ -59,8 +63,9 @@ def _waiting(session: Session) -> list[tuple[Task, str, dict[str, str], datetime
     return kept[1]
 
 
-def _tell_holders(session: Session, flush_context) -> None:
-    """After a flush: a notice to every active holder of each new task it wrote, in one statement."""
+def _tell_holders(session: Session, flush_context=None) -> None:
+    """After a flush, or before a commit: a notice to every active holder of each new task written, in one
+    statement."""
     kept = session.info.get(_WAITING)
     if not kept or not kept[1] or kept[0] is not session.get_transaction():
         return
