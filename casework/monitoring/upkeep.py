@@ -152,7 +152,7 @@ def keep_up_with_step(session: Session, step: Step) -> None:
 
 def record_visit(conn: sa.Connection, step: Step, paths: dict[int, str]) -> None:
     """A state-changing event closes the case's open visit and opens the next; the stay it ended is counted."""
-    event, case, table = step.event, step.case, StateVisit.__table__
+    event, case = step.event, step.case
     if _visit_at_once(conn, step):
         _move_visit_at_once(conn, step, None)
     else:
@@ -161,8 +161,9 @@ def record_visit(conn: sa.Connection, step: Step, paths: dict[int, str]) -> None
             state, days = left
             count_stays(conn, Counter({(case.owning_cell_id, state, event.to_state, local_year(event.occurred_at),
                                         whole_days(days), case.workflow): 1}), paths)
-        conn.execute(table.insert().values(case_id=case.id, owning_cell_id=case.owning_cell_id,
-                                           state=event.to_state, entered_seq=event.seq, entered_at=event.occurred_at))
+        conn.execute(_open_visit_insert(), {"case_id": case.id, "owning_cell_id": case.owning_cell_id,
+                                            "state": event.to_state, "entered_seq": event.seq,
+                                            "entered_at": event.occurred_at})
 
 
 # PostgreSQL: a cell's top unit and the unit below it, from its path, as ``top_unit_id`` and ``sub_unit_id`` work
@@ -274,6 +275,19 @@ def _move_visit_at_once(conn: sa.Connection, step: Step, moves: tuple[int, list[
                                         whole_days(left[1]), case.workflow): 1}))
 
 
+@functools.cache
+def _close_visit_update() -> sa.Update:
+    """Built once: building the UPDATE each step cost more than the database took to run it."""
+    table = StateVisit.__table__
+    return table.update().where(table.c.case_id == sa.bindparam("b_case_id"),
+                                table.c.entered_seq == sa.bindparam("b_entered_seq"), table.c.left_at.is_(None))
+
+
+@functools.cache
+def _open_visit_insert() -> sa.Insert:
+    return StateVisit.__table__.insert()
+
+
 def close_visit(conn: sa.Connection, step: Step, *, skip_update: bool = False) -> tuple[str, float] | None:
     """Close the visit the step leaves; its state and days, or None when the case had no open visit.
 
@@ -283,9 +297,9 @@ def close_visit(conn: sa.Connection, step: Step, *, skip_update: bool = False) -
     event, table = step.event, StateVisit.__table__
     if step.left_entered_seq is not None and not skip_update:
         days = visit_days(step.left_entered_at, event.occurred_at)
-        closed = conn.execute(table.update().where(
-            table.c.case_id == step.case.id, table.c.entered_seq == step.left_entered_seq, table.c.left_at.is_(None),
-        ).values(left_seq=event.seq, left_at=event.occurred_at, next_state=event.to_state, days=days))
+        closed = conn.execute(_close_visit_update(), {
+            "b_case_id": step.case.id, "b_entered_seq": step.left_entered_seq, "left_seq": event.seq,
+            "left_at": event.occurred_at, "next_state": event.to_state, "days": days})
         if closed.rowcount == 1:
             return event.from_state, days
     open_visit = conn.execute(sa.select(table.c.id, table.c.state, table.c.entered_at).where(
