@@ -25,9 +25,26 @@ Model = TypeVar("Model", bound="Base")
 
 
 @functools.cache
-def _insert(table: sa.Table) -> sa.Insert:
-    """Built once per table: the INSERT answering the whole row as written (the columns' defaults filled in)."""
-    return table.insert().returning(*table.c)
+def _insert(table: sa.Table) -> tuple[sa.Insert, tuple[sa.Column, ...]]:
+    """Built once per table: the INSERT answering what the database alone fills in (the key, server defaults);
+    and the columns whose defaults are worked out here, so the object holds every column without a reload.
+    (Answering every column cost more than the rest of the INSERT: the driver describes each one.)"""
+    local = tuple(c for c in table.c if c.default is not None and (c.default.is_scalar or c.default.is_callable))
+    answered = [c for c in table.c if c.primary_key or (c.server_default is not None and c not in local)]
+    return table.insert().returning(*answered), local
+
+
+def _filled(table: sa.Table, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with every other column's default (a Python default worked out now, else NULL)."""
+    stmt, local = _insert(table)
+    filled = dict(values)
+    for column in local:
+        if column.key not in filled:
+            filled[column.key] = column.default.arg(None) if column.default.is_callable else column.default.arg
+    for column in table.c:
+        if column.key not in filled and not column.primary_key and column.server_default is None:
+            filled[column.key] = None
+    return filled
 
 
 def can_write_now(session: Session) -> bool:
@@ -39,8 +56,10 @@ def write_now(session: Session, model: type[Model], values: dict[str, Any]) -> M
     """Insert one ``model`` row with ``values`` (columns by name) now, and answer it as a saved object of the
     session. Its relationships are not set: the caller links what its readers need with ``set_committed_value``
     (setting them as changes would make the flush write the object again)."""
-    row = session.connection().execute(_insert(model.__table__), values).one()
-    obj = model(**row._asdict())
+    table = model.__table__
+    values = _filled(table, values)
+    row = session.connection().execute(_insert(table)[0], values).one()
+    obj = model(**values, **row._asdict())
     make_transient_to_detached(obj)  # what it holds is what the database holds: nothing left to flush
     session.add(obj)
     return obj
