@@ -28,8 +28,12 @@ if not os.path.exists(CHROMIUM):
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory, db_engine):
-    """The app in a background thread; yields (base URL, the app, ids and data about the organisation)."""
+def live_server(request, tmp_path_factory, db_engine):
+    """The app in a background thread; yields (base URL, the app, ids and data about the organisation).
+
+    The organisation is ``build_org``'s, or what the test module's ``build_organisation(session)`` builds (a
+    workflow's tests add their own units and people to it); the module's ``known_about(org)`` adds to what is
+    known of it."""
     from werkzeug.serving import make_server
 
     from casework import create_app
@@ -43,10 +47,11 @@ def live_server(tmp_path_factory, db_engine):
     app.extensions["casework_engine"].clock = clock
     with app.app_context():
         Base.metadata.create_all(db.engine)
-        org = build_org(db.session)
+        org = getattr(request.module, "build_organisation", build_org)(db.session)
         # Plain values: the rows are detached once the session is gone.
         known = {"cell_members": [m.id for m in org.members["cell"] if m.status == "official"],
                  "referral": referral(org)}
+        known.update(getattr(request.module, "known_about", lambda _org: {})(org))
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -28,7 +28,7 @@ def take_step(page, trigger: str, fields: dict[str, str] | None = None, selects:
     for selector in checks:
         action.locator(selector).check()
     action.locator("button[type=submit]").click()
-    expect(page.locator(".flash-success")).to_contain_text("Đã lưu")
+    expect(page.locator(".flash-success").first).to_contain_text("Đã lưu")  # then, maybe, "your part is done"
 
 
 def open_case(page, name: str) -> None:
@@ -87,7 +87,7 @@ def test_referral_to_probation_by_clicking(new_page, live_server):
     sign_in(page, "residential_committee")
     page.get_by_role("link", name="Thẩm tra lý lịch").click()
     expect(page.locator("table")).to_contain_text(name)
-    page.get_by_role("link", name="Trả lời").first.click()
+    page.get_by_role("link", name="Trả lời", exact=True).first.click()
     page.get_by_label("Kết quả").select_option("clear")
     page.get_by_label("Số văn bản trả lời").fill("05/CV-CB")
     page.get_by_label("Ngày trả lời").fill("16/11/2026")
