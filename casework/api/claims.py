@@ -12,7 +12,7 @@ from flask import current_app
 from marshmallow import fields as f
 
 from casework.api import bp
-from casework.api.openapi import errors, path_parameter
+from casework.api.openapi import errors
 from casework.api.schemas import DATE, Id, refusal
 from casework.engine import Engine, NotFound
 from casework.engine import claims as rules
@@ -111,10 +111,7 @@ def _task(task_id: int) -> Task:
     return task
 
 
-TASK_ID = [path_parameter("task_id", "TaskId", "a task's id")]
-
-
-@bp.post("/tasks/<id:task_id>/claim", parameters=TASK_ID)
+@bp.post("/tasks/<id:task_id>/claim")
 @bp.response(200, ClaimOut)
 @errors(401, 403, 404, 409, 415, 422)
 def claim_task(task_id: int):
@@ -124,7 +121,7 @@ def claim_task(task_id: int):
     return _claim_json(task)
 
 
-@bp.post("/tasks/<id:task_id>/release", parameters=TASK_ID)
+@bp.post("/tasks/<id:task_id>/release")
 @bp.response(200, ClaimOut)
 @errors(401, 403, 404, 409, 415, 422)
 def release_task(task_id: int):
@@ -133,7 +130,7 @@ def release_task(task_id: int):
     return _claim_json(task)
 
 
-@bp.post("/tasks/<id:task_id>/assign", parameters=TASK_ID)
+@bp.post("/tasks/<id:task_id>/assign")
 @bp.arguments(AssignIn)
 @bp.response(200, ClaimOut)
 @errors(400, 401, 403, 404, 409, 415, 422)
