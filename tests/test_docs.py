@@ -1,6 +1,6 @@
-"""The procedure's reference in docs/admission/ keeps up with the definitions: every state, step, guard, field,
-task kind, key date and deadline setting of each version is named (as `code`) on that version's page, and the
-README links the pages."""
+"""Each procedure's reference in docs/<workflow>/ keeps up with its definitions: every state, step, guard, field,
+task kind, key date and deadline setting of each version of every workflow package is named (as `code`) on that
+version's page (docs/<workflow>/v<N>.md), and the README links the pages."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from casework.engine.definition import WorkflowDef, load_workflows
 from casework.engine.rules import Rules
 from config import PROJECT_ROOT
 
-DOCS = PROJECT_ROOT / "docs" / "admission"
-VERSIONS = load_workflows(PROJECT_ROOT / "workflows")["admission"]
+WORKFLOWS = load_workflows(PROJECT_ROOT / "workflows")
+VERSIONS = WORKFLOWS["admission"]
+EVERY_VERSION = [(name, version) for name in sorted(WORKFLOWS) for version in sorted(WORKFLOWS[name])]
 
 
 def named_in(wf: WorkflowDef) -> dict[str, set[str]]:
@@ -37,26 +38,33 @@ def named_in(wf: WorkflowDef) -> dict[str, set[str]]:
     }
 
 
-def page(version: int) -> str:
-    return (DOCS / f"v{version}.md").read_text(encoding="utf-8")
+def page(version: int, workflow: str = "admission") -> str:
+    return (PROJECT_ROOT / "docs" / workflow / f"v{version}.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("version", sorted(VERSIONS))
-def test_every_name_of_the_definition_is_on_its_page(version):
-    text = page(version)
+@pytest.mark.parametrize(("workflow", "version"), EVERY_VERSION)
+def test_every_name_of_the_definition_is_on_its_page(workflow, version):
+    text = page(version, workflow)
     missing = {kind: sorted(n for n in names if f"`{n}`" not in text)
-               for kind, names in named_in(VERSIONS[version]).items()}
+               for kind, names in named_in(WORKFLOWS[workflow][version]).items()}
     assert {kind: names for kind, names in missing.items() if names} == {}
 
 
-@pytest.mark.parametrize("version", sorted(VERSIONS))
-def test_the_settings_a_page_names_exist_with_the_defaults_it_gives(version):
-    """`name` (default) on a page is a Rules setting with that default, so a changed default shows here."""
+@pytest.mark.parametrize(("workflow", "version"), EVERY_VERSION)
+def test_the_settings_a_page_names_exist_with_the_defaults_it_gives(workflow, version):
+    """`name` (default) on a page is a Rules setting (the engine's or a package's) with that default, so a changed
+    default shows here; every deadline setting of the definition is given so."""
     defaults = Rules()
-    quoted = re.findall(r"`([a-z_]+)` \((\d+)\)", page(version))
+    quoted = re.findall(r"`([a-z_]+)` \((\d+)\)", page(version, workflow))
     settings = [(name, value) for name, value in quoted if defaults.has(name)]
-    assert len(settings) >= 15
+    assert named_in(WORKFLOWS[workflow][version])["rule"] - {name for name, _ in settings} == set()
+    assert len(settings) >= 10
     assert [(n, v) for n, v in settings if str(getattr(defaults, n)) != v] == []
+
+
+def test_the_founding_page_gives_the_founding_threshold():
+    assert "`min_official_members_to_found` (3)" in page(1, "founding")
+    assert Rules().min_official_members_to_found == 3
 
 
 def test_version_2s_page_says_when_it_takes_effect_and_how_cases_move():
@@ -70,8 +78,22 @@ def test_version_2s_page_says_when_it_takes_effect_and_how_cases_move():
 
 def test_the_readme_links_the_pages_and_they_link_each_other():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    for name in ("v1.md", "v2.md", "glossary.md"):
-        assert f"docs/admission/{name}" in readme
+    assert "docs/admission/glossary.md" in readme
+    for workflow, version in EVERY_VERSION:
+        assert f"docs/{workflow}/v{version}.md" in readme
     assert "../shared" not in readme
-    for name in ("v1.md", "v2.md"):
-        assert "(glossary.md)" in page(int(name[1]))
+    for workflow, version in EVERY_VERSION:
+        glossary = "(glossary.md)" if workflow == "admission" else "(../admission/glossary.md)"
+        assert glossary in page(version, workflow)
+    glossary = (PROJECT_ROOT / "docs" / "admission" / "glossary.md").read_text(encoding="utf-8")
+    assert "(../founding/v1.md)" in glossary
+
+
+@pytest.mark.parametrize("workflow", sorted(WORKFLOWS))
+def test_the_definitions_and_the_package_point_inside_the_project(workflow):
+    """A definition's and its package's pointers to the procedure are its pages here, not a file outside."""
+    folder = PROJECT_ROOT / "workflows" / workflow
+    for path in folder.glob("v*.yaml"):
+        assert f"docs/{workflow}/v" in path.read_text(encoding="utf-8"), path
+    for path in [*folder.glob("v*.yaml"), *folder.glob("*.py")]:
+        assert "shared/domain" not in path.read_text(encoding="utf-8"), path

@@ -1,5 +1,5 @@
 """The founding workflow (thành lập tổ chức đảng trong doanh nghiệp): an enterprise's path from "no party
-organisation" to a founded cell in the organisation tree (shared/domain/founding-procedure.md).
+organisation" to a founded cell in the organisation tree, explained step by step in docs/founding/v1.md.
 
 Its subject is the enterprise, a unit of the tree (``models``); ``subject`` opens a case for it under its founding
 committee; ``guards``, ``effects``, ``routing`` and ``fields`` register what ``v1.yaml`` names; ``organisation``
