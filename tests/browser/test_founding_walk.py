@@ -30,11 +30,10 @@ take_step = walk_pages.take_step
 
 
 def known_about(org) -> dict:
-    """Plain values the clicking needs: the enterprise's party members (name, register id, the cell each attends
-    and whether that cell is the far one), the committee the new cell reports to, and a worker's referral."""
-    far = org.units["far_cell"].id
-    return {"sao_vang_members": [(m.full_name, m.id, m.cell_id == far) for m in org.members["sao_vang"]],
-            "grassroots": org.units["grassroots"].id, "residential_cell": org.units["residential_cell"].id,
+    """Plain values the clicking needs: the enterprise's party members (name and register id, as the organizer
+    lists them), the committee the new cell reports to, and the referral of a worker there."""
+    return {"sao_vang_members": [(m.full_name, m.id) for m in org.members["sao_vang"]],
+            "grassroots": org.units["grassroots"].id,
             "worker_referral": referral(org, full_name=WORKER, national_id="001200000901",
                                         workplace_unit=org.units["sao_vang"].id,
                                         referring_org=org.units["sao_vang_union"].id)}
@@ -87,7 +86,7 @@ def set_target(page) -> None:
     expect(page.locator(".flash-success")).to_be_visible()
 
 
-def start_founding(page, members: list[tuple[str, int, bool]]) -> int:
+def start_founding(page, members: list[tuple[str, int]]) -> int:
     """The organizer opens the case from "Start a case", listing the members by name and register id."""
     page.goto("/")
     page.locator('a[href="/referrals/start"]').first.click()
@@ -95,7 +94,7 @@ def start_founding(page, members: list[tuple[str, int, bool]]) -> int:
     page.get_by_label("Doanh nghiệp").select_option(label=ENTERPRISE)
     page.get_by_label("Số lao động").fill("420")
     page.get_by_label("Đã có công đoàn").check()
-    for i, (name, member_id, _) in enumerate(members):
+    for i, (name, member_id) in enumerate(members):
         page.locator(f"#identify-members-{i}-full_name").fill(name)
         page.locator(f"#identify-members-{i}-member_id").fill(str(member_id))
     page.get_by_label("Ngày rà soát").fill(TODAY)
