@@ -201,8 +201,9 @@ def test_the_diff_reads_as_text_and_back_to_front(versioned):
     assert describe(diff_workflows(v1, v1)).endswith("no changes")
 
 
-def test_the_project_workflow_has_versions_1_and_2_in_its_folder(workflows):
-    assert list(workflows) == ["admission"] and list(workflows["admission"]) == [1, 2]
+def test_the_project_workflows_have_their_versions_in_their_folders(workflows):
+    assert sorted(workflows) == ["admission", "founding"]
+    assert list(workflows["admission"]) == [1, 2] and list(workflows["founding"]) == [1]
     assert workflows["admission"][1].file == str(V1)
     assert workflows["admission"][2].file == str(V1.with_name("v2.yaml"))
     assert workflows["admission"][2].effective_from == date(2027, 1, 1)
