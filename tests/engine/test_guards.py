@@ -140,7 +140,8 @@ def test_over_sixty_only_with_an_exception_approval(session, engine, org):
     w = at(session, engine, org, "dossier", birth_date="1960-01-01")
     w.attach_dossier()
     preview = action(w, "cell_secretary", "request_verification")
-    assert "too_old" in codes_of(preview)
+    assert "too_old" not in codes_of(preview)  # offered: the approval is one of the step's own fields
+    refused(w, "cell_secretary", "request_verification", w.verification_data(), "too_old")
     w.act("cell_secretary", "request_verification", w.verification_data(exception_approval="15-CV/TU"))
     assert w.case.state == "verification"
 

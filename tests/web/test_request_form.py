@@ -33,6 +33,12 @@ def test_the_age_limit_question_from_the_day_the_candidate_turns_60(page, walker
     assert (FIELD.format("exception_approval") in _form(page, case.id)) is asked
 
 
+def test_a_candidate_past_the_age_limit_gets_the_form_with_the_approval_question(page, walker):
+    case = walker(birth_date="1965-11-16").to("dossier")  # 61 today: only with the approval
+    body = _form(page, case.id)
+    assert FIELD.format("exception_approval") in body and FIELD.format("application") in body
+
+
 def test_a_business_owner_is_asked_the_business_owner_question(page, walker):
     w = walker(birth_date="1990-01-10")
     w.case.candidate.is_business_owner = True

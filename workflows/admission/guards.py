@@ -148,6 +148,13 @@ def business_owner_conditions_confirmed(ctx: StepContext) -> GuardResult:
 # --- Age and certificate ----------------------------------------------------------------------------
 
 
+def _consent_still_to_come(ctx: StepContext) -> bool:
+    """A page's preview before the form is filled: the consent over the age limit is one of the step's own
+    fields, so the step stays offered (and its form shows the field) until a submission without it."""
+    return (ctx.preview and "exception_approval" not in ctx.data
+            and ctx.transition.field("exception_approval") is not None)
+
+
 @guard("age_within_limits", params=("as_of",))
 def age_within_limits(ctx: StepContext, as_of: str | None = None) -> GuardResult:
     """Full years on the step's date: a birthday completes the year. Over the maximum only with an
@@ -160,7 +167,7 @@ def age_within_limits(ctx: StepContext, as_of: str | None = None) -> GuardResult
                       f"Ngày {format_date_vi(on_date)} người vào Đảng mới {age} tuổi, chưa đủ {rules.min_age} tuổi.",
                       f"On {on_date.isoformat()} the candidate is {age}, under {rules.min_age}.",
                       {"age": age, "on": on_date})
-    if age > rules.max_age and not ctx.fact("exception_approval"):
+    if age > rules.max_age and not ctx.fact("exception_approval") and not _consent_still_to_come(ctx):
         return Reason("too_old",
                       f"Ngày {format_date_vi(on_date)} người vào Đảng đã {age} tuổi, quá {rules.max_age} tuổi; "
                       "cần văn bản đồng ý của cấp có thẩm quyền.",
@@ -414,7 +421,8 @@ def age_in_months_within_limits(ctx: StepContext, as_of: str | None = None) -> G
                       f"{rules.min_age_months} months (reached on {reaches.isoformat()}).",
                       {"months": months, "on": on_date, "reaches": reaches})
     limit = add_months(born, rules.max_age_months)
-    if on_date > limit and not (ctx.fact("exception_approval") and ctx.fact("exception_approval_date")):
+    consented = ctx.fact("exception_approval") and ctx.fact("exception_approval_date")
+    if on_date > limit and not consented and not _consent_still_to_come(ctx):
         return Reason("too_old_months",
                       f"Ngày {format_date_vi(on_date)} người vào Đảng đã quá {rules.max_age_months} tháng tuổi "
                       f"(từ sau ngày {format_date_vi(limit)}); cần văn bản đồng ý của ban thường vụ tỉnh ủy "
