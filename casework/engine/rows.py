@@ -14,7 +14,9 @@ import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import make_transient_to_detached, object_session
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -62,4 +64,44 @@ def write_now(session: Session, model: type[Model], values: dict[str, Any]) -> M
     obj = model(**values, **row._asdict())
     make_transient_to_detached(obj)  # what it holds is what the database holds: nothing left to flush
     session.add(obj)
+    owner = object_session(obj)  # the Session itself, also when ``session`` is a scoped_session
+    _written_in(owner).append((owner.get_nested_transaction() or owner.get_transaction(), obj))
     return obj
+
+
+# The session takes these rows for ones loaded before its transaction, so a rollback would only expire them and
+# keep them in its identity map, where a later row given the same key (SQLite reuses a rolled-back rowid)
+# could not be added. A rollback therefore drops what was written inside the transaction it undoes, as the
+# session does with rows it inserted itself.
+
+
+def _written_in(session: Session) -> list[tuple[Any, Any]]:
+    return session.info.setdefault("casework_written_now", [])
+
+
+def _within(transaction: Any, undone: Any) -> bool:
+    while transaction is not None:
+        if transaction is undone:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _drop_rows_written_in_undone_transaction(session: Session, previous_transaction: Any) -> None:
+    written = session.info.get("casework_written_now")
+    if not written:
+        return
+    kept = []
+    for transaction, obj in written:
+        if _within(transaction, previous_transaction):
+            if obj in session:
+                session.expunge(obj)
+        else:
+            kept.append((transaction, obj))
+    written[:] = kept
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _forget_rows_written(session: Session) -> None:
+    session.info.pop("casework_written_now", None)

@@ -59,3 +59,21 @@ def test_the_holders_of_a_task_opened_after_the_last_flush_are_told(session, eng
     task = case.tasks[-1]
     told = session.scalars(sa.select(Notification).where(Notification.task_id == task.id)).all()
     assert [(n.user.username, n.kind, n.case_id) for n in told] == [("cell_secretary", "new_task", case.id)]
+
+
+def test_a_rollback_drops_the_rows_written_in_what_it_undoes(session, engine, org):
+    from casework.engine.rows import write_now
+
+    walker = Walker(session, engine, org)
+    model = walker.case.tasks[-1]
+    values = {c.key: getattr(model, c.key) for c in Task.__table__.c if not c.primary_key}
+    kept = write_now(session, Task, values)
+    savepoint = session.begin_nested()
+    undone = write_now(session, Task, values)
+    savepoint.rollback()
+    # Gone from the session, as a row the session inserted itself would be; written before the savepoint: kept.
+    assert undone not in session and kept in session
+    again = write_now(session, Task, values)  # SQLite may give the undone row's key again
+    assert again in session and session.get(Task, again.id) is again
+    session.rollback()
+    assert kept not in session and again not in session
