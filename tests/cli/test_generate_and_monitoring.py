@@ -12,7 +12,7 @@ import config
 from casework.cli import main
 
 VIEWS = ["pipeline", "step durations", "overdue", "slow committees", "stuck cases", "targets", "unions", "forecast",
-         "whole dashboard"]
+         "foundings", "founding durations", "whole dashboard"]
 
 
 def test_a_generated_province_is_benchmarked_and_its_tallies_checked(tmp_path, monkeypatch):
