@@ -186,8 +186,17 @@ def done_by(user: User, today: date, kinds: frozenset[str] = frozenset()) -> sa.
     return query.where(Task.completed_by_id == user.id)
 
 
-def count_of(session: Session, query: sa.Select) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+# A queue's count stops here: an organizer over a province waits on tens of thousands of cases, and counting
+# them all cost more than the rest of the inbox; past this the page says "999+".
+COUNT_CAP = 999
+
+
+def count_of(session: Session, query: sa.Select, cap: int | None = None) -> int:
+    """How many rows ``query`` selects; with ``cap``, at most ``cap + 1`` (read: more than ``cap``)."""
+    query = query.order_by(None)
+    if cap is not None:
+        query = query.limit(cap + 1)
+    return session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
 @dataclass

@@ -202,3 +202,15 @@ def test_the_vote_form_starts_from_the_register(page, walker, web_org):
     assert f'name="record_cell_vote-official_members" type="number" value="{official}"' in body or \
         re.search(rf'name="record_cell_vote-official_members"[^>]*value="{official}"', body)
     assert re.search(r'name="record_cell_vote-excluded_members"[^>]*value="0"', body)
+
+
+def test_a_long_queue_s_count_stops_at_its_cap(page, walker, monkeypatch):
+    from casework import inbox
+
+    for name in ("Chờ Một", "Chờ Hai", "Chờ Ba"):
+        walker(full_name=name).to("verification")
+    client = page("cell_secretary")
+    monkeypatch.setattr(inbox, "COUNT_CAP", 3)
+    assert _count(text(client.get("/?queue=waiting")), "Đang chờ tổ chức khác") == 3  # at the cap: exact
+    monkeypatch.setattr(inbox, "COUNT_CAP", 2)
+    assert "2+ Đang chờ tổ chức khác" in text(client.get("/?queue=waiting"))

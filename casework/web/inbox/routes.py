@@ -61,7 +61,7 @@ def _queue_counts(today) -> tuple[list[inbox.HatCount], dict[str, int]]:
         "all": sum(c.total for c in hat_counts),
         "overdue": sum(c.overdue for c in hat_counts),
         "week": sum(c.due_this_week for c in hat_counts),
-        "waiting": inbox.count_of(db.session, inbox.waiting_on_others(current_user)),
+        "waiting": inbox.count_of(db.session, inbox.waiting_on_others(current_user), cap=inbox.COUNT_CAP),
         "done": inbox.count_of(db.session, inbox.done_by(current_user, today)),
     }
 
@@ -87,8 +87,8 @@ def index():
     start = workflow().start_transition
     start_label = pick(start.label) if referrer_roles(current_user, start) else None
     return render_template("inbox/index.html", form=form, page=result, waiting=waiting, done=done, queue=queue,
-                           start_label=start_label,
-                           queue_counts=queue_counts, today=today, hat_counts=hat_counts, unit_names=unit_names,
+                           start_label=start_label, queue_counts=queue_counts, count_cap=inbox.COUNT_CAP,
+                           today=today, hat_counts=hat_counts, unit_names=unit_names,
                            args=args, task_name=task_name, state_name=state_name, definition_of=definition_of)
 
 
