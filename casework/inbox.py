@@ -168,10 +168,10 @@ def _mine(user: User) -> sa.ColumnElement[bool]:
 def waiting_on_others(user: User) -> sa.Select:
     """Open cases in this person's scope that nothing of theirs holds up: every open task is another
     organisation's (a residential committee's reply, the authority's decision)."""
-    from casework.engine.scope import visibility_clause
+    from casework.engine.scope import visibility_clause_for_many
 
     open_task = sa.and_(Task.case_id == Case.id, Task.status == TaskStatus.OPEN)
-    return (sa.select(Case).where(Case.closed_on.is_(None), visibility_clause(user),
+    return (sa.select(Case).where(visibility_clause_for_many(user), Case.closed_on.is_(None),
                                   sa.exists().where(open_task, sa.not_(_mine(user))),
                                   ~sa.exists().where(open_task, _mine(user))))
 

@@ -30,23 +30,44 @@ _ROUTED_COLUMN = {
 SUBTREE_ROLES = ("organizer", "admin")
 
 
-def visibility_clause(user: User) -> sa.ColumnElement[bool]:
-    """A WHERE clause over ``Case`` selecting exactly the cases this person may see. Reads only the person's
-    roles and their units (loaded with the person), so building it costs no query."""
-    clauses: list[sa.ColumnElement[bool]] = []
+def _ways_of_seeing(user: User) -> list[tuple[sa.ColumnElement[bool], sa.Select]]:
+    """Each way this person sees cases, twice: as a WHERE over ``Case``, and as a SELECT of those cases' ids.
+    Reads only the person's roles and their units (loaded with the person), so building it costs no query."""
+    ways: list[tuple[sa.ColumnElement[bool], sa.Select]] = []
     for role, column in _ROUTED_COLUMN.items():
         units = user.units_for(role)
         if units:
-            clauses.append(column.in_(units))
+            ways.append((column.in_(units), sa.select(Case.id).where(column.in_(units))))
     pairs = [(r.unit_id, r.role) for r in user.hats]  # their own roles and those they stand in for today
     if pairs:
-        clauses.append(sa.exists().where(Task.case_id == Case.id, sa.tuple_(Task.unit_id, Task.role).in_(pairs)))
+        on_their_task = sa.tuple_(Task.unit_id, Task.role).in_(pairs)
+        ways.append((sa.exists().where(Task.case_id == Case.id, on_their_task),
+                     sa.select(Task.case_id).where(on_their_task)))
     subtrees = [r.unit for r in user.hats if r.role in SUBTREE_ROLES]
     if subtrees:
         cell = sa.orm.aliased(Unit)
-        clauses.append(sa.exists().where(cell.id == Case.owning_cell_id,
-                                         sa.or_(*(within(cell.path, unit) for unit in subtrees))))
-    return sa.or_(*clauses) if clauses else sa.false()
+        inside = sa.or_(*(within(cell.path, unit) for unit in subtrees))
+        ways.append((sa.exists().where(cell.id == Case.owning_cell_id, inside),
+                     sa.select(Case.id).join(cell, cell.id == Case.owning_cell_id).where(inside)))
+    return ways
+
+
+def visibility_clause(user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause over ``Case`` selecting exactly the cases this person may see."""
+    ways = _ways_of_seeing(user)
+    return sa.or_(*(where for where, _ids in ways)) if ways else sa.false()
+
+
+def visibility_clause_for_many(user: User) -> sa.ColumnElement[bool]:
+    """``visibility_clause`` in the form that reads fewest rows when a query must look at every case one sees
+    (a queue's count): someone who sees only what is routed to their units starts from those cases' ids, each
+    way read through its own index, instead of testing every open case against every way (10 s for a cell's
+    secretary among a million cases, 3 ms from the ids); someone who sees whole subtrees sees most cases, and
+    testing each case lets a capped count stop early."""
+    if any(r.role in SUBTREE_ROLES for r in user.hats):
+        return visibility_clause(user)
+    ways = _ways_of_seeing(user)
+    return Case.id.in_(sa.union_all(*(ids for _where, ids in ways))) if ways else sa.false()
 
 
 def can_view(session: Session, user: User, case_id: int) -> bool:

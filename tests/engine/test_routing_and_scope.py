@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from casework.engine.routing import party_unit_for_place
-from casework.engine.scope import access_role, can_view, task_view_only, visible_case
+from casework.engine.scope import (access_role, can_view, task_view_only, visibility_clause,
+                                   visibility_clause_for_many, visible_case)
 from casework.engine.service import available_actions
-from casework.models import TaskStatus, User
+from casework.models import Case, TaskStatus, User
 from tests.factories import UnitFactory
 from tests.walk import Walker
 
@@ -103,6 +105,15 @@ def test_who_sees_a_case_in_verification(session, org, verifying, username, sees
     assert (found is verifying.case) if sees else found is None
     if sees:  # the access log names the role that let them in; the two rules must never drift apart
         assert access_role(org.users[username], verifying.case) is not None
+
+
+def test_both_forms_of_the_scope_select_the_same_cases_for_everyone(session, engine, org, verifying):
+    other = Walker(session, engine, org, full_name="Lê Văn Khác", national_id="001099000777")
+    other.to("dossier")
+    for username, user in org.users.items():
+        seen = {c.id for c in session.scalars(sa.select(Case).where(visibility_clause(user)))}
+        many = {c.id for c in session.scalars(sa.select(Case).where(visibility_clause_for_many(user)))}
+        assert seen == many, username
 
 
 def test_whoever_sees_a_case_has_a_role_to_log_in_every_state(session, engine, org):
