@@ -6,8 +6,14 @@ import pytest
 import sqlalchemy as sa
 
 from casework.engine.routing import party_unit_for_place
-from casework.engine.scope import (access_role, can_view, task_view_only, visibility_clause,
-                                   visibility_clause_for_many, visible_case)
+from casework.engine.scope import (
+    access_role,
+    can_view,
+    task_view_only,
+    visibility_clause,
+    visibility_clause_for_many,
+    visible_case,
+)
 from casework.engine.service import available_actions
 from casework.models import Case, TaskStatus, User
 from tests.factories import UnitFactory
