@@ -18,6 +18,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 
 from casework.operations import metrics
@@ -89,7 +90,18 @@ def finish(response):
 
 
 def _line(response, route: str, seconds: float) -> dict:
-    user = g.get("api_user") or g.get("_login_user")  # only if the request read it: logging reads nothing
     return {"request_id": request_id(), "method": request.method, "path": request.path, "route": route,
             "status": response.status_code, "duration_ms": round(seconds * 1000, 1), "remote_addr": request.remote_addr,
-            "user_id": getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None}
+            "user_id": _user_id()}
+
+
+def _user_id() -> int | None:
+    """Who made the request, if the request read it: logging reads nothing. The key comes from the session's
+    identity map, not the object: after the request's commit the person is expired, and reading ``id`` would
+    reload them (a statement per request, just for the log line)."""
+    user = g.get("api_user") or g.get("_login_user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    state = sa.inspect(user, raiseerr=False)
+    identity = state.identity if state is not None else None
+    return identity[0] if identity else getattr(user, "id", None)

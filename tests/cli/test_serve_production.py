@@ -24,7 +24,10 @@ def becomes(monkeypatch, tmp_path):
     monkeypatch.setattr(config.Config, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'serve.sqlite'}")
     for name in ("CASEWORK_BIND", "CASEWORK_WORKERS", "CASEWORK_THREADS", "CASEWORK_TIMEOUT",
                  "CASEWORK_GRACEFUL_TIMEOUT", "PROMETHEUS_MULTIPROC_DIR", "CASEWORK_REQUEST_LOG"):
-        monkeypatch.delenv(name, raising=False)
+        # Set, then removed: both recorded, so what serve sets for its workers leaves with the test (a
+        # PROMETHEUS_MULTIPROC_DIR left behind would turn the later tests' metrics to files).
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     return calls
 
 
