@@ -36,7 +36,6 @@ NOT_YET_MOVED = {
                                         "workflow, as casework/models/monitoring.py)",
     "casework/monitoring/routes.py": "the flat register of organisations founded (its decision_number; moves with the "
                                      "founding workflow)",
-    "casework/web/verification/routes.py": "names the places of the people a verification task lists",
     "casework/models/monitoring.py": "the flat register of organisations founded (moves with the founding workflow)",
 }
 

@@ -71,6 +71,28 @@ class SubjectIdentifier:
 
 
 @dataclass(frozen=True)
+class ListedPerson:
+    """One person a task's subject lists (``subject["people"]``), as the pages of a task seen without its case show
+    them (a verification request's candidate and relatives, a transfer's members)."""
+
+    full_name: str
+    relation: str | None = None  # shown after the name, in the page's language ("the candidate", "mother")
+    birth_date: date | None = None
+    places: tuple[int, ...] = ()  # units of the tree named after them: where they live, where they work
+    note: str | None = None  # anything else the holder needs to find them ("abroad: France")
+
+
+def listed_people(subject: dict[str, Any] | None) -> list[ListedPerson]:
+    """A task's listed people read by name and birth date alone: for a package that says no more about them."""
+    people = []
+    for entry in (subject or {}).get("people") or []:
+        born = entry.get("birth_date")
+        people.append(ListedPerson(full_name=entry.get("full_name", ""),
+                                   birth_date=date.fromisoformat(born) if isinstance(born, str) else None))
+    return people
+
+
+@dataclass(frozen=True)
 class WorkflowPackage:
     """What a procedure's code tells the engine beyond its registered guards, effects and targets."""
 
@@ -106,9 +128,15 @@ class WorkflowPackage:
     # What search finds a case's subject by besides its name (admission: the national ID): its label and,
     # for the text typed, a clause over ``Case`` selecting this workflow's cases whose subject has it.
     identifier: SubjectIdentifier | None = None
+    # (a task's subject) -> the people it lists, for the pages of a task seen without its case (``view: task``):
+    # their relation, birth date, the units they live or work in; none: ``listed_people`` (name and birth date).
+    task_people: Callable[[dict[str, Any]], list[ListedPerson]] | None = None
 
     def printable(self, code: str) -> Printable | None:
         return next((p for p in self.printables if p.code == code), None)
+
+    def people_listed(self, subject: dict[str, Any] | None) -> list[ListedPerson]:
+        return self.task_people(subject or {}) if self.task_people else listed_people(subject)
 
 
 PACKAGES: dict[str, WorkflowPackage] = {}

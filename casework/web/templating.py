@@ -48,7 +48,7 @@ NAV = (
     ("inbox.index", _l("Inbox"), None),
     ("referrals.mine", _l("My referrals"),
      {"union_officer", "youth_officer", "women_officer", "cell_secretary"}),
-    ("verification.index", _l("Verification"), {"residential_committee"}),
+    ("requests.index", _l("Verification"), {"residential_committee"}),
     ("search.index", _l("Search"), {"cell_secretary", "grassroots_committee", "authority", "organizer", "admin",
                                     "union_officer", "youth_officer", "women_officer"}),
     ("inbox.delegation_list", _l("Acting for me"), None),

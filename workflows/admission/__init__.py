@@ -10,6 +10,7 @@ from pathlib import Path
 from casework.engine.packages import WorkflowPackage, register
 from workflows.admission import applicability, effects, fields, guards, routing  # noqa: F401  (registered by name on import)
 from workflows.admission.printing import PRINTABLES
+from workflows.admission.routing import task_people
 from workflows.admission.subject import (
     CANDIDATE_FIELDS,
     IMPORT_EXAMPLE,
@@ -45,4 +46,4 @@ PACKAGE = register(WorkflowPackage(name="admission", open_case=open_case, subjec
                                    subject_template="admission/subject.html", printables=PRINTABLES,
                                    subject_json=subject_json, subject_name="candidate", bench=_bench,
                                    form_defaults=form_defaults, import_example=IMPORT_EXAMPLE,
-                                   identifier=NATIONAL_ID))
+                                   identifier=NATIONAL_ID, task_people=task_people))

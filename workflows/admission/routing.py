@@ -3,8 +3,12 @@ each relative live (background verification), and the organisation that referred
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
+from flask_babel import gettext as _
+
+from casework.engine.packages import ListedPerson
 from casework.engine.routing import Routed, party_unit_for_place, target
 from casework.models import Case, Unit
 
@@ -74,3 +78,19 @@ class _RelativesOnly:
     def __init__(self, case: Case, relatives: list[dict]):
         self.facts = {"relatives": relatives}
         self.authority_unit_id = case.authority_unit_id
+
+
+def task_people(subject: dict[str, Any]) -> list[ListedPerson]:
+    """The people a verification task lists, as the targets above write them: the candidate or a relative (their
+    relation), the candidate's birth date, where they live or work (units), or the country a relative lives in."""
+    people = []
+    for entry in subject.get("people") or []:
+        relation = entry.get("relation")
+        born = entry.get("birth_date")
+        places = tuple(entry[key] for key in ("residence_unit", "workplace_unit") if entry.get(key))
+        people.append(ListedPerson(
+            full_name=entry.get("full_name", ""),
+            relation=_("the candidate") if relation == "candidate" else relation or None,
+            birth_date=date.fromisoformat(born) if born else None, places=places,
+            note=f'{_("abroad")} {entry.get("country", "")}'.strip() if entry.get("abroad") else None))
+    return people

@@ -33,7 +33,7 @@ def _task_redirect(case):
     mine = [t for t in case.tasks if t.is_open and t.kind in kinds and current_user.holds(t.role, t.unit_id)]
     if not mine:
         abort(404)
-    return redirect(url_for("verification.task", task_id=mine[0].id))
+    return redirect(url_for("requests.task", task_id=mine[0].id))
 
 
 @bp.get("/<id:case_id>")

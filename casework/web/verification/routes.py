@@ -1,8 +1,9 @@
 """Tasks whose holders see only the task, not the case (``view: task`` in the definition): the verification
 requests routed to a residential committee (chi ủy / đảng ủy nơi cư trú), say.
 
-The holder sees the people the task names (name, relation, birth date, residence), the requesting cell and the
-due date: not the dossier. Its answer is the step the task's kind names, taken on that task.
+The holder sees the people the task names (name, relation, birth date, residence …, as the workflow's package
+reads them: ``WorkflowPackage.task_people``), the requesting cell and the due date: not the dossier. Its answer is
+the step the task's kind names, taken on that task.
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ from sqlalchemy.orm import joinedload
 from casework import inbox
 from casework.access_log import record_task_access
 from casework.engine import Conflict, Invalid
+from casework.engine.packages import ListedPerson, package_of
 from casework.engine.service import apply
 from casework.extensions import db
 from casework.ids import parse_id
-from casework.models import AccessFace, Case, Task
+from casework.models import AccessFace, Case, Task, Unit
 from casework.web.access import register_error_pages
 from casework.web.choices import units_by_kind
 from casework.web.engine_access import definition_of, engine
 from casework.web.stepforms import Choices, attach_reasons, build_form, to_engine_data
 
-bp = Blueprint("verification", __name__, url_prefix="/verification")
+bp = Blueprint("requests", __name__, url_prefix="/verification")
 register_error_pages(bp)
 PAGE_SIZE = 25
 
@@ -42,8 +44,7 @@ def index():
         return _past_replies(today)
     query = inbox.filtered(current_user, inbox.InboxFilters(kinds=_task_view_kinds()), today)
     result = inbox.page(db.session, query, request.args.get("after"), PAGE_SIZE)
-    return render_template("verification/index.html", page=result, today=today,
-                           places=_place_names(result.rows))
+    return render_template("verification/index.html", page=result, today=today, **_listed(result.rows))
 
 
 def _past_replies(today):
@@ -51,18 +52,17 @@ def _past_replies(today):
     a committee looks back at what it answered without seeing the case."""
     result = inbox.done_page(db.session, current_user, today, parse_id(request.args.get("page")) or 1, PAGE_SIZE,
                              kinds=_task_view_kinds())
-    return render_template("verification/replied.html", done=result, today=today, places=_place_names(result.rows),
-                           args={"replied": "1"})
+    return render_template("verification/replied.html", done=result, today=today, args={"replied": "1"},
+                           **_listed(result.rows))
 
 
-def _place_names(tasks: list[Task]) -> dict[int, str]:
-    """Names of the residences listed in the tasks' subjects, in one query."""
-    from casework.models import Unit
-
-    ids = {p.get("residence_unit") for t in tasks for p in t.subject.get("people", []) if p.get("residence_unit")}
-    if not ids:
-        return {}
-    return {u.id: u.name for u in db.session.query(Unit).filter(Unit.id.in_(ids))}
+def _listed(tasks: list[Task]) -> dict:
+    """The people each task lists (``people``: task id -> ``ListedPerson``s, read by its workflow's package) and
+    the names of the units they are placed in (``places``: unit id -> name, in one query)."""
+    people: dict[int, list[ListedPerson]] = {t.id: package_of(t.case.workflow).people_listed(t.subject) for t in tasks}
+    ids = {unit for listed in people.values() for person in listed for unit in person.places}
+    places = {u.id: u.name for u in db.session.query(Unit).filter(Unit.id.in_(ids))} if ids else {}
+    return {"people": people, "places": places}
 
 
 def _my_task(task_id: int) -> Task:
@@ -94,14 +94,14 @@ def task(task_id: int):
     if request.method == "POST" and task.is_open:
         outcome = _reply(task, tdef, form)
         if outcome is None:
-            return redirect(url_for("verification.index"))
+            return redirect(url_for("requests.index"))
         general, status = outcome
     form.expected_version.data = str(task.case.version)
     form.task_id.data = str(task.id)
     if request.method == "GET":
         record_task_access(db.session, current_user, task, AccessFace.PAGE)
     return render_template("verification/task.html", task=task, case=task.case, form=form, errors=general,
-                           today=engine().today(), places=_place_names([task])), status
+                           today=engine().today(), **_listed([task])), status
 
 
 def _reply(task: Task, tdef, form):
