@@ -1,4 +1,5 @@
-"""casework: membership-admission casework for party cells, residential committees and organizers."""
+"""casework: party-building casework as versioned workflows (admitting members, founding party organisations in
+enterprises) for party cells, residential committees, grassroots committees and organizing departments."""
 
 from __future__ import annotations
 

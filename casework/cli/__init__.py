@@ -16,7 +16,7 @@ def _cli_app() -> Flask:
 
 @click.group(cls=FlaskGroup, create_app=_cli_app, add_default_commands=True, add_version_option=False)
 def main() -> None:
-    """casework: membership-admission casework."""
+    """casework: party-building casework (admitting members, founding party organisations) as versioned workflows."""
 
 
 def _guarded_run(**options) -> None:
