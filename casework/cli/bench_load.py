@@ -1,10 +1,13 @@
 """`casework bench load`: the production server (``casework serve``'s gunicorn settings, N processes) on the
 configured database, K clients signed in as generated accounts (``casework generate``), each page and API call in
 turn for a bounded time, and the latency, throughput and SQL statements of each, beside ``/healthz``, which does no
-work (the stack's own limit).
+work (the stack's own limit), and beside a signed-in page with nothing on it (``FRAME_PATH``): the frame every page
+pays for (the session and the person read, the navigation with its counts, the base template), so a page's figures
+can be read as the stack's share, the frame's and the page's own work.
 
 The server runs ``bench_app()``: the application ``casework serve`` runs, plus a count of the SQL statements each
-request ran, sent back in ``X-Casework-Statements``; a deployment's application has no such count.
+request ran, sent back in ``X-Casework-Statements``, and the empty page at ``FRAME_PATH``; a deployment's
+application has neither.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from flask.cli import with_appcontext
 
 STATEMENTS_HEADER = "X-Casework-Statements"
 BARE_PATH = "/healthz"  # alive: no database, no template
+FRAME_PATH = "/bench/frame"  # signed in, the page frame, no content of its own (only in the bench's server)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -46,7 +50,17 @@ def bench_app() -> Flask:
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute", _count_statement)
     app.after_request(_report_statements)
+    app.add_url_rule(FRAME_PATH, "bench_frame", _frame)
     return app
+
+
+def _frame() -> str:
+    """An empty page, signed in: what every page costs before its own queries and content."""
+    from flask import render_template_string
+    from flask_login import login_required
+
+    return login_required(lambda: render_template_string(
+        '{% extends "base.html" %}{% block content %}{% endblock %}'))()
 
 
 def _count_statement(*_args) -> None:
@@ -166,6 +180,7 @@ class Endpoint:
 
 ENDPOINTS = (
     ("/healthz (no work)", "secretary", BARE_PATH),
+    ("signed-in empty page", "secretary", FRAME_PATH),
     ("inbox /", "secretary", "/"),
     ("case page", "secretary", "/cases/{case}"),
     ("API inbox /api/v1/tasks", "secretary", "/api/v1/tasks"),
@@ -204,6 +219,10 @@ def drive(endpoint: Endpoint, people: list[tuple[Client, Person]], seconds: floa
     for thread in threads:
         thread.join()
     endpoint.seconds = time.perf_counter() - began
+
+
+def rate(endpoint: Endpoint) -> float:
+    return len(endpoint.timings) / endpoint.seconds
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -293,8 +312,9 @@ def stop_server(server: subprocess.Popen) -> None:
 @with_appcontext
 def load(processes: int, threads: int, clients: int, seconds: float, password: str) -> None:
     """Serve the configured database as casework serve does (N processes) and drive K clients over each endpoint
-    in turn — /healthz (no work), the inbox, a case page, the API's inbox, an API case and the dashboard — for the
-    given seconds each; print p50/p95/p99, throughput and SQL statements per request of each."""
+    in turn — /healthz (no work), a signed-in empty page (the frame every page pays for), the inbox, a case page,
+    the API's inbox, an API case and the dashboard — for the given seconds each; print p50/p95/p99, throughput and
+    SQL statements per request of each."""
     from casework.extensions import db
     from casework.models import Case
 
@@ -311,11 +331,11 @@ def load(processes: int, threads: int, clients: int, seconds: float, password: s
                f"{clients} client(s), {seconds:g} s per endpoint; load average {loads[0]:.2f} before")
     for line in table(endpoints):
         click.echo(line)
-    bare = endpoints[0]
-    for e in endpoints[1:3]:
-        if e.timings and bare.timings:
-            ratio = (len(e.timings) / e.seconds) / (len(bare.timings) / bare.seconds)
-            click.echo(f"  {e.name}: {ratio:.3f}× the throughput of /healthz")
+    bare, frame = endpoints[0], endpoints[1]
+    for e in endpoints[2:4]:
+        if e.timings and bare.timings and frame.timings:
+            click.echo(f"  {e.name}: {rate(e) / rate(bare):.3f}× the throughput of /healthz, "
+                       f"{rate(e) / rate(frame):.3f}× the signed-in empty page's")
     click.echo(f"  load average {os.getloadavg()[0]:.2f} after")
 
 
