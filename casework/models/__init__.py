@@ -9,7 +9,7 @@ from casework.models.cases import Case, Document, Event, Task, TaskStatus, case_
 from casework.models.clock import ClockMark
 from casework.models.generation import GenerationBatch, GenerationRun
 from casework.models.login_throttle import LoginThrottle
-from casework.models.monitoring import PartyOrgFounding, StateVisit, Target, WorkingDay
+from casework.models.monitoring import StateVisit, Target, WorkingDay
 from casework.models.notifications import (
     EmailMode,
     MailStatus,
@@ -77,7 +77,6 @@ __all__ = [
     "OutboxMail",
     "Ownership",
     "PartyMember",
-    "PartyOrgFounding",
     "Role",
     "StateVisit",
     "StayTally",

@@ -1,6 +1,6 @@
 """What the organizing department monitors beyond the cases themselves: how long each case stayed in each
-state (derived from the history as it is written), targets per unit and year, and the register of party
-organisations founded in enterprises. The tallies the dashboard reads at national scale are in ``tallies``.
+state (derived from the history as it is written) and targets per unit and year. The tallies the dashboard
+reads at national scale are in ``tallies``; a workflow's own tables are in its package (``workflows/<name>/``).
 """
 
 from __future__ import annotations
@@ -66,23 +66,6 @@ class Target(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit] = relationship()
-
-
-class PartyOrgFounding(Base):
-    """A party organisation founded in an enterprise (thành lập tổ chức đảng trong doanh nghiệp)."""
-
-    __tablename__ = "party_org_foundings"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    founded_on: Mapped[date] = mapped_column(index=True)
-    ownership: Mapped[str] = mapped_column(sa.String(32))
-    decision_number: Mapped[str] = mapped_column(sa.String(50))
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
-    notes: Mapped[str] = mapped_column(sa.Text(), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    enterprise: Mapped[Unit] = relationship(foreign_keys=[enterprise_id])
 
 
 class WorkingDay(Base):

@@ -7,10 +7,16 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Keep visits and tallies with every step and flush, and attach the monitoring pages (called by the app
-    factory for every feature package)."""
+    """Keep visits and tallies with every step and flush, and attach the monitoring pages, with those of the
+    app's workflows' packages (called by the app factory for every feature package)."""
     from casework.monitoring import upkeep
+    from casework.monitoring.figures import known, registered
     from casework.monitoring.routes import bp
 
-    upkeep.install(app.extensions.get("casework_engine"))
+    engine = app.extensions.get("casework_engine")
+    upkeep.install(engine)
     app.register_blueprint(bp)
+    loaded = {wf.name for wf in known(engine).definitions}
+    for package in registered():
+        if package.pages is not None and package.workflow in loaded:
+            app.register_blueprint(package.pages)

@@ -15,7 +15,9 @@ itself) registers what only it can say with ``register(WorkflowFigures(...))``:
   calls them);
 - ``figures``: dashboard figures of its own (query and table), shown and downloaded like the generic ones;
 - ``measures``: how its targets are measured, and ``main_line_measure``: which of them its main line's end
-  counts (the overview's "admitted this year" and forecast).
+  counts (the overview's "admitted this year" and forecast);
+- ``pages``: monitoring pages of its own (a Flask blueprint under ``/monitoring``: founding's register of
+  organisations founded before the system), and ``links``: the overview's links to them.
 
 A workflow that registers nothing is still counted by every generic figure.
 """
@@ -86,6 +88,11 @@ class WorkflowFigures:
     # The target measure that counts its cases reaching the end of its main line (admission: "admissions"):
     # the dashboard's overview lists those cases and forecasts that measure along this workflow's main line.
     main_line_measure: str | None = None
+    # Pages of its own under /monitoring (a Flask blueprint, registered with the monitoring pages for an app
+    # whose engine loads the workflow; each takes the unit asked for as ``unit``, in the person's organizer
+    # scope: ``casework.monitoring.routes.organizer_scope``), and the overview's links to them: (endpoint, label).
+    pages: Any = None
+    links: tuple[tuple[str, Any], ...] = ()
 
 
 REGISTERED: dict[str, WorkflowFigures] = {}

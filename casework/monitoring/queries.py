@@ -290,27 +290,5 @@ def stuck_cases(session: Session, *, scope: Scope, today: date, limit: int = 20,
             for r in rows]
 
 
-# --------------------------------------------------------------------------------------------------
-# The flat register of party organisations founded (the founding workflow will take it over)
-
-
-@report_query
-def foundings_by_unit(session: Session, *, scope: Scope, year_from: int, year_to: int) -> dict[int, Counter]:
-    """New party organisations in enterprises, by year, counted for every ancestor of the enterprise."""
-    from casework.models import PartyOrgFounding
-
-    year = sa.extract("year", PartyOrgFounding.founded_on)
-    stmt = (sa.select(Unit.path, year.label("year"), sa.func.count().label("n"))
-            .join(Unit, Unit.id == PartyOrgFounding.enterprise_id)
-            .where(PartyOrgFounding.founded_on.between(date(year_from, 1, 1), date(year_to, 12, 31)),
-                   Unit.within(scope.path))
-            .group_by(Unit.path, year))
-    out: dict[int, Counter] = defaultdict(Counter)
-    for row in session.execute(stmt):
-        for unit_id in ids_in_path(row.path):
-            out[unit_id][int(row.year)] += row.n
-    return out
-
-
 def ids_in_path(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]

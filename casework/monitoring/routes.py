@@ -28,7 +28,7 @@ from flask_login import current_user, login_required
 from casework.access_log import record_export
 from casework.extensions import db
 from casework.ids import parse_id
-from casework.models import PartyOrgFounding, Unit
+from casework.models import Unit
 from casework.monitoring import exports, headline, labels
 from casework.monitoring import figures as registry
 from casework.monitoring.figures import known
@@ -76,6 +76,12 @@ def _scope() -> Scope:
     return Scope.of(db.session, unit.id)
 
 
+def organizer_scope() -> Scope:
+    """The unit asked for (``unit``) in this person's organizer scope, else their own (401, 403, 404 as every
+    monitoring page): for the monitoring pages of a workflow's package (``WorkflowFigures.pages``)."""
+    return _scope()
+
+
 def _period() -> Period:
     year = request.args.get("year", type=int) or _today().year
     if not 2000 <= year <= 2100:
@@ -98,7 +104,8 @@ def dashboard():
     """The overview: the few numbers that say whether the scope is on track, each a link to its cases."""
     scope, period = _scope(), _period()
     numbers = headline.headline(db.session, scope=scope, period=period, today=_today(), workflows=known())
-    return render_template("monitoring/overview.html", numbers=numbers, **_frame(scope, period, "overview"))
+    return render_template("monitoring/overview.html", numbers=numbers, more=_package_links(),
+                           **_frame(scope, period, "overview"))
 
 
 @bp.get("/<any(pipeline, overdue, committees, durations):section>")
@@ -134,6 +141,12 @@ def cases_behind(which: str):
                                         workflows=known())
     return render_template("monitoring/cases.html", which=which, rows=rows, total=total,
                            limit=headline.LIST_LIMIT, **_frame(scope, period, "overview"))
+
+
+def _package_links() -> list[tuple[str, object]]:
+    """The overview's links to the monitoring pages of the app's workflows' packages: (endpoint, label)."""
+    return [(endpoint, label) for package in registry.registered() for endpoint, label in package.links
+            if endpoint in current_app.view_functions]
 
 
 def _package_figures() -> list[tuple[str, registry.Figure]]:
@@ -247,38 +260,3 @@ def _save_targets(scope: Scope) -> None:
     except (KeyError, ValueError, LookupError):
         db.session.rollback()
         flash(_("The target could not be saved: check the unit and the numbers."), "error")
-
-
-@bp.route("/party-organisations", methods=["GET", "POST"])
-@login_required
-def foundings():
-    """The register of party organisations founded in enterprises."""
-    scope = _scope()
-    if request.method == "POST":
-        _save_founding(scope)
-        return redirect(url_for(".foundings", unit=scope.unit_id))
-    rows = (db.session.query(PartyOrgFounding).join(Unit, Unit.id == PartyOrgFounding.enterprise_id)
-            .filter(Unit.within(scope.path)).order_by(PartyOrgFounding.founded_on.desc()).all())
-    enterprises = (db.session.query(Unit).filter(Unit.kind == "enterprise", Unit.within(scope.path))
-                   .order_by(Unit.name).all())
-    return render_template("monitoring/foundings.html", scope=scope, rows=rows, enterprises=enterprises,
-                           values=labels.value_labels({}))
-
-
-def _save_founding(scope: Scope) -> None:
-    form = request.form
-    enterprise = db.session.get(Unit, form.get("enterprise_id", type=parse_id) or 0)
-    try:
-        founded = date.fromisoformat(form.get("founded_on", ""))
-    except ValueError:
-        founded = None
-    number = (form.get("decision_number") or "").strip()
-    if enterprise is None or enterprise.kind != "enterprise" or not scope.contains(enterprise) or not founded \
-            or not number or founded > _today():
-        flash(_("Give the enterprise, a founding date not in the future and the decision number."), "error")
-        return
-    db.session.add(PartyOrgFounding(enterprise_id=enterprise.id, founded_on=founded,
-                                    ownership=enterprise.ownership or "domestic_private", decision_number=number,
-                                    decided_by_id=scope.unit_id, notes=(form.get("notes") or "").strip()))
-    db.session.commit()
-    flash(_("Party organisation recorded."), "success")

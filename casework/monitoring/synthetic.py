@@ -42,7 +42,6 @@ from casework.models import (
     GenerationBatch,
     GenerationRun,
     PartyMember,
-    PartyOrgFounding,
     Role,
     RoleAssignment,
     StateVisit,
@@ -53,6 +52,7 @@ from casework.models import (
 from casework.models.base import utcnow
 from casework.monitoring import summaries
 from casework.monitoring.simulation import StepWriter, WorkingDays
+from workflows.founding.models import PartyOrgFounding
 
 CASES_PER_PROVINCE = 50_000
 COMMUNES_PER_PROVINCE = 25

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from casework.models import Target, Unit, utcnow
 from casework.monitoring.figures import known, registered
-from casework.monitoring.queries import foundings_by_unit
 from casework.monitoring.scope import Scope
 
 COLUMNS = ("unit_code", "year_from", "year_to", "admissions", "business_owners", "new_party_orgs")
@@ -193,11 +192,11 @@ def target_progress(session: Session, *, scope: Scope, year: int, today: date) -
 
 def achieved_by_unit(session: Session, *, scope: Scope, year_from: int, year_to: int,
                      units: set[int]) -> dict[str, dict[int, dict[int, int]]]:
-    """``{measure: {unit: {year: n}}}``: new party organisations from the flat register, and every measure the
-    workflows' packages count (``WorkflowFigures.measures``: admission's admissions and business owners)."""
+    """``{measure: {unit: {year: n}}}``: every measure the workflows' packages count (``WorkflowFigures.measures``:
+    admission's admissions and business owners, founding's new party organisations); a measure no package counts
+    is achieved nowhere."""
     known()  # the packages' figures are registered once their workflows are read
-    out: dict[str, dict[int, dict[int, int]]] = {
-        "new_party_orgs": dict(foundings_by_unit(session, scope=scope, year_from=year_from, year_to=year_to))}
+    out: dict[str, dict[int, dict[int, int]]] = {}
     for package in registered():
         if package.measures is not None:
             out.update(package.measures(session, scope=scope, year_from=year_from, year_to=year_to, units=units))

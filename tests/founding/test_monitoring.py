@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from casework.models import PartyOrgFounding
 from casework.monitoring import exports
 from casework.monitoring.scope import Period, Scope
 from casework.monitoring.targets import achieved_by_unit
 from tests.founding.support import FoundingWalker
 from workflows.founding import monitoring
+from workflows.founding.models import PartyOrgFounding
 
 
 def _scope(unit) -> Scope:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from casework.extensions import db
-from casework.models import PartyOrgFounding, Target
+from casework.models import Target
 from tests.web.conftest import text
+from workflows.founding.models import PartyOrgFounding
 
 
 def _cases(walker):
@@ -76,6 +78,43 @@ def test_the_register_of_new_party_organisations(page, web_org):
         "enterprise_id": web_org.other_enterprise.id, "founded_on": "2026-05-04", "decision_number": "99-QĐ/ĐU"})
     assert [f.decision_number for f in db.session.query(PartyOrgFounding)] == ["88-QĐ/ĐU"]
     assert "88-QĐ/ĐU" in text(client.get("/monitoring/party-organisations"))
+
+
+def test_the_register_refuses_what_it_cannot_keep_with_a_message(app, page, web_org):
+    """The founding workflow's page (workflows/founding/imported.py): a decision number over its column's 50
+    characters, a date after today or no enterprise is refused with a message, never a 500."""
+    client = page("organizer")
+
+    def record(number, day="2026-05-04", enterprise=web_org.enterprise.id):
+        return client.post("/monitoring/party-organisations", data={
+            "enterprise_id": enterprise, "founded_on": day, "decision_number": number}, follow_redirects=True)
+
+    refused = record("9" * 51)
+    assert refused.status_code == 200 and "Số quyết định dài tối đa 50 ký tự." in text(refused)
+    today = app.extensions["casework_engine"].today()
+    assert "không sau hôm nay" in text(record("1-QĐ", day=(today + timedelta(days=1)).isoformat()))
+    assert "không sau hôm nay" in text(record("1-QĐ", enterprise="x"))
+    assert db.session.query(PartyOrgFounding).count() == 0
+    record("8" * 50, day=today.isoformat())
+    assert [f.decision_number for f in db.session.query(PartyOrgFounding)] == ["8" * 50]
+
+
+def test_the_overview_links_to_the_register_and_monitoring_stays_current_there(page, web_org):
+    client = page("organizer")
+    overview = client.get("/monitoring/").get_data(as_text=True)
+    assert 'href="/monitoring/party-organisations?unit=' in overview
+    register = client.get("/monitoring/party-organisations").get_data(as_text=True)
+    assert 'href="/monitoring/" aria-current="page"' in register
+
+
+def test_an_app_without_the_founding_workflow_has_no_register(tmp_path):
+    from casework import create_app
+    from tests.engine.versions import original, write
+
+    write(tmp_path / "admission", "v1.yaml", original())
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret-key", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "WORKFLOWS_DIR": str(tmp_path)})
+    assert "founding_register.index" not in app.view_functions and "monitoring.dashboard" in app.view_functions
 
 
 

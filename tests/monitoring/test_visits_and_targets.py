@@ -9,13 +9,14 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from casework.models import Event, PartyOrgFounding, StateVisit, StayTally, Target
+from casework.models import Event, StateVisit, StayTally, Target
 from casework.monitoring import queries, summaries
 from casework.monitoring.scope import Period, Scope
 from casework.monitoring.targets import ImportRefused, import_targets, set_target, target_progress
 from casework.monitoring.visits import rebuild_visits, visits_from_events
 from tests.walk import Walker
 from workflows.admission.models import AdmissionTally
+from workflows.founding.models import PartyOrgFounding
 
 COLUMNS = ["entered_seq", "owning_cell_id", "state", "left_seq", "next_state", "days"]
 

@@ -6,7 +6,8 @@
   decision's year for the enterprise's committees (every ancestor), plus the flat register's rows, which are
   organisations founded before the system (imported), an enterprise founded through the system not counted twice;
 - its figures, each on its own tab: the founding pipeline per committee with the year's forecast, and how long
-  owner engagement and member transfers take.
+  owner engagement and member transfers take;
+- its page recording the organisations founded before the system (``imported``), linked from the overview.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, aliased
 
-from casework.models import Case, PartyOrgFounding, StateVisit, Unit, UnitKind, case_date
+from casework.models import Case, StateVisit, Unit, UnitKind, case_date
 from casework.models.org import within
 from casework.monitoring import figures
 from casework.monitoring.queries import ids_in_path
 from casework.monitoring.scope import Scope
 from casework.monitoring.stats import report_query
 from casework.monitoring.targets import targets_for
-from workflows.founding.models import WORKFLOW
+from workflows.founding.imported import bp as register_pages
+from workflows.founding.models import WORKFLOW, PartyOrgFounding
 
 FOUNDED = "founded"
 # Open states counted as likely to be founded within the year (the proposal is written, or being decided).
@@ -181,6 +183,8 @@ FIGURES = figures.register(figures.WorkflowFigures(
     },
     measures=measures,
     ocel_subjects=ocel_enterprises,
+    pages=register_pages,
+    links=(("founding_register.index", _l("New party organisations")),),
     labels={"identified": _l("Identified"), "engaging_owner": _l("Engaging the owner"),
             "gathering_members": _l("Gathering the members"), "proposal": _l("Proposal"),
             "authority_review": _l("Authority review"), "founded": _l("Founded"), "target": _l("Target"),
