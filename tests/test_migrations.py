@@ -3,6 +3,7 @@ SQLite and on PostgreSQL: a model change without its migration fails here, not i
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -68,3 +69,51 @@ def _fresh_postgres_database() -> str:
 @pytest.mark.skipif(not IS_POSTGRES, reason="runs when the suite runs on PostgreSQL (TEST_DATABASE_URL)")
 def test_postgres_migrations_match_the_models():
     assert _upgrade_and_compare(_fresh_postgres_database()) == []
+
+
+def _targets_through_the_measures_revision(url: str) -> tuple[list, list]:
+    """A target written with a column per measure, read after the revision that keeps them by measure in one JSON
+    map, then after its downgrade."""
+    from flask_migrate import downgrade
+
+    from casework import create_app
+    from casework.extensions import db
+    from casework.models import Unit
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret-key", "SQLALCHEMY_DATABASE_URI": url})
+    loggers = {name: logger.disabled for name, logger in logging.root.manager.loggerDict.items()
+               if isinstance(logger, logging.Logger)}
+    try:
+        with app.app_context():
+            upgrade(revision="f7c2a9d4e8b1")
+            with db.engine.begin() as conn:
+                unit = conn.execute(sa.insert(Unit.__table__).values(kind="commune_committee", name="Xã", code="X1",
+                                                                     path="/").returning(Unit.id)).scalar_one()
+                conn.execute(sa.text("INSERT INTO monitoring_targets (unit_id, year_from, year_to, admissions, "
+                                     "business_owners, new_party_orgs, updated_at) "
+                                     "VALUES (:unit, 2026, 2030, 5, 1, 2, CURRENT_TIMESTAMP)"), {"unit": unit})
+            upgrade(revision="b6d1f3a8c2e5")
+            with db.engine.connect() as conn:
+                upgraded = conn.execute(sa.text("SELECT year_from, year_to, amounts FROM monitoring_targets")).all()
+            downgrade(revision="f7c2a9d4e8b1")
+            with db.engine.connect() as conn:
+                downgraded = conn.execute(sa.text("SELECT admissions, business_owners, new_party_orgs "
+                                                  "FROM monitoring_targets")).all()
+            return [(*r[:2], r[2] if isinstance(r[2], dict) else json.loads(r[2]))
+                    for r in upgraded], [tuple(r) for r in downgraded]
+    finally:
+        _restore_loggers(loggers)
+        with app.app_context():
+            db.engine.dispose()
+
+
+MEASURED = ([(2026, 2030, {"admissions": 5, "business_owners": 1, "new_party_orgs": 2})], [(5, 1, 2)])
+
+
+def test_sqlite_targets_keep_their_numbers_by_measure(tmp_path):
+    assert _targets_through_the_measures_revision(f"sqlite:///{tmp_path / 'targets.sqlite'}") == MEASURED
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="runs when the suite runs on PostgreSQL (TEST_DATABASE_URL)")
+def test_postgres_targets_keep_their_numbers_by_measure():
+    assert _targets_through_the_measures_revision(_fresh_postgres_database()) == MEASURED

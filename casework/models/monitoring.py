@@ -50,8 +50,10 @@ class StateVisit(Base):
 
 
 class Target(Base):
-    """A unit's target for a year or a span of years (chỉ tiêu): admissions, business owners among them,
-    new party organisations in enterprises. A span lets a commune aim for 1-2 members over five years."""
+    """A unit's target for a year or a span of years (chỉ tiêu): a number per measure the workflows' packages
+    declare (``casework.monitoring.figures.TargetMeasure``: admission's admissions and business owners among
+    them, founding's new party organisations), in ``amounts``. A span lets a commune aim for 1-2 members over
+    five years."""
 
     __tablename__ = "monitoring_targets"
     __table_args__ = (sa.UniqueConstraint("unit_id", "year_from", "year_to", name="uq_monitoring_targets_span"),)
@@ -60,12 +62,14 @@ class Target(Base):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     year_from: Mapped[int]
     year_to: Mapped[int]
-    admissions: Mapped[int] = mapped_column(default=0)
-    business_owners: Mapped[int] = mapped_column(default=0)
-    new_party_orgs: Mapped[int] = mapped_column(default=0)
+    # measure -> the number targeted; a measure left out is 0.
+    amounts: Mapped[dict] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit] = relationship()
+
+    def value(self, measure: str) -> int:
+        return int((self.amounts or {}).get(measure, 0))
 
 
 class WorkingDay(Base):

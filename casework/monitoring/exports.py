@@ -143,13 +143,15 @@ def _stuck_table(stuck, _names) -> Table:
 
 
 def _targets_table(progress, _names) -> Table:
+    """Per target: its unit and span, then for each measure the packages declare its target and what was achieved
+    (columns ``<measure>_target``, ``<measure>``), and the year it was met."""
+    names = targets.measure_names()
     rows = []
     for p in progress:
         t = p.target
-        rows.append([p.unit_name, t.year_from, t.year_to, t.admissions, p.achieved["admissions"], t.business_owners,
-                     p.achieved["business_owners"], t.new_party_orgs, p.achieved["new_party_orgs"], p.done_in])
-    return ["unit", "year_from", "year_to", "admissions_target", "admissions", "business_owners_target",
-            "business_owners", "new_party_orgs_target", "new_party_orgs", "done_in"], rows
+        rows.append([p.unit_name, t.year_from, t.year_to,
+                     *(value for m in names for value in (t.value(m), p.achieved.get(m, 0))), p.done_in])
+    return ["unit", "year_from", "year_to", *(c for m in names for c in (f"{m}_target", m)), "done_in"], rows
 
 
 TABLES = {"pipeline": _pipeline_table, "step_durations": _durations_table, "overdue": _overdue_table,

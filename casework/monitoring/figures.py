@@ -14,8 +14,9 @@ itself) registers what only it can say with ``register(WorkflowFigures(...))``:
 - ``install`` / ``uninstall``: its listeners keeping those tallies (``casework.monitoring.upkeep.install``
   calls them);
 - ``figures``: dashboard figures of its own (query and table), shown and downloaded like the generic ones;
-- ``measures``: how its targets are measured, and ``main_line_measure``: which of them its main line's end
-  counts (the overview's "admitted this year" and forecast);
+- ``target_measures``: the numbers its targets set (``TargetMeasure``: columns of the allocation table, labels,
+  one counted among another), ``measures``: how they are counted, and ``main_line_measure``: which of them its
+  main line's end counts (the overview's "admitted this year" and forecast);
 - ``pages``: monitoring pages of its own (a Flask blueprint under ``/monitoring``: founding's register of
   organisations founded before the system), and ``links``: the overview's links to them.
 
@@ -64,6 +65,19 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class TargetMeasure:
+    """A number a unit's target sets (chỉ tiêu) and the package's ``measures`` count: a column of the allocation
+    table and of the targets' page and downloads, a key of ``Target.amounts``."""
+
+    name: str
+    label: Any  # the achieved number's column ("Admissions")
+    target_label: Any  # the target's own column ("Admissions target")
+    # Another measure this one is counted among (business owners among admissions): never more than it.
+    among: str | None = None
+    hint: Any = None  # the form's note under its box
+
+
+@dataclass(frozen=True)
 class WorkflowFigures:
     """What one workflow's package adds to monitoring (see the module's description)."""
 
@@ -82,6 +96,8 @@ class WorkflowFigures:
     title_column: str | None = None
     # What its targets count: fn(session, scope=, year_from=, year_to=, units=) -> {measure: {unit: {year: n}}}
     measures: Callable[..., dict[str, dict[int, dict[int, int]]]] | None = None
+    # The numbers its targets set, which ``measures`` counts (their columns, labels and rules).
+    target_measures: tuple[TargetMeasure, ...] = ()
     # Its cases' subjects in the object-centric log (casework.monitoring.ocel): fn(session, subject ids) ->
     # {subject id: OcelObject}, related to the units they belong to (a candidate's enterprise) by "unit:<id>".
     ocel_subjects: Callable[[Any, list[int]], dict[int, Any]] | None = None
@@ -132,6 +148,11 @@ def register(package: WorkflowFigures) -> WorkflowFigures:
 
 def registered() -> list[WorkflowFigures]:
     return [REGISTERED[name] for name in sorted(REGISTERED)]
+
+
+def target_measures() -> list[TargetMeasure]:
+    """Every registered package's target measures: by workflow name, each package's in its own order."""
+    return [m for package in registered() for m in package.target_measures]
 
 
 def title_column() -> str:

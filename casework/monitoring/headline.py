@@ -1,7 +1,7 @@
 """The few numbers that answer "are we on track?" at the top of the dashboard, and the cases behind each.
 
-- ``admissions``: what the targets count as admissions (``targets.MEASURES``, measured by the workflows'
-  packages) in the year for the scope's unit, against the scope unit's own target;
+- ``admissions``: what the targets count as admissions (the measure ``admissions`` a package declares and counts)
+  in the year for the scope's unit, against the scope unit's own target;
 - ``overdue``: open cases with a task past its due date today;
 - ``waiting``: open cases waiting on another organisation's reply (the task kinds the definitions declare under
   ``monitoring.replies``);
@@ -47,10 +47,15 @@ class Headline:
     forecast: float | None  # None: no workflow declares a main line to forecast along
 
     @property
+    def target_amount(self) -> int | None:
+        """The admissions the target sets (None: no target)."""
+        return None if self.target is None else self.target.value(ADMISSIONS)
+
+    @property
     def target_share(self) -> float | None:
-        if self.target is None or not self.target.admissions:
+        if not self.target_amount:
             return None
-        return self.target_achieved / self.target.admissions
+        return self.target_achieved / self.target_amount
 
 
 def headline(session: Session, *, scope: Scope, period: Period, today: date, workflows: Workflows) -> Headline:

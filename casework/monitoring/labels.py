@@ -22,20 +22,19 @@ COLUMNS = {
     "oldest_wait_working_days": _l("Oldest wait (working days)"),
     "case_id": _l("Case"), "url": _l("Link"), "title": _l("Name"), "cell": _l("Cell"),
     "since": _l("Since"), "days": _l("Days"),
-    "year_from": _l("From"), "year_to": _l("To"), "admissions_target": _l("Admissions target"),
-    "admissions": _l("Admissions"), "business_owners_target": _l("Business owners target"),
-    "business_owners": _l("Business owners"), "new_party_orgs_target": _l("New party organisations target"),
-    "new_party_orgs": _l("New party organisations"), "done_in": _l("Done in"),
+    "year_from": _l("From"), "year_to": _l("To"), "done_in": _l("Done in"),
     "in_pipeline": _l("In the pipeline"), "expected_more": _l("Expected more"),
     "expected_by_year_end": _l("Expected by year end"), "target": _l("Target"), "on_track": _l("On track"),
 }
 
 
 def columns() -> dict[str, Any]:
-    """Every column's label: the generic figures' and those the workflows' packages give."""
-    from casework.monitoring.figures import registered
+    """Every column's label: the generic figures', those the workflows' packages give, and their target measures'
+    (``<measure>_target`` and ``<measure>``)."""
+    from casework.monitoring.figures import registered, target_measures
 
-    return {**COLUMNS, **{k: v for package in registered() for k, v in package.labels.items()}}
+    measures = {k: v for m in target_measures() for k, v in ((f"{m.name}_target", m.target_label), (m.name, m.label))}
+    return {**COLUMNS, **measures, **{k: v for package in registered() for k, v in package.labels.items()}}
 
 
 def value_labels(state_labels: dict[str, str]) -> dict[Any, Any]:

@@ -35,9 +35,11 @@ from casework.monitoring.figures import known
 from casework.monitoring.ocel import ocel_log
 from casework.monitoring.scope import Period, Scope, children
 from casework.monitoring.targets import (
-    MEASURES,
     ImportRefused,
+    columns,
     import_targets,
+    measure_names,
+    measures,
     set_target,
     target_progress,
     whole_number,
@@ -234,7 +236,8 @@ def targets():
     units = [u for u in db.session.query(Unit).filter(Unit.within(scope.path),
                                                      Unit.kind.in_(("province", "commune_committee",
                                                                     "grassroots_committee"))).order_by(Unit.path)]
-    return render_template("monitoring/targets.html", target_units=units, **_frame(scope, period, "targets"),
+    return render_template("monitoring/targets.html", target_units=units, measures=measures(), table_columns=columns(),
+                           **_frame(scope, period, "targets"),
                            progress=target_progress(db.session, scope=scope, year=period.start.year,
                                                     today=_today()))
 
@@ -250,7 +253,7 @@ def _save_targets(scope: Scope) -> None:
         set_target(db.session, scope=scope, unit_id=parse_id(form["unit_id"]) or 0,  # 0: no unit, refused
                    year_from=whole_number(form["year_from"]),
                    year_to=whole_number(form["year_to"]),
-                   values={k: whole_number(form.get(k)) for k in MEASURES})
+                   values={k: whole_number(form.get(k)) for k in measure_names()})
         flash(_("Target saved."), "success")
     except ImportRefused as refused:
         db.session.rollback()

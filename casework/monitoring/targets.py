@@ -1,7 +1,9 @@
 """Targets per unit and year (chỉ tiêu): entering them, importing an allocation table, measuring progress.
 
-A target may span several years (Đồng Nai's communes aim for 1-2 members over 2026-2030); a unit that
-reaches its target before the span ends counts as done from that year on.
+What a target sets are the measures the workflows' packages declare (``WorkflowFigures.target_measures``) and
+count (``WorkflowFigures.measures``); the allocation table has a column for each. A target may span several
+years (Đồng Nai's communes aim for 1-2 members over 2026-2030); a unit that reaches its target before the span
+ends counts as done from that year on.
 """
 
 from __future__ import annotations
@@ -16,11 +18,25 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from casework.models import Target, Unit, utcnow
-from casework.monitoring.figures import known, registered
+from casework.monitoring.figures import TargetMeasure, known, registered, target_measures
 from casework.monitoring.scope import Scope
 
-COLUMNS = ("unit_code", "year_from", "year_to", "admissions", "business_owners", "new_party_orgs")
-MEASURES = ("admissions", "business_owners", "new_party_orgs")
+SPAN_COLUMNS = ("unit_code", "year_from", "year_to")
+
+
+def measures() -> list[TargetMeasure]:
+    """The measures a target sets: those of the workflows read so far (``known`` reads the app's)."""
+    known()
+    return target_measures()
+
+
+def measure_names() -> list[str]:
+    return [m.name for m in measures()]
+
+
+def columns() -> tuple[str, ...]:
+    """The allocation table's columns: the unit's code, the span, then one per measure."""
+    return (*SPAN_COLUMNS, *measure_names())
 
 
 class ImportRefused(ValueError):
@@ -51,10 +67,12 @@ def target_problem(year_from: int, year_to: int, values: dict[str, int]) -> str 
     """What is wrong with a target, or None: the one rule for the form and the imported table."""
     if not FIRST_YEAR <= year_from <= year_to <= LAST_YEAR:
         return f"year_from and year_to must be years {FIRST_YEAR}-{LAST_YEAR}, year_from not after year_to"
-    if any(not 0 <= values.get(m, 0) <= MAX_TARGET for m in MEASURES):
+    declared = measures()
+    if any(not 0 <= values.get(m.name, 0) <= MAX_TARGET for m in declared):
         return f"targets must be whole numbers from 0 to {MAX_TARGET:,}"
-    if values.get("business_owners", 0) > values.get("admissions", 0):
-        return "business owners are counted among admissions and cannot exceed them"
+    for m in declared:
+        if m.among is not None and values.get(m.name, 0) > values.get(m.among, 0):
+            return f"{m.name} are counted among {m.among} and cannot exceed them"
     return None
 
 
@@ -78,8 +96,7 @@ def _upsert(session: Session, unit: Unit, year_from: int, year_to: int, values: 
     if target is None:
         target = Target(unit_id=unit.id, year_from=year_from, year_to=year_to)
         session.add(target)
-    for name in MEASURES:
-        setattr(target, name, int(values.get(name) or 0))
+    target.amounts = {**(target.amounts or {}), **{name: int(values.get(name) or 0) for name in measure_names()}}
     target.updated_at = utcnow()
     return target
 
@@ -130,17 +147,18 @@ def import_targets(session: Session, *, scope: Scope, filename: str, content: by
 
 
 def _parse_line(row: dict, units: dict[str, Unit], scope: Scope):
-    missing = [c for c in COLUMNS if c not in row]
+    wanted = columns()
+    missing = [c for c in wanted if c not in row]
     if missing:
         return f"missing column(s) {', '.join(missing)}", None
     unit = units.get(str(row["unit_code"]).strip())
     if unit is None or not scope.contains(unit):
         return f"unknown unit code {row['unit_code']!r}", None
     try:
-        numbers = {c: whole_number(row[c]) for c in COLUMNS[1:]}
+        numbers = {c: whole_number(row[c]) for c in wanted[1:]}
     except ValueError:
         return "years and targets must be whole numbers", None
-    values = {m: numbers[m] for m in MEASURES}
+    values = {m: numbers[m] for m in wanted[len(SPAN_COLUMNS):]}
     problem = target_problem(numbers["year_from"], numbers["year_to"], values)
     if problem is not None:
         return problem, None
@@ -163,7 +181,7 @@ class Progress:
         return self.done_in is not None
 
     def ratio(self, measure: str) -> float:
-        wanted = getattr(self.target, measure)
+        wanted = self.target.value(measure)
         return 1.0 if wanted == 0 else min(1.0, self.achieved[measure] / wanted)
 
 
@@ -186,8 +204,8 @@ def target_progress(session: Session, *, scope: Scope, year: int, today: date) -
     achieved = achieved_by_unit(session, scope=scope, year_from=first, year_to=last,
                                 units={t.unit_id for t in targets})
     names = dict(session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_([t.unit_id for t in targets]))).all())
-    return [_progress(t, names[t.unit_id], {m: achieved.get(m, {}).get(t.unit_id, {}) for m in MEASURES}, last)
-            for t in targets]
+    return [_progress(t, names[t.unit_id], {m: achieved.get(m, {}).get(t.unit_id, {}) for m in measure_names()},
+                      last) for t in targets]
 
 
 def achieved_by_unit(session: Session, *, scope: Scope, year_from: int, year_to: int,
@@ -204,11 +222,11 @@ def achieved_by_unit(session: Session, *, scope: Scope, year_from: int, year_to:
 
 
 def _progress(target: Target, name: str, achieved: dict[str, dict[int, int]], last: int) -> Progress:
-    running = dict.fromkeys(MEASURES, 0)
+    running = dict.fromkeys(achieved, 0)
     done_in = None
     for year in range(target.year_from, min(last, target.year_to) + 1):
-        for measure in MEASURES:
+        for measure in achieved:
             running[measure] += achieved[measure].get(year, 0)
-        if done_in is None and all(running[m] >= getattr(target, m) for m in MEASURES):
+        if done_in is None and achieved and all(running[m] >= target.value(m) for m in achieved):
             done_in = year
     return Progress(target, name, running, done_in)

@@ -35,8 +35,8 @@ def monitored(live_server):
             if i:
                 case.state = state  # placed there directly: only the counts matter here
         commune = db.session.scalar(db.select(Unit).where(Unit.kind == "commune_committee").order_by(Unit.id))
-        db.session.add(Target(unit_id=commune.id, year_from=YEAR, year_to=YEAR, admissions=5, business_owners=1,
-                              new_party_orgs=1))
+        db.session.add(Target(unit_id=commune.id, year_from=YEAR, year_to=YEAR,
+                              amounts={"admissions": 5, "business_owners": 1, "new_party_orgs": 1}))
         db.session.commit()
         assert db.session.scalar(db.select(db.func.count()).select_from(Case)) >= len(states)
         db.session.remove()

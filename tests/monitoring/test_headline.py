@@ -26,8 +26,8 @@ def cases(walker, web_org, clock):
     waiting.to("verification")
     elsewhere = walker(full_name="Lê Thị Khác", workplace_unit=web_org.other_enterprise.id,
                        referrer="other_union_officer", referring_org=web_org.other_union.id)
-    db.session.add(Target(unit_id=web_org.commune.id, year_from=YEAR, year_to=YEAR, admissions=4, business_owners=0,
-                          new_party_orgs=0))
+    db.session.add(Target(unit_id=web_org.commune.id, year_from=YEAR, year_to=YEAR,
+                          amounts={"admissions": 4, "business_owners": 0, "new_party_orgs": 0}))
     db.session.commit()
     return admitted.case, waiting.case, elsewhere.case
 
@@ -48,7 +48,7 @@ def test_the_numbers_count_the_scopes_cases_only(app, web_org, cases, clock):
     admitted, waiting, elsewhere = cases
     numbers = _numbers(app, web_org, clock.now.date())
     assert (numbers.admissions, numbers.waiting, numbers.overdue) == (1, 1, 0)
-    assert numbers.target.admissions == 4 and numbers.target_share == 0.25
+    assert numbers.target_amount == 4 and numbers.target_share == 0.25
     assert numbers.forecast is not None and numbers.forecast >= 1  # what is admitted counts, never less
 
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from casework.models import Event, StateVisit, StayTally, Target
-from casework.monitoring import queries, summaries
+from casework.monitoring import figures, queries, summaries
 from casework.monitoring.scope import Period, Scope
-from casework.monitoring.targets import ImportRefused, import_targets, set_target, target_progress
+from casework.monitoring.targets import ImportRefused, columns, import_targets, set_target, target_progress
 from casework.monitoring.visits import rebuild_visits, visits_from_events
 from tests.walk import Walker
 from workflows.admission.models import AdmissionTally
@@ -139,7 +139,43 @@ def test_an_xlsx_allocation_table_imports_every_line(session, org):
     book.save(out)
     assert import_targets(session, scope=Scope.of(session, org.province.id), filename="phan_bo.xlsx",
                           content=out.getvalue()) == 2
-    assert sorted(session.scalars(sa.select(Target.admissions))) == [2, 5]
+    assert sorted(t.value("admissions") for t in session.scalars(sa.select(Target))) == [2, 5]
+
+
+def test_a_target_sets_the_measures_the_packages_declare(session, org, monkeypatch):
+    """A package's ``target_measures`` add a column to the allocation table and a number to the target, which its
+    ``measures`` count; a number no package declares any more is kept, not wiped, by the next save."""
+    def counted(session, *, scope, year_from, year_to, units):
+        return {"visits": {org.commune.id: {2026: 3}}}
+
+    monkeypatch.setitem(figures.REGISTERED, "zz_probe", figures.WorkflowFigures(
+        workflow="zz_probe", measures=counted,
+        target_measures=(figures.TargetMeasure("visits", "Visits", "Visits target"),)))
+    assert columns()[-1] == "visits" and columns()[:4] == ("unit_code", "year_from", "year_to", "admissions")
+    scope = Scope.of(session, org.province.id)
+    content = (f"unit_code,year_from,year_to,admissions,business_owners,new_party_orgs\n"
+               f"{org.commune.code},2026,2026,1,0,0\n").encode()
+    with pytest.raises(ImportRefused) as refused:
+        import_targets(session, scope=scope, filename="targets.csv", content=content)
+    assert refused.value.errors == [(2, "missing column(s) visits")]
+    set_target(session, scope=scope, unit_id=org.commune.id, year_from=2026, year_to=2026,
+               values={"admissions": 0, "visits": 3})
+    (progress,) = target_progress(session, scope=scope, year=2026, today=date(2026, 11, 16))
+    assert progress.achieved["visits"] == 3 and progress.target.value("visits") == 3 and progress.done
+    monkeypatch.delitem(figures.REGISTERED, "zz_probe")
+    set_target(session, scope=scope, unit_id=org.commune.id, year_from=2026, year_to=2026, values={"admissions": 2})
+    assert session.scalar(sa.select(Target)).amounts == {"admissions": 2, "business_owners": 0, "new_party_orgs": 0,
+                                                         "visits": 3}
+
+
+def test_a_measure_counted_among_another_is_never_more_than_it(session, org):
+    scope = Scope.of(session, org.province.id)
+    set_target(session, scope=scope, unit_id=org.commune.id, year_from=2026, year_to=2026,
+               values={"admissions": 2, "business_owners": 2})
+    with pytest.raises(ValueError, match="business_owners are counted among admissions"):
+        set_target(session, scope=scope, unit_id=org.commune.id, year_from=2026, year_to=2026,
+                   values={"admissions": 2, "business_owners": 3})
+    assert session.scalar(sa.select(Target)).value("business_owners") == 2
 
 
 def test_a_corrected_enterprise_ownership_moves_its_cases_in_the_pipeline_tallies(session, engine, org):

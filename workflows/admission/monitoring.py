@@ -210,7 +210,8 @@ def _unions_table(unions, _names) -> tuple[list[str], list[list[Any]]]:
 @report_query
 def forecast(session: Session, *, scope: Scope, year: int, today, workflows=None) -> list[forecasting.UnitForecast]:
     """Will each unit meet this year's admissions target? The generic forecast along admission's main line."""
-    targets = {t.unit_id: t.admissions for t in targets_for(session, scope, year) if t.year_from == t.year_to}
+    targets = {t.unit_id: t.value("admissions") for t in targets_for(session, scope, year)
+               if t.year_from == t.year_to}
     return forecasting.forecast(session, scope=scope, year=year, today=today,
                                 line=forecasting.Line.of(WORKFLOW, workflows),
                                 reached=admitted_by_child(session, scope=scope, year=year), targets=targets)
@@ -250,6 +251,10 @@ FIGURES = figures.register(figures.WorkflowFigures(
                                    _l("Forecast: admissions expected by year end"), _l("Forecast"), page_order=0),
     },
     measures=measures,
+    target_measures=(
+        figures.TargetMeasure("admissions", _l("Admissions"), _l("Admissions target")),
+        figures.TargetMeasure("business_owners", _l("Business owners"), _l("Business owners target"),
+                              among="admissions", hint=_l("Counted among the admissions: not more than them."))),
     main_line_measure="admissions",
     ocel_subjects=ocel_candidates,
     labels={"candidate": _l("Candidate"), "organisation": _l("Organisation"), "kind": _l("Kind"),

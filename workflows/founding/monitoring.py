@@ -121,7 +121,8 @@ def pipeline(session: Session, *, scope: Scope, year: int) -> list[dict[str, Any
         by_unit[unit_id][FOUNDED] += n
     if not by_unit:
         return []
-    targets = {t.unit_id: t.new_party_orgs for t in targets_for(session, scope, year) if t.year_from == t.year_to}
+    targets = {t.unit_id: t.value("new_party_orgs") for t in targets_for(session, scope, year)
+               if t.year_from == t.year_to}
     names = dict(session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(list(by_unit)))).all())
     rows = []
     for unit_id, counts in sorted(by_unit.items(), key=lambda kv: names[kv[0]]):
@@ -182,6 +183,8 @@ FIGURES = figures.register(figures.WorkflowFigures(
                                              _l("Founding times"), page_order=1),
     },
     measures=measures,
+    target_measures=(figures.TargetMeasure("new_party_orgs", _l("New party organisations"),
+                                           _l("New party organisations target")),),
     ocel_subjects=ocel_enterprises,
     pages=register_pages,
     links=(("founding_register.index", _l("New party organisations")),),
