@@ -52,7 +52,6 @@ from casework.models import (
 from casework.models.base import utcnow
 from casework.monitoring import summaries
 from casework.monitoring.simulation import StepWriter, WorkingDays
-from workflows.founding.models import PartyOrgFounding
 
 CASES_PER_PROVINCE = 50_000
 COMMUNES_PER_PROVINCE = 25
@@ -147,6 +146,8 @@ class World:
     root: dict
     communes: list[Commune]
     members: dict[int, list[int]]
+    # What each scenario's ``organise`` added to the organisation for its cases, by workflow.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Accounts:
@@ -180,9 +181,13 @@ def _unit(ids, buf: Buffer, parent: dict | None, kind: str, name: str, **extra) 
     return row
 
 
-def build_tree(ids, buf: Buffer, rng: random.Random, provinces: int, accounts: Accounts) -> World:
+def build_tree(ids, buf: Buffer, rng: random.Random, provinces: int, accounts: Accounts, *, plays=(),
+               today: date | None = None, cases: int = 0) -> World:
     """Country → provinces → communes (the authorities) → industrial-zone committees, enterprises with and
-    without a party organisation, their unions, residential cells and areas; and their accounts."""
+    without a party organisation, their unions, residential cells and areas; and their accounts. Then what each
+    scenario with an ``organise(world, ids, buf, rng, accounts, today, cases)`` adds for its cases (enterprises,
+    members, the units its cases create, planned from the run's day and size, so that the organisation written
+    once holds what its cases did), kept in ``world.extra``."""
     root = _unit(ids, buf, None, "province", "Toàn quốc (dữ liệu mô phỏng)", organizing_department=True) \
         if provinces > 1 else None
     communes = []
@@ -195,7 +200,12 @@ def build_tree(ids, buf: Buffer, rng: random.Random, provinces: int, accounts: A
     top = root or province
     accounts.give(Role.ADMIN, None, top)
     accounts.give(Role.ORGANIZER, None, top)
-    return World(top, communes, members_and_people(ids, buf, rng, communes))
+    world = World(top, communes, members_and_people(ids, buf, rng, communes))
+    for play in plays:
+        if hasattr(play, "organise"):
+            world.extra[play.workflow] = play.organise(world, ids, buf, random.Random(rng.getrandbits(64)), accounts,
+                                                       today, cases)
+    return world
 
 
 def _commune(ids, buf: Buffer, rng: random.Random, province: dict, p: int, c: int, accounts: Accounts) -> Commune:
@@ -261,31 +271,20 @@ def members_and_people(ids, buf: Buffer, rng: random.Random, communes: list[Comm
     return members
 
 
-def _foundings(ids, buf: Buffer, rng: random.Random, communes: list[Commune], today: date) -> None:
-    """Party organisations founded in some enterprises over the years, for the targets."""
-    for commune in communes:
-        for entry in commune.cells:
-            if entry["enterprise"]["has_party_org"] and rng.random() < 0.25:
-                founded = today - timedelta(days=rng.randint(0, 365 * YEARS_OF_HISTORY))
-                buf.add("party_org_foundings", {
-                    "id": ids.take("party_org_foundings"), "enterprise_id": entry["enterprise"]["id"],
-                    "founded_on": founded, "ownership": entry["enterprise"]["ownership"],
-                    "decision_number": f"{entry['enterprise']['id']}-QĐ/ĐU", "decided_by_id": commune.unit["id"],
-                    "notes": "", "created_at": datetime.combine(founded, time(2), UTC)})
-
-
 # --------------------------------------------------------------------------------------------------
 # Writing
 
 
 # The organisation, written once per run; then each batch's tables: a scenario's subject tables (``tables``) go
 # before the cases, which the rest hang on.
-TREE_TABLES = (Unit, User, RoleAssignment, PartyMember, PartyOrgFounding)
+TREE_TABLES = (Unit, User, RoleAssignment, PartyMember)
 CASE_TABLES = (Case, Document, Task, Event, StateVisit)
 
 
-def _tree_tables() -> dict[str, sa.Table]:
-    return {m.__table__.name: m.__table__ for m in TREE_TABLES}
+def _tree_tables(scenarios=()) -> dict[str, sa.Table]:
+    """The organisation's tables, and those a scenario's ``organise`` fills besides (``tree_tables``)."""
+    tables = [m.__table__ for m in TREE_TABLES] + [t for s in scenarios for t in getattr(s, "tree_tables", ())]
+    return {t.name: t for t in tables}
 
 
 def _case_tables(scenarios) -> dict[str, sa.Table]:
@@ -394,7 +393,7 @@ class Job:
         """The run's organisation, built again from its seed and first ids (nothing is written)."""
         ids, buf = Ids(None, self.plan["tree_ids"]), Buffer()
         return build_tree(ids, buf, random.Random(f"{self.seed}:tree"), self.plan["provinces"],
-                          Accounts(ids, buf, "", ""))
+                          Accounts(ids, buf, "", ""), plays=self.plays, today=self.today, cases=self.cases)
 
     def per_case(self) -> dict[str, int]:
         out = {}
@@ -402,6 +401,35 @@ class Job:
             out.update(getattr(play, "ids_per_case", {}))
         out.update(IDS_PER_CASE)
         return {name: out.get(name, OTHER_IDS_PER_CASE) for name in _case_tables(self.plays)}
+
+
+class Shares:
+    """Which scenario writes the run's n-th case. A scenario whose cases the organisation planned (``planned(world)``:
+    how many, e.g. a few a year per province) takes that many, spread evenly over the run's numbers, and writes
+    its k-th with ``write_planned``; the others take the rest in turn (``write_case``). It depends only on n, so
+    every batch agrees."""
+
+    def __init__(self, plays: list, world: World, cases: int):
+        self.cases = cases
+        self.shared = [p for p in plays if not hasattr(p, "planned")]
+        if not self.shared:
+            raise RuntimeError("every scenario plans its own cases: one must take the run's other cases")
+        self.planned, total = [], 0
+        for play in plays:
+            if hasattr(play, "planned"):
+                n = min(play.planned(world), cases - total)
+                self.planned.append((play, total, n))
+                total += n
+        self.total = total
+
+    def of(self, n: int) -> tuple[Any, int | None]:
+        """(the scenario, its planned case's number, or None for a shared one)."""
+        k = n * self.total // self.cases
+        if self.total and (n + 1) * self.total // self.cases > k:
+            for play, first, count in self.planned:
+                if first <= k < first + count:
+                    return play, k - first
+        return self.shared[n % len(self.shared)], None
 
 
 class Batches:
@@ -416,6 +444,7 @@ class Batches:
                                     job.today + timedelta(days=800))
         self.tables = _case_tables(job.plays)
         self.per_case = job.per_case()
+        self.shares = Shares(job.plays, self.world, job.cases)
 
     def write(self, conn: sa.Connection, batch: int) -> int:
         job = self.job
@@ -428,7 +457,11 @@ class Batches:
         span = (job.today - first).days
         for n in range(batch * job.batch_size, batch * job.batch_size + size):
             opened = first + timedelta(days=rng.randint(0, span))
-            job.plays[n % len(job.plays)].write_case(writer, self.world, rng, opened, self.now)
+            play, slot = self.shares.of(n)
+            if slot is None:
+                play.write_case(writer, self.world, rng, opened, self.now)
+            else:
+                play.write_planned(writer, self.world, slot, self.now)
         _fast_load(conn)
         flush(conn, buf, self.tables)
         conn.execute(sa.insert(GenerationBatch.__table__).values(run_id=job.run_id, batch=batch,
@@ -501,17 +534,17 @@ def _start(store: Store, plays: list, engine: Engine, *, cases: int, seed: int, 
             return Job(run.id, run.seed, run.cases, run.batch_size, run.today, run.plan, engine, plays)
         earlier = conn.scalar(sa.select(sa.func.count()).select_from(GenerationRun))
         provinces = max(1, round(cases / CASES_PER_PROVINCE))
-        tree_ids = {t: first_free_id(conn, t) for t in _tree_tables()}
+        tree_ids = {t: first_free_id(conn, t) for t in _tree_tables(plays)}
         buf = Buffer()
         ids = Ids(None, tree_ids)
         accounts = Accounts(ids, buf, generate_password_hash(password), f"-run{earlier + 1}" if earlier else "")
-        world = build_tree(ids, buf, random.Random(f"{seed}:tree"), provinces, accounts)
-        _foundings(ids, buf, random.Random(f"{seed}:foundings"), world.communes, today)
+        world = build_tree(ids, buf, random.Random(f"{seed}:tree"), provinces, accounts, plays=plays, today=today,
+                           cases=cases)
         plan = {"provinces": provinces, "communes": len(world.communes), "root_unit_id": world.root["id"],
                 "accounts": len(buf.rows["users"]), "tree_ids": tree_ids,
                 "case_ids": {t: first_free_id(conn, t) for t in _case_tables(plays)}}
         _fast_load(conn)
-        flush(conn, buf, _tree_tables())
+        flush(conn, buf, _tree_tables(plays))
         plan["set_aside"] = _set_indexes_aside(conn, plays, cases) if store.committing else []
         run_id = conn.execute(sa.insert(GenerationRun.__table__).values(
             seed=seed, cases=cases, batch_size=batch_size, today=today, plan=plan, started_at=utcnow())
@@ -559,7 +592,7 @@ def _finish(store: Store, job: Job) -> None:
     """After the last batch: sequences past the new ids, the indexes set aside built again, the tallies counted
     from the history, and the run marked finished. Doing it again is harmless, so a run stopped here ends too."""
     with store.transaction() as conn:
-        reset_sequences(conn, {**_tree_tables(), **_case_tables(job.plays)})
+        reset_sequences(conn, {**_tree_tables(job.plays), **_case_tables(job.plays)})
         for definition in job.plan.get("set_aside", []):
             conn.execute(sa.text(definition))
         summaries.rebuild(conn)

@@ -287,4 +287,4 @@ def test_the_tallies_rebuilt_from_the_generated_history_are_the_engines_live_one
 
 
 def test_every_package_with_a_scenario_is_generated():
-    assert [s.workflow for s in scenarios()] == ["admission"]
+    assert [s.workflow for s in scenarios()] == ["admission", "founding"]

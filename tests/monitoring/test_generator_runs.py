@@ -23,7 +23,7 @@ TODAY = date(2026, 11, 20)
 UNCOMPARED = {"password_hash", "started_at", "written_at", "finished_at"}
 
 # The roles held at each kind of unit a run builds (residential cells: both cell roles).
-ROLES_BY_KIND = {"commune_committee": {Role.AUTHORITY, Role.ORGANIZER},
+ROLES_BY_KIND = {"commune_committee": {Role.AUTHORITY, Role.ORGANIZER, Role.GRASSROOTS_COMMITTEE},
                  "grassroots_committee": {Role.GRASSROOTS_COMMITTEE},
                  "trade_union": {Role.UNION_OFFICER}, "youth_union": {Role.YOUTH_OFFICER}}
 
@@ -73,6 +73,7 @@ def test_every_role_at_every_generated_unit_has_an_account_that_signs_in(app, wo
 
     # The documented names: <role>-<province>.<commune>[.<committee or rN>[.<enterprise>]].
     for username in ("admin", "organizer", "authority-1.1", "organizer-1.25", "grassroots_committee-1.1.2",
+                     "grassroots_committee-1.3",
                      "cell_secretary-1.1.1.1", "cell_secretary-1.1.0.5", "cell_secretary-1.1.r3",
                      "residential_committee-1.2.r6", "union_officer-1.1.x.2", "youth_officer-1.3.2.5"):
         client = app.test_client()

@@ -29,7 +29,13 @@ def _demo(session, engine, org) -> tuple[int, int]:
     return build_cases(session, engine, org)
 
 
-PACKAGE = register(WorkflowPackage(name="founding", open_case=open_case, demo=_demo,
+def _simulation():
+    from workflows.founding.simulation import scenario  # only `casework generate` needs it
+
+    return scenario()
+
+
+PACKAGE = register(WorkflowPackage(name="founding", open_case=open_case, demo=_demo, simulation=_simulation,
                                    templates=Path(__file__).parent / "templates",
                                    subject_template="founding/subject.html", printables=PRINTABLES,
                                    subject_json=subject_json, subject_name="enterprise", form_defaults=form_defaults))
