@@ -18,7 +18,7 @@ package_rules(min_official_members_to_found=3, founding_decision_working_days=30
               owner_engagement_working_days=60, member_transfer_working_days=15, complete_gathering_working_days=10,
               founding_proposal_working_days=20, founding_appraisal_working_days=15)
 
-from workflows.founding import effects, fields, guards, models, routing  # noqa: E402, F401  (registered on import)
+from workflows.founding import committees, effects, fields, guards, models, routing  # noqa: E402, F401  (registered on import)
 from workflows.founding.printing import PRINTABLES  # noqa: E402
 from workflows.founding.subject import form_defaults, open_case, subject_json  # noqa: E402
 

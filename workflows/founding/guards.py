@@ -130,11 +130,16 @@ _GRASSROOTS_KINDS = frozenset({UnitKind.GRASSROOTS_COMMITTEE, UnitKind.COMMUNE_C
 
 @guard("reports_to_allowed_by_form", needs=("reports_to", "organisation_form"))
 def reports_to_allowed_by_form(ctx: StepContext) -> GuardResult:
-    """The unit the new organisation reports to lies above the enterprise; a cell under a grassroots committee
-    reports to a grassroots committee, a grassroots cell to a committee that admits members (above grassroots)."""
+    """The unit the new organisation reports to lies above the enterprise, or is the case's founding committee
+    (an administrator may have set one elsewhere in the tree, workflows/founding/committees.py) or above it; a cell
+    under a grassroots committee reports to a grassroots committee, a grassroots cell to a committee that admits
+    members (above grassroots)."""
     reports_to = ctx.session.get(Unit, ctx.data["reports_to"])
     enterprise = ctx.case.enterprise
-    if enterprise is None or reports_to.id not in enterprise.ancestor_ids[:-1]:
+    committee = ctx.session.get(Unit, ctx.case.owning_cell_id) if ctx.case.owning_cell_id else None
+    above = set(enterprise.ancestor_ids[:-1]) if enterprise is not None else set()
+    above |= set(committee.ancestor_ids) if committee is not None else set()
+    if enterprise is None or reports_to.id not in above:
         return Reason("reports_to_not_above", f"{reports_to.name} không phải cấp ủy cấp trên của doanh nghiệp.",
                       f"{reports_to.name} is not a committee above the enterprise.", {"unit_id": reports_to.id})
     if ctx.data["organisation_form"] == "cell_under_grassroots":

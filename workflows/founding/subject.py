@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from casework.engine.errors import Invalid
 from casework.engine.reasons import Reason
 from casework.engine.routing import ancestors, authority_of
-from casework.models import Case, Unit, UnitKind
+from casework.models import Case, Unit
+from workflows.founding.committees import COMMITTEE_KINDS, set_committee_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -18,14 +19,12 @@ if TYPE_CHECKING:
     from casework.engine.definition import WorkflowDef
     from casework.models import User
 
-# Committees that can found an organisation in an enterprise beneath them.
-COMMITTEE_KINDS = frozenset({UnitKind.GRASSROOTS_COMMITTEE, UnitKind.COMMUNE_COMMITTEE})
-
-
 def founding_committee_of(session: Session, enterprise: Unit) -> Unit | None:
-    """The nearest committee above the enterprise: where the tree places a zone enterprise (the zone's committee)
-    or any other (its commune or ward committee). Moving the enterprise in the tree moves its founding committee."""
-    return next((u for u in ancestors(session, enterprise) if u.kind in COMMITTEE_KINDS), None)
+    """The committee an administrator set for the enterprise or a unit above it (``committees``: the nearest
+    setting), else the nearest committee above the enterprise: where the tree places a zone enterprise (the zone's
+    committee) or any other (its commune or ward committee). Moving the enterprise in the tree moves it too."""
+    return set_committee_of(session, enterprise) \
+        or next((u for u in ancestors(session, enterprise) if u.kind in COMMITTEE_KINDS), None)
 
 
 def deciding_authority_of(session: Session, committee: Unit) -> Unit | None:

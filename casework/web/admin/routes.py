@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from casework.auth import end_sessions, set_password, sign_out_everywhere
+from casework.engine import unit_settings
 from casework.extensions import db
 from casework.ids import parse_id
 from casework.models import PartyMember, RoleAssignment, Unit, UnitKind, User
@@ -35,6 +36,7 @@ from casework.web.admin.scope import (
     units_left_without_admin,
     visible_accounts,
 )
+from casework.web.i18n import pick
 from casework.web.stepforms import options, parse_dmy
 from casework.web.templating import role_name, unit_kind_name
 
@@ -122,7 +124,44 @@ def _unit_page(unit: Unit, form: UnitForm, role_form: RoleForm | None = None, me
     members = db.session.scalars(sa.select(PartyMember).where(PartyMember.cell_id == unit.id)
                                  .order_by(PartyMember.full_name)).all()
     return render_template("admin/unit.html", unit=unit, form=form, role_form=role_form, holders=holders,
-                           members=members, member_form=member_form or MemberForm()), status
+                           members=members, member_form=member_form or MemberForm(),
+                           settings=_settings(unit)), status
+
+
+def _settings(unit: Unit) -> list[dict]:
+    """The packages' settings for this kind of unit (``casework.engine.unit_settings``), with their choices
+    among the units the administrator manages, the current one and what applies without it."""
+    settings = unit_settings.settings_for(unit)
+    if not settings:
+        return []
+    managed = subtree(db.session, require_admin())
+    return [{"setting": s, "choices": s.choices(db.session, unit, managed), "current": s.current(db.session, unit),
+             "default": s.default(db.session, unit)} for s in settings]
+
+
+@bp.post("/units/<id:unit_id>/settings/<name>")
+def save_setting(unit_id: int, name: str):
+    """One setting of the unit: a unit among its choices, or empty to fall back to the default."""
+    roots = require_admin()
+    unit = managed_unit(unit_id, roots)
+    setting = unit_settings.UNIT_SETTINGS.get(name)
+    if setting is None or unit.kind not in setting.unit_kinds:
+        abort(404)
+    raw = (request.form.get("value") or "").strip()
+    value = parse_id(raw) if raw else None
+    allowed = {i for i, _ in setting.choices(db.session, unit, subtree(db.session, roots))}
+    if raw and (value is None or value not in allowed):
+        refusal = _("Choose one of the units listed.")
+    else:
+        reason = setting.save(db.session, unit, value)
+        refusal = pick(reason) if reason is not None else None
+    if refusal is not None:
+        db.session.rollback()
+        flash(refusal, "error")
+        return _unit_page(unit, _unit_form(subtree(db.session, roots), obj=unit), status=422)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("admin.unit", unit_id=unit.id, _anchor=f"setting-{name}"))
 
 
 @bp.post("/units/<id:unit_id>/roles")
