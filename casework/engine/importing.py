@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 IMPORT_LABEL = {"vi": "Nhập hồ sơ đang thực hiện từ bảng tính",
                 "en": "Imported from a spreadsheet of cases in progress"}
 ADMIN_ROLE = "admin"
+WRITTEN_AT_ONCE = 100  # cases per flush
 STATE, STAGE, OWNER = "state", "stage", "owning_cell"
 _TRUE, _FALSE = {"true", "1", "yes", "x", "có", "co"}, {"false", "0", "no", "không", "khong"}
 _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
@@ -205,19 +206,28 @@ def import_cases(*, session: Session, engine: Engine, rows: list[dict[str, Any]]
     checker = _RowChecker(session, engine, wf, units, user)
     report.problems = checker.header(rows)
     if not report.problems:
+        checker.read_units(rows)
         for row in rows:
             planned = checker.check(row)
             if planned is not None:
                 report.cases.append(planned)
-        report.problems = checker.problems
+        report.cases = checker.open_elsewhere(report.cases)
+        report.problems = sorted(checker.problems, key=lambda p: p.line)
     if report.problems:
         session.rollback()  # a candidate found by its key may have taken a refused row's details
         report.cases = []  # a refused file creates nothing
         return report
     try:
         actor = (user, units)
-        for planned in report.cases:
-            _write(session, engine, wf, planned, filename, actor)
+        # A hundred cases with their events and tasks are written by one flush, in batched statements (the
+        # notices of their tasks in one statement, which SQLite bounds at 500 rows); the step listeners are told
+        # afterwards, case by case, as for any step (they flush first, which then has nothing left).
+        for batch in _chunks(report.cases, WRITTEN_AT_ONCE):
+            with session.no_autoflush:
+                steps = [_write(session, engine, wf, planned, filename, actor) for planned in batch]
+            session.flush()
+            for step in steps:
+                hooks.step_taken(session, step)
         session.flush()
     except IntegrityError:
         session.rollback()
@@ -253,9 +263,9 @@ def _task_json(session: Session, task) -> dict[str, Any]:
 
 
 def _write(session: Session, engine: Engine, wf: WorkflowDef, planned: PlannedCase, filename: str,
-           actor: tuple[User | None, list[Unit] | None]) -> None:
-    """The case opened in its state: the ``imported`` event, the projection, the state's entry tasks, and the
-    step listeners told, in the caller's transaction."""
+           actor: tuple[User | None, list[Unit] | None]) -> Step:
+    """The case opened in its state: the ``imported`` event, the projection and the state's entry tasks, in the
+    caller's transaction; the step to tell the step listeners once it is written."""
     user, units = actor
     case, now, today = planned.case, engine.now(), engine.today()
     start = wf.start_transition
@@ -279,7 +289,7 @@ def _write(session: Session, engine: Engine, wf: WorkflowDef, planned: PlannedCa
     case.updated_at = now
     create_tasks(session, case, wf.states[planned.state].tasks_on_entry(planned.stage), today=today,
                  rules=engine.rules, now=now)
-    hooks.step_taken(session, Step(event, case, None))
+    return Step(event, case, None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -315,6 +325,11 @@ def read_date(text: str) -> date | None:
     return None
 
 
+def _chunks(values: list, size: int = 500) -> list[list]:
+    """Values for ``IN (...)``, a few hundred at a time (a database bounds a statement's parameters)."""
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
 def _label(labels: dict[str, str], name: str) -> tuple[str, str]:
     return labels.get("vi", name), labels.get("en", name)
 
@@ -335,6 +350,9 @@ class _RowChecker:
         self.problems: list[Problem] = []
         self.seen: dict[str, int] = {}  # subject key -> line
         self._units: dict[str, Unit | None] = {}
+        self._held: list[Unit] = []
+        self._cells: dict[int, tuple[Unit | None, Unit | None]] = {}  # cell id -> (grassroots, authority)
+        self._keys: dict[str, tuple[int, str]] = {}  # subject key -> (line, column)
 
     def problem(self, line: int, column: str, code: str, vi: str, en: str) -> None:
         self.problems.append(Problem(line, column, code, vi, en))
@@ -411,6 +429,27 @@ class _RowChecker:
                          f"{listed}).")
             return None
         return text
+
+    def read_units(self, rows: list[dict[str, Any]]) -> None:
+        """Every unit the file names by code, with the units above them and the cells assigned to them, read in a
+        few queries for the whole file and held for its length (routing then finds them in the session)."""
+        names = [OWNER, *(f.name for f in self.wf.start_transition.fields if f.type == "unit")]
+        codes = sorted({_cell_text(row.get(name)) for row in rows for name in names} - {""})
+        found: list[Unit] = []
+        for chunk in _chunks(codes):
+            found += self.session.scalars(sa.select(Unit).where(Unit.code.in_(chunk))).all()
+        self._units.update(dict.fromkeys(codes))
+        self._units.update({u.code: u for u in found})
+        held = {u.id for u in found}
+        wanted = found
+        while wanted:  # the units above them, and the cells assigned to them (and the units above those)
+            ids = sorted({i for u in wanted for i in (*u.ancestor_ids, u.assigned_cell_id) if i is not None} - held)
+            wanted = []
+            for chunk in _chunks(ids):
+                wanted += self.session.scalars(sa.select(Unit).where(Unit.id.in_(chunk))).all()
+            held.update(ids)
+            found += wanted
+        self._held = found  # the session's identity map holds objects only while something refers to them
 
     def unit(self, code: str) -> Unit | None:
         if code not in self._units:
@@ -560,7 +599,9 @@ class _RowChecker:
     def _place(self, case: Case, owner: Unit, opened_on: date | None) -> None:
         """The spreadsheet says who owns the case now; the committee above and the authority follow from it, and
         the case counts as opened on its referral, not on the day of the import."""
-        grassroots, authority = grassroots_of(self.session, owner), authority_of(self.session, owner)
+        if owner.id not in self._cells:
+            self._cells[owner.id] = grassroots_of(self.session, owner), authority_of(self.session, owner)
+        grassroots, authority = self._cells[owner.id]
         case.owning_cell_id = owner.id
         case.grassroots_unit_id = grassroots.id if grassroots else None
         case.authority_unit_id = authority.id if authority else None
@@ -574,12 +615,25 @@ class _RowChecker:
                          f"The same as line {self.seen[key]} ({key}).")
             return False
         self.seen[key] = line
-        other = self.session.scalar(sa.select(Case.id).where(Case.workflow == self.wf.name, Case.subject_key == key))
-        if other is not None:
-            self.problem(line, column, "open_case_exists", f"{key} đã có hồ sơ đang thực hiện (hồ sơ số {other}).",
-                         f"{key} already has a case in progress (case {other}).")
-            return False
+        self._keys[key] = (line, column)
         return True
+
+    def open_elsewhere(self, planned: list[PlannedCase]) -> list[PlannedCase]:
+        """The subjects of the file that already have a case in progress, in one query per few hundred rows;
+        the rows still importable."""
+        keys = sorted(self._keys)
+        refused: set[int] = set()
+        for chunk in _chunks(keys):
+            query = sa.select(Case.subject_key, Case.id).where(Case.workflow == self.wf.name,
+                                                                Case.subject_key.in_(chunk))
+            for key, other in self.session.execute(query.order_by(Case.id)):
+                line, column = self._keys[key]
+                if line in refused:
+                    continue
+                refused.add(line)
+                self.problem(line, column, "open_case_exists", f"{key} đã có hồ sơ đang thực hiện (hồ sơ số "
+                             f"{other}).", f"{key} already has a case in progress (case {other}).")
+        return [p for p in planned if p.line not in refused]
 
     def _guards(self, line: int, case: Case, values: dict[str, Any]) -> bool:
         """The start step's guards, as for a referral."""

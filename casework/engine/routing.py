@@ -7,11 +7,13 @@ resolving it gives the unit, and for fan-out targets one entry per place with th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.orm.util import identity_key
 
 from casework.models import Case, Unit, UnitKind
 
@@ -29,12 +31,27 @@ class Routed:
 
 
 def ancestors(session: Session, unit: Unit) -> list[Unit]:
-    """The unit's ancestors, nearest first, read in one query from its materialised path."""
+    """The unit's ancestors, nearest first, read in one query from its materialised path (none when the
+    session holds them all already, loaded and unexpired: a bulk import reads its units up front)."""
     ids = unit.ancestor_ids[:-1]
     if not ids:
         return []
+    held = [session.identity_map.get(identity_key(Unit, i)) for i in ids]
+    if all(u is not None and _columns_loaded(u) for u in held):
+        return list(reversed(held))
     by_id = {u.id: u for u in session.scalars(sa.select(Unit).where(Unit.id.in_(ids)))}
     return [by_id[i] for i in reversed(ids) if i in by_id]
+
+
+def _columns_loaded(unit: Unit) -> bool:
+    """Whether the session holds all of the unit's columns (what a query would have read), not expired."""
+    state = sa.inspect(unit)
+    return not state.expired and not state.expired_attributes & _unit_columns()
+
+
+@functools.cache
+def _unit_columns() -> frozenset[str]:
+    return frozenset(attr.key for attr in sa.inspect(Unit).column_attrs)
 
 
 def party_unit_for_place(session: Session, unit: Unit) -> Unit | None:
