@@ -73,6 +73,12 @@ class Row(dict):
     __setattr__ = dict.__setitem__
 
 
+class _Probe:
+    """A stand-in value, to see where ``recorded_changes`` puts a field."""
+
+    __slots__ = ()
+
+
 class SimCase:
     """The case as a step sees it, without a session: the case row's columns, its open tasks (``tasks``: the
     engine's task functions look only at the open ones, so closed ones leave the list; ``all_tasks`` keeps every
@@ -104,6 +110,9 @@ class StepWriter:
     calendar: WorkingDays
     _destinations: dict[tuple, str] = field(default_factory=dict, repr=False)
     _transitions: dict[tuple, TransitionDef] = field(default_factory=dict, repr=False)
+    _versions: dict[tuple, WorkflowDef] = field(default_factory=dict, repr=False)
+    _recorded: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict, repr=False)
+    _on_entry: dict[tuple, list[TaskDef]] = field(default_factory=dict, repr=False)
 
     @property
     def rules(self) -> Rules:
@@ -114,7 +123,11 @@ class StepWriter:
         return current_version(self.engine.workflows[name], day)
 
     def workflow_of(self, case: SimCase) -> WorkflowDef:
-        return self.engine.workflow(case.workflow, case.workflow_version)
+        key = (case.workflow, case.workflow_version)
+        wf = self._versions.get(key)
+        if wf is None:
+            wf = self._versions[key] = self.engine.workflow(*key)
+        return wf
 
     # -- the case -------------------------------------------------------------------------------------------
     def start(self, wf: WorkflowDef, columns: dict[str, Any], values: dict[str, Any], moment: datetime, *,
@@ -143,12 +156,54 @@ class StepWriter:
         wf = self.workflow_of(case)
         tdef = self.transition(wf, case, trigger)
         today = local_date(moment)
-        ctx = StepContext(session=None, workflow=wf, transition=tdef, case=case, user=None, rules=self.rules,
-                          today=today, data=values, task=task)
-        changes = self.changes(ctx)
-        flags = self.flags(ctx) if tdef.flags else []
+        data = to_json(values)
+        if tdef.effects or tdef.flags:  # the engine's step_changes and flags, which read the step's context
+            ctx = self.context(wf, tdef, case, values, today, task)
+            changes = self.changes(ctx)
+            flags = self.flags(ctx) if tdef.flags else []
+        else:
+            changes, flags = self.plain_changes(wf, tdef, case, values, data, today, task), []
         return self._write(wf, case, tdef, values, moment, self._actor(case, tdef, actor_role, task), task,
-                           changes, today, flags)
+                           changes, today, flags, data)
+
+    def context(self, wf: WorkflowDef, tdef: TransitionDef, case: SimCase, values: dict[str, Any], today: date,
+                task: Row | None) -> StepContext:
+        return StepContext(session=None, workflow=wf, transition=tdef, case=case, user=None, rules=self.rules,
+                           today=today, data=values, task=task)
+
+    def plain_changes(self, wf: WorkflowDef, tdef: TransitionDef, case: SimCase, values: dict[str, Any],
+                      data: dict[str, Any], today: date, task: Row | None) -> dict[str, Any]:
+        """``step_changes`` for a transition without effects, from what is worked out once per transition: the
+        destination (remembered as ``destination`` does) and where each submitted value is recorded
+        (``recorded``); ``data``: the values as the history stores them."""
+        changes: dict[str, Any] = {}
+        if tdef.changes_state:
+            key = (id(tdef), case.state,
+                   tuple(CONDITIONS[d.when](None, case) for d in tdef.destinations if d.when))
+            dest = self._destinations.get(key)
+            if dest is None:
+                dest = self.destination(wf, self.context(wf, tdef, case, values, today, task))
+            changes["state"] = dest
+            changes["stage"] = first_stage(wf, dest)
+            if wf.is_terminal(dest):
+                changes["closed_on"] = today.isoformat()
+        for name, bucket, target in self.recorded(wf, tdef):
+            if name in values:
+                changes.setdefault(bucket, {})[target] = data[name]
+        return changes
+
+    def recorded(self, wf: WorkflowDef, tdef: TransitionDef) -> list[tuple[str, str, str]]:
+        """Where the engine's ``recorded_changes`` keeps each of the transition's fields: (field, "dates" or
+        "facts", name), in field order, asked once per field with a stand-in value."""
+        plan = self._recorded.get(id(tdef))
+        if plan is None:
+            plan = []
+            for fdef in tdef.fields:
+                probe = _Probe()
+                for bucket, kept in recorded_changes(tdef, {fdef.name: probe}, wf.dates).items():
+                    plan.extend((fdef.name, bucket, target) for target, value in kept.items() if value is probe)
+            self._recorded[id(tdef)] = plan
+        return plan
 
     def changes(self, ctx: StepContext) -> dict[str, Any]:
         """The engine's ``step_changes``, with the destination remembered per transition, state and conditions
@@ -204,7 +259,7 @@ class StepWriter:
 
     def _write(self, wf: WorkflowDef, case: SimCase, tdef: TransitionDef, values: dict[str, Any], now: datetime,
                actor: tuple[str, int], task: Row | None, changes: dict[str, Any], today: date,
-               flags: list | None = None) -> Row:
+               flags: list | None = None, data: dict[str, Any] | None = None) -> Row:
         """``casework.engine.step._write`` and ``_route`` on the stand-in, and the visit upkeep writes."""
         seq = case.last_event_seq + 1
         case.last_event_seq = seq
@@ -214,7 +269,8 @@ class StepWriter:
             changes["state_seq"] = seq
         old_stage = case.stage
         leaving = open_tasks(case) if "state" in changes and from_state is not None else []
-        data = to_json(values)
+        if data is None:
+            data = to_json(values)
         event = Row(id=self.ids.take("events"), case_id=case.id, seq=seq, trigger=tdef.trigger,
                     from_state=from_state, to_state=changes.get("state", case.state), actor_id=None,
                     actor_role=actor[0], actor_unit_id=actor[1], task_id=task.id if task else None,
@@ -239,21 +295,32 @@ class StepWriter:
         if "state" in event.changes:
             close(leaving)
             if not wf.is_terminal(case.state):
-                self.open(case, wf.states[case.state].tasks_on_entry(case.stage), today, event.occurred_at)
+                self.open(case, self.on_entry(wf, case), today, event.occurred_at)
         elif case.stage != old_stage:
             close([t for t in open_tasks(case) if t.kind == "step"])
-            self.open(case, wf.states[case.state].tasks_on_entry(case.stage), today, event.occurred_at)
+            self.open(case, self.on_entry(wf, case), today, event.occurred_at)
         if task is not None:
             self.open(case, follow_up_tasks(wf, case, task.kind), today, event.occurred_at)
         if tdef.creates:
             self.open(case, tdef.creates, today, event.occurred_at)
         case.tasks = open_tasks(case)
 
+    def on_entry(self, wf: WorkflowDef, case: SimCase) -> list[TaskDef]:
+        """The tasks the case's state opens on entering its stage (remembered per workflow, state and stage)."""
+        key = (id(wf), case.state, case.stage)
+        defs = self._on_entry.get(key)
+        if defs is None:
+            defs = self._on_entry[key] = wf.states[case.state].tasks_on_entry(case.stage)
+        return defs
+
     def _visit(self, case: SimCase, event: Row) -> None:
         """What monitoring's upkeep writes for a state-changing event: the open visit closed, the next opened."""
         if case.visit is not None:
-            case.visit.update(left_seq=event.seq, left_at=event.occurred_at, next_state=event.to_state,
-                              days=visit_days(case.visit["entered_at"], event.occurred_at))
+            entered, left = case.visit["entered_at"], event.occurred_at
+            # visit_days: aware instants subtract as their UTC readings do
+            days = round((left - entered).total_seconds() / 86400, 4) if entered.tzinfo and left.tzinfo \
+                else visit_days(entered, left)
+            case.visit.update(left_seq=event.seq, left_at=left, next_state=event.to_state, days=days)
         case.visit = Row(id=self.ids.take("state_visits"), case_id=case.id, owning_cell_id=case.owning_cell_id,
                          state=event.to_state, entered_seq=event.seq, entered_at=event.occurred_at, left_seq=None,
                          left_at=None, next_state=None, days=None)

@@ -19,10 +19,14 @@ gaps (cases and a scenario's one-per-case subjects have none).
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
+import operator
 import os
 import random
+import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -322,16 +326,34 @@ def _executemany(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None
 
 
 def _copy(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
-    """COPY through psycopg's own (compiled) adapters; only JSON columns are turned into text here."""
-    columns = [c.name for c in table.columns]
-    as_json = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+    """COPY through psycopg's own (compiled) adapters; only JSON columns are turned into text here. The columns
+    written are those some row has (and those with a server default, as NULL when no row has them); each row's
+    values are taken in that order by one ``itemgetter``."""
+    given: set[str] = set()
+    for row in rows:
+        given.update(row)
+    columns = [c for c in table.columns if c.name in given or c.server_default is not None]
+    names = [c.name for c in columns]
+    as_json = [i for i, c in enumerate(columns) if isinstance(c.type, sa.JSON)]
+    values = operator.itemgetter(*names)
+    json_text = _JsonTexts()
     cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        write = copy.write_row
         for row in rows:
-            copy.write_row([_json_text(row.get(c)) if c in as_json else row.get(c) for c in columns])
+            try:
+                line = list(values(row))
+            except KeyError:  # a row without some of the columns: NULL there
+                line = [row.get(c) for c in names]
+            for i in as_json:
+                line[i] = json_text(line[i])
+            write(line)
 
 
-# One encoder for every value: json.dumps with options builds a new one each call.
+# One C encoder for every value: json.dumps with options, and JSONEncoder.encode, build a new one each call.
+_make_encoder = json.encoder.c_make_encoder or (lambda *args: None)
+_c_encode = _make_encoder(None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ":", ",", False,
+                          False, True)
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -340,7 +362,26 @@ def _json_text(value: Any) -> str | None:
         return None
     if not value:  # most flags and many outcomes are empty: skip the encoder
         return "{}" if isinstance(value, dict) else "[]"
+    if _c_encode is not None and isinstance(value, (dict, list)):
+        return "".join(_c_encode(value, 0))
     return _encode(value)
+
+
+class _JsonTexts:
+    """``_json_text``, once per object: an answered task's outcome is its event's submitted values."""
+
+    def __init__(self):
+        self.seen: dict[int, tuple[Any, str | None]] = {}
+
+    def __call__(self, value: Any) -> str | None:
+        if not value:
+            return _json_text(value)
+        found = self.seen.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        text = _json_text(value)
+        self.seen[id(value)] = (value, text)
+        return text
 
 
 def reset_sequences(conn: sa.Connection, tables: dict[str, sa.Table]) -> None:
@@ -558,7 +599,7 @@ def _write_batches(store: Store, job: Job, todo: list[int], workers: int) -> Ite
     if workers <= 1 or not store.committing or len(todo) <= 1:
         batches = Batches(job)
         for batch in todo:
-            with store.transaction() as conn:
+            with store.transaction() as conn, _no_cycle_collection():
                 size = batches.write(conn, batch)
             yield size
         return
@@ -584,13 +625,42 @@ def _worker_start() -> None:
 
 def _worker_write(batch: int) -> int:
     batches, engine = _WORKER
-    with engine.begin() as conn:
+    with engine.begin() as conn, _no_cycle_collection():
         return batches.write(conn, batch)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """A batch makes some 400,000 rows (dicts) and frees them by reference counting; the cyclic garbage collector,
+    walking them again and again while they are made, took a sixth of the time. It runs again after the batch."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _finish(store: Store, job: Job) -> None:
     """After the last batch: sequences past the new ids, the indexes set aside built again, the tallies counted
-    from the history, and the run marked finished. Doing it again is harmless, so a run stopped here ends too."""
+    from the history, and the run marked finished. Doing it again is harmless, so a run stopped here ends too.
+    On PostgreSQL with an engine, the filled tables are vacuumed and the indexes built first, two at a time
+    (``_maintain``)."""
+    if store.committing and store.dialect == "postgresql":
+        names = list(_case_tables(job.plays))
+        with store.bind.connect() as conn:
+            size = dict(conn.execute(sa.text("SELECT relname, pg_relation_size(oid) FROM pg_class "
+                                             "WHERE relkind = 'r' AND relname = ANY(:names)"), {"names": names}).all())
+
+        def largest_first(table: Callable[[str], str]) -> Callable[[str], int]:
+            return lambda statement: -size.get(table(statement), 0)
+
+        on_table = re.compile(r" ON (?:\w+\.)?\"?(\w+)\"? ")
+        _maintain(store.bind,
+                  sorted((f"VACUUM (ANALYZE) {name}" for name in names), key=largest_first(lambda s: s.split()[-1]))
+                  + sorted(job.plan.get("set_aside", []),
+                           key=largest_first(lambda s: m.group(1) if (m := on_table.search(s)) else "")))
     with store.transaction() as conn:
         reset_sequences(conn, {**_tree_tables(job.plays), **_case_tables(job.plays)})
         for definition in job.plan.get("set_aside", []):
@@ -598,6 +668,42 @@ def _finish(store: Store, job: Job) -> None:
         summaries.rebuild(conn)
         conn.execute(sa.update(GenerationRun.__table__).where(GenerationRun.id == job.run_id)
                      .values(finished_at=utcnow()))
+
+
+# Memory for each index build: the sort of a large table's keys then fits in memory.
+MAINTENANCE_MEMORY = "1GB"
+
+
+def _maintain(engine: sa.Engine, statements: list[str], connections: int = 2) -> None:
+    """Run maintenance statements (VACUUM, then CREATE INDEX) on ``connections`` connections at once, each taking
+    the next statement in order when its last one is done; the server does the work, so two connections keep both
+    cores busy. Vacuuming before the indexes are built sets the loaded rows' visibility once, so the builds and the
+    tallies read pages that need no more writing; the analysis gives the tallies' queries their plans."""
+    pending = list(reversed(statements))
+    lock = threading.Lock()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text(f"SET maintenance_work_mem = '{MAINTENANCE_MEMORY}'"))
+                conn.execute(sa.text("SET max_parallel_maintenance_workers = 0"))  # the connections are the parallelism
+                while not failed:
+                    with lock:
+                        if not pending:
+                            return
+                        statement = pending.pop()
+                    conn.execute(sa.text(statement))
+        except BaseException as exc:  # noqa: BLE001 — raised again in the caller's thread
+            failed.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(min(connections, len(statements)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 def _set_indexes_aside(conn: sa.Connection, plays: list, cases: int) -> list[str]:
