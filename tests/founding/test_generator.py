@@ -14,12 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from casework.engine import Engine
-from casework.models import Case, PartyMember, RoleAssignment, Task, Unit
+from casework.models import Base, Case, PartyMember, RoleAssignment, Task, Unit
 from casework.monitoring import summaries
 from casework.monitoring.scope import Scope
 from casework.monitoring.synthetic import Shares, generate
 from tests.conftest import truncate_all
 from tests.monitoring.test_generated_steps_are_valid import unparsed_steps
+from tests.monitoring.test_generator_runs import snapshot
 from workflows.founding import monitoring as founding_monitoring
 from workflows.founding import simulation
 from workflows.founding.models import PartyOrgFounding
@@ -118,3 +119,17 @@ def test_shares_spread_the_planned_cases_over_the_run():
     taken = [n for n, s in enumerate(slots) if s is not None]
     assert max(b - a for a, b in zip(taken, taken[1:], strict=False)) <= 15  # evenly, not bunched
     assert Shares([Shared(), Planned()], None, 5).total == 5  # never more than the run's cases
+
+
+def test_several_processes_write_the_same_founding_cases(tmp_path, workflows, monkeypatch):
+    """Each process plans the founding cases again with the organisation: the same rows as one process."""
+    monkeypatch.setattr(simulation, "OPENED_PER_YEAR", 1250)
+    results = []
+    for workers in (1, 2):
+        bind = sa.create_engine(f"sqlite:///{tmp_path / f'workers{workers}.sqlite'}", connect_args={"timeout": 60})
+        Base.metadata.create_all(bind)
+        generate(bind, cases=120, seed=3, today=TODAY, engine=Engine(workflows), batch_size=40, workers=workers)
+        results.append(snapshot(bind))
+        bind.dispose()
+    assert results[0] == results[1]
+    assert sum(1 for c in results[0]["cases"] if "founding" in c) == round(120 * 1250 * 6 / 50_000)
