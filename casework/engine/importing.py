@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from casework.engine import hooks
 from casework.engine.context import StepContext
+from casework.engine.effects import EFFECTS, Effect
 from casework.engine.errors import Invalid, PermissionDenied
 from casework.engine.fields import FieldContext, parse_fields, to_json
 from casework.engine.packages import package_of
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from casework.engine import Engine
-    from casework.engine.definition import FieldDef, WorkflowDef
+    from casework.engine.definition import FieldDef, TransitionDef, WorkflowDef
     from casework.models import User
 
 IMPORT_LABEL = {"vi": "Nhập hồ sơ đang thực hiện từ bảng tính",
@@ -325,6 +326,34 @@ def read_date(text: str) -> date | None:
     return None
 
 
+class _CaseSoFar:
+    """The case as an effect reads it at the step that produced a date: the row's key dates (``read`` notes
+    which), the rest from the case being opened."""
+
+    def __init__(self, case: Case, dates: dict[str, date], read: list[str]):
+        self._case, self._dates, self._read = case, dates, read
+
+    def date(self, name: str) -> date | None:
+        self._read.append(name)
+        return self._dates.get(name)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._case, name)
+
+
+class _Reading(dict):
+    """A step's submitted values that note which key dates an effect reads."""
+
+    def __init__(self, data: dict[str, date], tdef: TransitionDef, read: list[str]):
+        super().__init__(data)
+        self._tdef, self._read = tdef, read
+
+    def __getitem__(self, key: str) -> Any:
+        fdef = next((f for f in self._tdef.fields if f.name == key), None)
+        self._read.append(self._tdef.target_of(fdef) if fdef is not None else key)
+        return super().__getitem__(key)
+
+
 def _chunks(values: list, size: int = 500) -> list[list]:
     """Values for ``IN (...)``, a few hundred at a time (a database bounds a statement's parameters)."""
     return [values[i:i + size] for i in range(0, len(values), size)]
@@ -387,6 +416,9 @@ class _RowChecker:
             return None
         case = self._open(line, values)
         if case is None:
+            return None
+        dates = self._derived(line, case, values, state, dates)
+        if dates is None:
             return None
         self._place(case, owner, self._referred_on(dates, values))
         if not self._unique(line, case, values) or not self._guards(line, case, values):
@@ -555,11 +587,12 @@ class _RowChecker:
         return dates
 
     def _dates_for_state(self, line: int, state: str, dates: dict[str, date], given: set[str]) -> None:
-        """``given``: the dates whose cells are filled in (an unreadable one was reported already)."""
+        """``given``: the dates whose cells are filled in (an unreadable one was reported already). A date an
+        effect works out from the others (``_derived``) need not be given when those others are."""
         label = self.wf.states[state].label
         for name in self.dates.required[state]:
             # The start step's own fields say whether they are needed.
-            if name not in given and name not in self.start_dates:
+            if name not in given and name not in self.start_dates and not self._derivable(state, name, dates):
                 vi, en = _label(self.wf.dates[name].label, name)
                 self.problem(line, name, "date_required", f"{vi}: bắt buộc với hồ sơ ở trạng thái “{label['vi']}”.",
                              f"{en}: required for a case in “{label['en']}”.")
@@ -569,8 +602,114 @@ class _RowChecker:
                 self.problem(line, name, "date_not_reached", f"{vi}: hồ sơ ở trạng thái “{label['vi']}” chưa thể có "
                              "ngày này.", f"{en}: a case in “{label['en']}” cannot have this date yet.")
 
-    def _dates_in_order(self, line: int, dates: dict[str, date]) -> None:
+    # ---- the dates effects produce
+
+    def _producing_steps(self, state: str) -> list[tuple[TransitionDef, list[Effect]]]:
+        """The steps a case in ``state`` may have taken whose effects produce key dates it may have, with those
+        effects, in the definition's order."""
+        possible = set(self.dates.possible[state])
+        steps = []
+        for tdef in self.wf.transitions:
+            effects = [EFFECTS[name] for name in tdef.effects
+                       if name in EFFECTS and set(EFFECTS[name].produces_dates) & possible]
+            if effects:
+                steps.append((tdef, effects))
+        return steps
+
+    def _derivable(self, state: str, name: str, dates: dict[str, date]) -> bool:
+        """Whether an effect produces ``name`` and the row gives every date its step records from its fields
+        (whether the effect works it out from them is known once the case is open: ``_derived``)."""
+        for tdef, effects in self._producing_steps(state):
+            if any(name in e.produces_dates for e in effects):
+                inputs = {tdef.target_of(f) for f in tdef.fields if f.type == "date" and f.required}
+                if inputs and all(i in dates or i in self.start_dates for i in inputs):
+                    return True
+        return False
+
+    def _derived(self, line: int, case: Case, values: dict[str, Any], state: str,
+                 dates: dict[str, date]) -> dict[str, date] | None:
+        """The key dates the definition's effects work out from those the row gives (admission's end of
+        probation from the ceremony, by the package's rule), computed by the effects themselves as the step
+        taking them would: added when the row leaves them blank, compared when it types them (None, with a
+        problem, when they differ). An effect whose result depends on the day it runs (a default of today) or
+        that needs more than the row gives works nothing out."""
+        known = dict(dates)
+        known.update({name: values[f] for name, f in self.start_dates.items() if isinstance(values.get(f), date)})
+        derived: dict[str, date] = {}
+        refused = False
+        for tdef, effects in self._producing_steps(state):
+            data = {f.name: known[tdef.target_of(f)] for f in tdef.fields
+                    if f.type == "date" and tdef.target_of(f) in known}
+            if not data:
+                continue  # the row gives none of this step's dates: the case has not taken it
+            for effect in effects:
+                result = self._run_effect(tdef, effect, case, data, known)
+                if result is None:
+                    continue
+                produced, read = result
+                for name, value in produced.items():
+                    if name not in self.dates.possible[state]:
+                        continue
+                    if name not in dates:
+                        derived[name] = known[name] = value
+                    elif dates[name] != value:
+                        refused = True
+                        self._inconsistent(line, name, dates[name], value, read)
+        if refused:
+            return None
+        missing = [name for name in self.dates.required[state]
+                   if name not in known and name not in self.start_dates]
+        for name in missing:  # ``_dates_for_state`` expected an effect to work it out; none could
+            vi, en = _label(self.wf.dates[name].label, name)
+            label = self.wf.states[state].label
+            self.problem(line, name, "date_required", f"{vi}: bắt buộc với hồ sơ ở trạng thái “{label['vi']}”.",
+                         f"{en}: required for a case in “{label['en']}”.")
+        if missing:
+            return None
+        before = len(self.problems)
+        self._dates_in_order(line, known, only=set(derived))
+        return None if len(self.problems) > before else {**dates, **derived}
+
+    def _run_effect(self, tdef: TransitionDef, effect: Effect, case: Case, data: dict[str, date],
+                    known: dict[str, date]) -> tuple[dict[str, date], list[str]] | None:
+        """The dates ``effect`` produces for this case at ``tdef`` (with the dates that step's fields record, as
+        ``step_changes`` gives them to it), and the key dates it read; None when it cannot work them out."""
+        results = []
+        for today in (self.today, self.today - timedelta(days=400)):
+            read: list[str] = []
+            ctx = StepContext(session=self.session, workflow=self.wf, transition=tdef,
+                              case=_CaseSoFar(case, known, read), user=self.user, rules=self.engine.rules,
+                              today=today, data=_Reading(data, tdef, read))
+            changes = recorded_changes(tdef, dict(data), self.wf.dates)
+            try:
+                effect.fn(ctx, changes)
+            except (KeyError, AttributeError, TypeError, ValueError):
+                return None
+            produced = {}
+            for name in effect.produces_dates:
+                value = changes.get("dates", {}).get(name)
+                if value is not None:
+                    produced[name] = value if isinstance(value, date) else date.fromisoformat(value)
+            results.append((produced, list(dict.fromkeys(read))))
+        if results[0][0] != results[1][0] or not results[0][0]:
+            return None  # it takes the day it runs on, or produces nothing from these dates
+        return results[0]
+
+    def _inconsistent(self, line: int, name: str, given: date, computed: date, read: list[str]) -> None:
+        vi, en = _label(self.wf.dates[name].label, name)
+        sources = [_label(self.wf.dates[r].label, r) for r in read if r in self.wf.dates and r != name]
+        from_vi = ", ".join(s[0] for s in sources) or "các ngày đã nhập"
+        from_en = ", ".join(s[1] for s in sources) or "the dates given"
+        self.problem(line, name, "date_inconsistent", f"{vi} ({format_date_vi(given)}) không khớp với ngày tính theo "
+                     f"quy định từ {from_vi}: {format_date_vi(computed)}. Để trống cột này để hệ thống tự tính.",
+                     f"{en} ({given.isoformat()}) does not match the date the rules give from {from_en}: "
+                     f"{computed.isoformat()}. Leave the column blank to have it worked out.")
+
+    def _dates_in_order(self, line: int, dates: dict[str, date], only: set[str] | None = None) -> None:
+        """``only``: check only the pairs with one of these dates (those worked out, the rest checked already)."""
         for earlier, later in self.dates.order:
+            if only is not None and earlier not in only and later not in only:
+                continue
             if earlier in dates and later in dates and dates[earlier] > dates[later]:
                 vi, en = _label(self.wf.dates[later].label, later)
                 e_vi, e_en = _label(self.wf.dates[earlier].label, earlier)
