@@ -54,7 +54,11 @@ def build_machine(wf: WorkflowDef) -> Machine:
 
 
 def destination(wf: WorkflowDef, ctx: StepContext) -> str:
-    """Run the trigger on a cursor at the case's state; the state it ends in is the destination."""
+    """Run the trigger on a cursor at the case's state; the state it ends in is the destination. A transition
+    with one destination and no condition, taken from one of its sources, goes there without the machine."""
+    tdef = ctx.transition
+    if len(tdef.destinations) == 1 and not tdef.destinations[0].when and ctx.case.state in tdef.sources:
+        return tdef.destinations[0].state
     cursor = _Cursor(ctx.case.state)
     if not wf.machine.events[ctx.transition.trigger].trigger(cursor, ctx=ctx):
         raise RuntimeError(f"{ctx.transition.trigger} did not fire from {ctx.case.state}")

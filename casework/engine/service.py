@@ -25,6 +25,7 @@ from casework.engine.packages import package_of
 from casework.engine.races import EXPECTED_VERSION_REQUIRED, is_lost_race, lock_case, lost_race, stale
 from casework.engine.reasons import Reason
 from casework.engine.routing import resolve_unit
+from casework.engine.rows import flush
 from casework.engine.step import check_guards, first_stage, recorded_changes, take_step
 from casework.engine.tasks import open_tasks
 from casework.models import ActingRole, Case, Task, TaskStatus, Unit, User
@@ -228,11 +229,12 @@ def _start_case(session: Session, engine: Engine, user: User, data: dict[str, An
 
 
 def _pick_transition(wf: WorkflowDef, case: Case, trigger: str) -> TransitionDef:
+    if trigger != wf.start:  # the state's own steps first: every trigger is not listed on every step
+        for tdef in wf.transitions_from(case.state, case.stage):
+            if tdef.trigger == trigger:
+                return tdef
     if trigger not in wf.triggers() or trigger == wf.start:
         raise NotFound(f"unknown action {trigger}")
-    for tdef in wf.transitions_from(case.state, case.stage):
-        if tdef.trigger == trigger:
-            return tdef
     state_label = wf.states[case.state].label
     raise Invalid("not available now", [Reason(
         "not_available_in_state", f"Không thể thực hiện bước này khi hồ sơ ở trạng thái “{state_label['vi']}”.",
@@ -281,6 +283,7 @@ def apply(*, session: Session, engine: Engine, case: Case, trigger: str, user: U
         if expected_version != current_version:
             raise stale(expected_version, current_version)
         _apply(session, engine, case, trigger, user, data, task_id)
+        flush(session)  # what the step's listeners left unwritten, without the unit of work when it can
         session.commit()
         return case
     except (NotFound, PermissionDenied, Conflict, Invalid) as refused:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, aliased, scoped_session
 from casework.engine import hooks
 from casework.engine.calendar import working_days_between
 from casework.engine.races import locked_in_transaction
+from casework.engine.rows import flush
 from casework.localtime import local_date
 from casework.models import Base, Case, StateVisit, Unit
 from casework.models.monitoring import visit_days
@@ -136,7 +137,7 @@ def keep_up_with_step(session: Session, step: Step) -> None:
     if together:
         session.info[_DEFERRED] = {"case_id": step.case.id, "moves": None}
     try:
-        session.flush()
+        flush(session)  # the unit of work's flush, or the same UPDATEs sent without it
     finally:
         deferred = session.info.pop(_DEFERRED, None)
     # The flush read the case's keys, its cell's path among them, unless only the case's own columns moved
@@ -459,20 +460,26 @@ KEY_ATTRIBUTES = {
 OWN_KEY_ATTRIBUTES = ("state", "source", "opened_on", "closed_on", "referring_org_id", "dates")
 
 
+def _moved(state: Any, name: str) -> bool:
+    """Whether the flush changes this attribute: one set since it was loaded (the only ones with a value before)
+    and set to another value."""
+    return name in state.committed_state and state.attrs[name].history.has_changes()
+
+
 def _changed(session: Session, model: type, names: tuple[str, ...] | None = None) -> list:
     """Saved ``model`` objects whose key attributes this flush changes (most flushes change none)."""
     names = names or KEY_ATTRIBUTES[model]
     return [obj for obj in session.dirty if isinstance(obj, model) and obj.id is not None
-            and any(sa.inspect(obj).attrs[name].history.has_changes() for name in names)]
+            and any(_moved(sa.inspect(obj), name) for name in names)]
 
 
 def _own_changes(case: Case) -> dict[str, Any] | None:
     """The new values of the case's own key columns this flush writes, or None when it also moves the case to
     another cell or subject (then the keys are read again after the flush)."""
-    attrs = sa.inspect(case).attrs
-    if any(attrs[name].history.has_changes() for name in ("owning_cell_id", "subject_id")):
+    state = sa.inspect(case)
+    if any(_moved(state, name) for name in ("owning_cell_id", "subject_id")):
         return None
-    changes = {name: attrs[name].value for name in OWN_KEY_ATTRIBUTES if attrs[name].history.has_changes()}
+    changes = {name: state.attrs[name].value for name in OWN_KEY_ATTRIBUTES if _moved(state, name)}
     if "dates" in changes:  # of the key dates, the referral key reads the referral date
         del changes["dates"]
         name = _referred_on().get(case.workflow)
