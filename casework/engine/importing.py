@@ -43,7 +43,8 @@ from casework.engine.routing import authority_of, grassroots_of
 from casework.engine.step import Step, check_guards, recorded_changes
 from casework.engine.tasks import create_tasks
 from casework.engine.validation import IMPORT_TRIGGER
-from casework.models import Case, Event, Unit
+from casework.localtime import day_start
+from casework.models import Case, Event, StateVisit, Unit
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -159,6 +160,7 @@ class PlannedCase:
     values: dict[str, Any] = field(repr=False)  # the start step's fields, parsed
     raw: dict[str, str] = field(repr=False)
     case: Case = field(repr=False)
+    entered_on: date | None = None  # the day it entered its state, when a date of the row says so
     case_id: int | None = None
     tasks: list[dict[str, Any]] = field(default_factory=list)
 
@@ -229,6 +231,7 @@ def import_cases(*, session: Session, engine: Engine, rows: list[dict[str, Any]]
             session.flush()
             for step in steps:
                 hooks.step_taken(session, step)
+            _visits_entered_on(session, steps)
         session.flush()
     except IntegrityError:
         session.rollback()
@@ -246,6 +249,18 @@ def import_cases(*, session: Session, engine: Engine, rows: list[dict[str, Any]]
     else:
         session.commit()
     return report
+
+
+def _visits_entered_on(session: Session, steps: list[Step]) -> None:
+    """The stays the step listeners opened start when the cases entered their states (monitoring's time in state
+    and the stay counted on leaving; ``casework.monitoring.visits`` derives the same from the events)."""
+    moved = [{"b_case_id": s.case.id, "b_at": s.case.state_entered_at} for s in steps
+             if s.case.state_entered_at != s.event.occurred_at]
+    if moved:
+        table = StateVisit.__table__
+        session.connection().execute(
+            table.update().where(table.c.case_id == sa.bindparam("b_case_id"), table.c.entered_seq == 1)
+            .values(entered_at=sa.bindparam("b_at")), moved)
 
 
 def _admin_units(session: Session, user: User) -> list[Unit]:
@@ -274,6 +289,8 @@ def _write(session: Session, engine: Engine, wf: WorkflowDef, planned: PlannedCa
                                "stage": planned.stage}
     changes.update(recorded_changes(start, planned.values, wf.dates, skip=package_of(wf.name).subject_fields))
     changes["dates"] = {**changes.get("dates", {}), **{n: d.isoformat() for n, d in planned.dates.items()}}
+    if planned.entered_on is not None:  # the time in its state counts from the row's date, not from the import
+        changes["state_entered_at"] = min(day_start(planned.entered_on), now).isoformat()
     cell = session.get(Unit, case.owning_cell_id)
     inside = [u for u in units or [] if cell.is_within(u)]
     event = Event(case=case, seq=1, trigger=IMPORT_TRIGGER, from_state=None, to_state=planned.state,
@@ -380,6 +397,7 @@ class _RowChecker:
         self.seen: dict[str, int] = {}  # subject key -> line
         self._units: dict[str, Unit | None] = {}
         self._held: list[Unit] = []
+        self._entering: dict[str, set[str]] = {}  # state -> the dates the steps into it record
         self._cells: dict[int, tuple[Unit | None, Unit | None]] = {}  # cell id -> (grassroots, authority)
         self._keys: dict[str, tuple[int, str]] = {}  # subject key -> (line, column)
 
@@ -423,7 +441,20 @@ class _RowChecker:
         self._place(case, owner, self._referred_on(dates, values))
         if not self._unique(line, case, values) or not self._guards(line, case, values):
             return None
-        return PlannedCase(line, case.title, state, stage, owner.code, dates, values, raw, case)
+        return PlannedCase(line, case.title, state, stage, owner.code, dates, values, raw, case,
+                           self._entered_on(state, dates, values))
+
+    def _entered_on(self, state: str, dates: dict[str, date], values: dict[str, Any]) -> date | None:
+        """The latest of the dates the steps into ``state`` record from their fields, as far as the row gives
+        them (and not after today)."""
+        if state not in self._entering:
+            self._entering[state] = {t.target_of(f) for t in self.wf.transitions
+                                     if state in {d.state for d in t.destinations} and state not in t.sources
+                                     for f in t.fields if f.type == "date"} & set(self.wf.dates)
+        known = dict(dates)
+        known.update({name: values[f] for name, f in self.start_dates.items() if isinstance(values.get(f), date)})
+        given = [known[name] for name in self._entering[state] if name in known and known[name] <= self.today]
+        return max(given, default=None)
 
     def _state(self, line: int, raw: dict[str, str]) -> tuple[str | None, str | None]:
         text = raw.get(STATE, "")

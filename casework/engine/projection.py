@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 ROUTED_UNITS = frozenset({"owning_cell_id", "grassroots_unit_id", "authority_unit_id"})
 
 
+def entered_at(changes: dict[str, Any], occurred_at: datetime) -> datetime:
+    """When a case entered the state an event moves it to: the event's time, or the one its ``changes`` give
+    (``state_entered_at``: an imported case entered its state before the system knew of it)."""
+    given = changes.get("state_entered_at")
+    return datetime.fromisoformat(given) if given else occurred_at
+
+
 def apply_changes(case: Case, changes: dict[str, Any], occurred_at: datetime) -> None:
     # A referral's version, an import's (casework.engine.importing: its ``imported`` event opens the case in the
     # middle of its procedure with its state, stage and dates) or a migration's (casework.engine.migration).
@@ -25,7 +32,7 @@ def apply_changes(case: Case, changes: dict[str, Any], occurred_at: datetime) ->
     if "state" in changes:
         case.state = changes["state"]
         case.state_seq = changes["state_seq"]
-        case.state_entered_at = occurred_at
+        case.state_entered_at = entered_at(changes, occurred_at)
     if "stage" in changes:
         case.stage = changes["stage"]
     if changes.get("dates"):  # the key dates, name -> ISO date; None takes one back (a migration's rename)

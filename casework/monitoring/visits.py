@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from casework.engine.projection import entered_at
 from casework.models import Case, Event, StateVisit
 from casework.models.monitoring import visit_days
 
@@ -23,8 +24,8 @@ def visits_from_events(events: Iterable[Event], owning_cell_id: int) -> list[dic
             last.update(left_seq=event.seq, left_at=event.occurred_at, next_state=event.to_state,
                         days=visit_days(last["entered_at"], event.occurred_at))
         rows.append({"owning_cell_id": owning_cell_id, "state": event.to_state, "entered_seq": event.seq,
-                     "entered_at": event.occurred_at, "left_seq": None, "left_at": None, "next_state": None,
-                     "days": None})
+                     "entered_at": entered_at(event.changes or {}, event.occurred_at), "left_seq": None,
+                     "left_at": None, "next_state": None, "days": None})
     return rows
 
 
