@@ -792,7 +792,8 @@ class _RowChecker:
         """The subjects of the file that already have a case in progress, in one query per few hundred rows;
         the rows still importable."""
         keys = sorted(self._keys)
-        refused: set[int] = set()
+        # The start step's guards may have said so already (admission's does): once is enough.
+        refused = {p.line for p in self.problems if p.code == "open_case_exists"}
         for chunk in _chunks(keys):
             query = sa.select(Case.subject_key, Case.id).where(Case.workflow == self.wf.name,
                                                                 Case.subject_key.in_(chunk))

@@ -341,3 +341,13 @@ def test_dates_at_their_boundaries(app, org, tmp_path):
         (3, "cell_vote_date", "date_in_future"), (4, "certificate_date", "dates_out_of_order")}
     result = run(app, write_csv(tmp_path / "d.csv", [rows[0], rows[3]]), "--by", "admin")
     assert result.exit_code == 0, result.output
+
+
+def test_a_subject_with_an_open_case_is_named_once(app, org, tmp_path):
+    """The file's subjects are looked up together; a start step's guard saying the same is not repeated."""
+    Walker(db.session, app.extensions["casework_engine"], org, national_id="001098999999")
+    rows = [person(org, "dossier", certificate_date="15/06/2026", national_id="001098999999"),
+            person(org, "dossier", certificate_date="15/06/2026")]
+    report = json.loads(run(app, write_csv(tmp_path / "o.csv", rows), "--dry-run", "--json").output)
+    assert [(p["line"], p["column"], p["code"]) for p in report["problems"]] == [
+        (2, "national_id", "open_case_exists")]
