@@ -49,6 +49,7 @@ from casework.models import (
     Role,
     RoleAssignment,
     StateVisit,
+    Target,
     Task,
     Unit,
     User,
@@ -212,6 +213,26 @@ def build_tree(ids, buf: Buffer, rng: random.Random, provinces: int, accounts: A
     return world
 
 
+def write_targets(ids, buf: Buffer, world: World, plays, rng: random.Random, today: date, cases: int) -> None:
+    """The yearly targets (``Target``) of the history's years and the current one: each scenario with a
+    ``targets(world, rng, first, today, cases)`` (``first``: the day the history starts) gives
+    ``{(unit_id, year): {measure: n}}`` for its own package's measures, and a unit's year is one row holding every
+    scenario's measures (a row setting nothing is left out). Written with the organisation, once per run (a resumed
+    run does not write them again), dated the first of their year."""
+    first = today - timedelta(days=365 * YEARS_OF_HISTORY)
+    amounts: dict[tuple[int, int], dict[str, int]] = {}
+    for play in plays:
+        if hasattr(play, "targets"):
+            for key, values in play.targets(world, random.Random(rng.getrandbits(64)), first, today, cases).items():
+                amounts.setdefault(key, {}).update(values)
+    for (unit_id, year), values in sorted(amounts.items()):
+        if not any(values.values()):
+            continue
+        buf.add("monitoring_targets", {"id": ids.take("monitoring_targets"), "unit_id": unit_id, "year_from": year,
+                                       "year_to": year, "amounts": values,
+                                       "updated_at": datetime(year, 1, 1, tzinfo=UTC)})
+
+
 def _commune(ids, buf: Buffer, rng: random.Random, province: dict, p: int, c: int, accounts: Accounts) -> Commune:
     place = f"{p + 1}.{c + 1}"
     commune = _unit(ids, buf, province, "commune_committee", f"Đảng ủy xã/phường {place}",
@@ -281,7 +302,7 @@ def members_and_people(ids, buf: Buffer, rng: random.Random, communes: list[Comm
 
 # The organisation, written once per run; then each batch's tables: a scenario's subject tables (``tables``) go
 # before the cases, which the rest hang on.
-TREE_TABLES = (Unit, User, RoleAssignment, PartyMember)
+TREE_TABLES = (Unit, User, RoleAssignment, PartyMember, Target)
 CASE_TABLES = (Case, Document, Task, Event, StateVisit)
 
 
@@ -581,6 +602,7 @@ def _start(store: Store, plays: list, engine: Engine, *, cases: int, seed: int, 
         accounts = Accounts(ids, buf, generate_password_hash(password), f"-run{earlier + 1}" if earlier else "")
         world = build_tree(ids, buf, random.Random(f"{seed}:tree"), provinces, accounts, plays=plays, today=today,
                            cases=cases)
+        write_targets(ids, buf, world, plays, random.Random(f"{seed}:targets"), today, cases)
         plan = {"provinces": provinces, "communes": len(world.communes), "root_unit_id": world.root["id"],
                 "accounts": len(buf.rows["users"]), "tree_ids": tree_ids,
                 "case_ids": {t: first_free_id(conn, t) for t in _case_tables(plays)}}

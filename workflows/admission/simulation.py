@@ -60,12 +60,53 @@ REFERRER = {"trade_union": "union_officer", "youth_union": "youth_officer", "wom
             "party_member": "cell_secretary"}
 # The authority's steps wait on the commune's pace; every other one on the cell's and its enterprise's.
 AUTHORITY_PACED = frozenset({"authority_review"})
+# The yearly targets written with the organisation (``targets``): cases are opened evenly over the history, of
+# which about 84% reach the decision (measured: a 20,000-case run admits about 2,800 a year), the first about 250
+# days after the history starts. The provincial plans aim a little above the pace (the real ones at 200+ a year per
+# province, here scaled to the generated pace); business owners are about 2% of the admissions, aimed at 2.5%.
+ADMITTED_SHARE = 0.84
+FIRST_ADMISSION_DAYS = 250
+AIM = 1.08
+BUSINESS_OWNERS_AIM = 0.025
 
 
 class AdmissionScenario:
     workflow = WORKFLOW
     tables = (Candidate.__table__,)
     ids_per_case = {"candidates": 1}  # one candidate per case: their ids follow the cases' without gaps
+
+    def targets(self, world: World, rng: random.Random, first: date, today: date,
+                cases: int) -> dict[tuple[int, int], dict[str, int]]:
+        """Admissions and business owners to aim for in each year with admissions, per province (the country's
+        the sum of its provinces'), allocated over its communes (a commune's cases are a share of its province's,
+        chosen evenly, and its communes differ a little), and per industrial-zone committee, its enterprises'
+        share of its commune's: ``{(unit_id, year): {measure: n}}``."""
+        provinces: dict[int, list] = {}
+        for commune in world.communes:
+            provinces.setdefault(commune.unit["parent_id"], []).append(commune)
+        pace = cases * ADMITTED_SHARE / (today - first).days * 365 / len(world.communes)  # a commune's, a year
+        admitting = first + timedelta(days=FIRST_ADMISSION_DAYS)
+        out: dict[tuple[int, int], dict[str, int]] = {}
+        for year in range(first.year, today.year + 1):
+            start, end = max(date(year, 1, 1), admitting), date(year, 12, 31)
+            share = max(0, (end - start).days + 1) / 365  # the current year: the whole year's
+            country = 0
+            for province_id, communes in provinces.items():
+                planned = 5 * math.ceil(pace * len(communes) * share * AIM / 5)
+                country += planned
+                out[(province_id, year)] = _amounts(planned)
+                weights = [rng.lognormvariate(0, 0.15) for _ in communes]
+                for commune, n in zip(communes, _allocate(planned, weights), strict=True):
+                    out[(commune.unit["id"], year)] = _amounts(n)
+                    zones: dict[int, int] = {}
+                    for entry in commune.cells:
+                        if entry["grassroots"] is not None:
+                            zones[entry["grassroots"]["id"]] = zones.get(entry["grassroots"]["id"], 0) + 1
+                    for zone_id, cells in zones.items():
+                        out[(zone_id, year)] = _amounts(round(n * cells / len(commune.cells)))
+            if len(provinces) > 1:
+                out[(world.root["id"], year)] = _amounts(country)
+        return out
 
     def write_case(self, writer: StepWriter, world: World, rng: random.Random, opened: date,
                    now: datetime) -> None:
@@ -324,6 +365,20 @@ def relative_places(relatives: list[dict], committee_of: dict[int, int]) -> dict
             for r in relatives]
 
     return {"relative_residence_committee": routed(), "relative_committee": routed()}
+
+
+def _amounts(admissions: int) -> dict[str, int]:
+    return {"admissions": admissions, "business_owners": round(admissions * BUSINESS_OWNERS_AIM)}
+
+
+def _allocate(total: int, weights: list[float]) -> list[int]:
+    """``total`` shared in proportion to the weights, in whole numbers that add up to it (largest remainders)."""
+    whole = sum(weights)
+    exact = [total * w / whole for w in weights]
+    shares = [math.floor(x) for x in exact]
+    for i in sorted(range(len(exact)), key=lambda i: shares[i] - exact[i])[:total - sum(shares)]:
+        shares[i] += 1
+    return shares
 
 
 def scenario() -> AdmissionScenario:

@@ -48,6 +48,12 @@ MEDIAN_DAYS = {"survey": 25, "first_meeting": 20, "next_meeting": 45, "agreement
 # How each case goes, by weight: to the end; the enterprise closing during the survey; the owner refusing after
 # some meetings; the owner neither agreeing nor refusing for years (owner engagement stays open).
 FATES = (("forward", 72), ("enterprise_closed", 4), ("owner_refused", 14), ("undecided", 10))
+# The yearly new_party_orgs targets written with the organisation (``targets``): about 60% of the cases opened end
+# in a decision, some 220 days after they open (measured: a 20,000-case run founds 2-5 a year, more in recent
+# years); the plans aim a little above that pace, about 10 a year per province of 50,000 cases.
+FOUNDED_SHARE = 0.6
+FOUNDING_DAYS = 220
+AIM = 1.15
 TRANSFERRED = 0.88  # a member cell issues the transfer (else records why not)
 IN_ZONE = 0.4  # enterprises in an industrial zone, founded by the zone's committee
 # The state each step leads to, of the steps that change it; the open states, each held by one of a run's last
@@ -133,6 +139,54 @@ class FoundingScenario:
             buf.add("units", enterprise)
             plans.append(plan)
         return plans
+
+    def targets(self, world: World, rng: random.Random, first: date, today: date,
+                cases: int) -> dict[tuple[int, int], dict[str, int]]:
+        """New party organisations to aim for in each year of the history and the current one: per province the
+        decisions expected at the run's pace (the cases are opened more and more often, as ``organise`` plans
+        them), a little more, at least one; allocated over the committees that found (each commune's own and its
+        industrial-zone committees, as ``organise`` chooses them), a commune's target counting its zones' and the
+        country's its provinces': ``{(unit_id, year): {"new_party_orgs": n}}``."""
+        provinces: dict[int, list] = {}
+        for commune in world.communes:
+            provinces.setdefault(commune.unit["parent_id"], []).append(commune)
+        span = 365 * YEARS
+        opened = cases * OPENED_PER_YEAR * YEARS / CASES_PER_PROVINCE / len(provinces)  # a province's
+
+        def opened_by(day: int) -> float:  # opened by the day (from ``first``); at the last year's pace after it
+            x = max(0, day) / span
+            return opened * (x * x if x <= 1 else 1 + 2 * (x - 1))
+
+        out: dict[tuple[int, int], dict[str, int]] = {}
+        for year in range(first.year, today.year + 1):
+            start, end = (date(year, 1, 1) - first).days, (date(year, 12, 31) - first).days + 1
+            expected = FOUNDED_SHARE * (opened_by(end - FOUNDING_DAYS) - opened_by(start - FOUNDING_DAYS))
+            if end - FOUNDING_DAYS <= 0:
+                continue
+            country = 0
+            for province_id, communes in provinces.items():
+                planned = max(1, round(expected * AIM))
+                country += planned
+                out[(province_id, year)] = {"new_party_orgs": planned}
+                committees, weights = [], []
+                for commune in communes:
+                    zones = list({e["grassroots"]["id"] for e in commune.cells if e["grassroots"]})
+                    committees.append((commune.unit["id"], commune.unit["id"]))
+                    weights.append(1 - IN_ZONE if zones else 1)
+                    for zone_id in zones:
+                        committees.append((zone_id, commune.unit["id"]))
+                        weights.append(IN_ZONE / len(zones))
+                counts = dict.fromkeys(committees, 0)
+                for committee in rng.choices(committees, weights, k=planned):
+                    counts[committee] += 1
+                for (unit_id, commune_id), n in counts.items():
+                    out.setdefault((commune_id, year), {"new_party_orgs": 0})
+                    if unit_id != commune_id:
+                        out[(unit_id, year)] = {"new_party_orgs": n}
+                    out[(commune_id, year)]["new_party_orgs"] += n
+            if len(provinces) > 1:
+                out[(world.root["id"], year)] = {"new_party_orgs": country}
+        return out
 
     def _found(self, ids, buf, rng, accounts, plan: Planned, members: list[dict], place: str, now: datetime,
                make_unit) -> None:
