@@ -22,6 +22,7 @@ then on the case moves like any other.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -210,10 +211,13 @@ def import_cases(*, session: Session, engine: Engine, rows: list[dict[str, Any]]
     report.problems = checker.header(rows)
     if not report.problems:
         checker.read_units(rows)
-        for row in rows:
-            planned = checker.check(row)
-            if planned is not None:
-                report.cases.append(planned)
+        read = [checker.read(row) for row in rows]
+        read_ahead = package_of(wf.name).read_ahead
+        with read_ahead(session, [r.values for r in read if r]) if read_ahead else contextlib.nullcontext():
+            for row in read:
+                planned = checker.check(row) if row else None
+                if planned is not None:
+                    report.cases.append(planned)
         report.cases = checker.open_elsewhere(report.cases)
         report.problems = sorted(checker.problems, key=lambda p: p.line)
     if report.problems:
@@ -343,6 +347,17 @@ def read_date(text: str) -> date | None:
     return None
 
 
+@dataclass
+class _ReadRow:
+    line: int
+    raw: dict[str, str]
+    state: str
+    stage: str | None
+    owner: Unit
+    values: dict[str, Any]
+    dates: dict[str, date]
+
+
 class _CaseSoFar:
     """The case as an effect reads it at the step that produced a date: the row's key dates (``read`` notes
     which), the rest from the case being opened."""
@@ -422,7 +437,9 @@ class _RowChecker:
 
     # ---- one row
 
-    def check(self, row: dict[str, Any]) -> PlannedCase | None:
+    def read(self, row: dict[str, Any]) -> _ReadRow | None:
+        """The row's cells read (state, owner, the start step's fields, the dates); None, with the problems,
+        when any cannot be."""
         line = row["_line"]
         before = len(self.problems)
         raw = {name: _cell_text(value) for name, value in row.items() if name != "_line"}
@@ -432,6 +449,13 @@ class _RowChecker:
         dates = self._dates(line, raw, values, state)
         if len(self.problems) > before:
             return None
+        return _ReadRow(line, raw, state, stage, owner, values, dates)
+
+    def check(self, row: _ReadRow) -> PlannedCase | None:
+        """The case a read row opens, checked as the start step checks a referral (within the package's
+        ``read_ahead`` for the file, when it has one)."""
+        line, raw, state, stage, owner, values, dates = (row.line, row.raw, row.state, row.stage, row.owner,
+                                                         row.values, row.dates)
         case = self._open(line, values)
         if case is None:
             return None

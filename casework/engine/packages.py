@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from casework.engine.errors import DefinitionError
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from sqlalchemy.orm import Session
 
     from casework.engine.definition import WorkflowDef
@@ -125,6 +127,10 @@ class WorkflowPackage:
     # The example row of the template for importing cases in progress (column -> value as typed in a
     # spreadsheet; casework.engine.importing); columns it leaves out get an example of their field's type.
     import_example: dict[str, str] | None = None
+    # (session, the start step's values of many cases opened at once: an import) -> a context within which
+    # ``open_case`` and the start step's guards find what they read for one case (its subject, its open case)
+    # among what was read for all of them in a few queries; none: they read it case by case.
+    read_ahead: Callable[[Session, list[dict[str, Any]]], AbstractContextManager[None]] | None = None
     # What search finds a case's subject by besides its name (admission: the national ID): its label and,
     # for the text typed, a clause over ``Case`` selecting this workflow's cases whose subject has it.
     identifier: SubjectIdentifier | None = None

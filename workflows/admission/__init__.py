@@ -18,6 +18,7 @@ from workflows.admission.subject import (
     default_referring_org,
     form_defaults,
     open_case,
+    read_ahead,
     subject_json,
 )
 
@@ -46,4 +47,4 @@ PACKAGE = register(WorkflowPackage(name="admission", open_case=open_case, subjec
                                    subject_template="admission/subject.html", printables=PRINTABLES,
                                    subject_json=subject_json, subject_name="candidate", bench=_bench,
                                    form_defaults=form_defaults, import_example=IMPORT_EXAMPLE,
-                                   identifier=NATIONAL_ID, task_people=task_people))
+                                   identifier=NATIONAL_ID, task_people=task_people, read_ahead=read_ahead))

@@ -16,6 +16,7 @@ from casework.engine.guards import GuardResult, guard, required_votes
 from casework.engine.reasons import Reason, format_date_vi
 from casework.engine.routing import authority_of
 from casework.models import Case, MemberStatus, PartyMember, Task, TaskStatus, Unit
+from workflows.admission.subject import read_ahead_of
 
 # --- Referral ---------------------------------------------------------------------------------------
 
@@ -23,8 +24,12 @@ from casework.models import Case, MemberStatus, PartyMember, Task, TaskStatus, U
 @guard("no_other_open_case", needs=("national_id",))
 def no_other_open_case(ctx: StepContext) -> GuardResult:
     national_id = ctx.data["national_id"]
-    other = ctx.session.scalar(sa.select(Case.id).where(Case.workflow == ctx.workflow.name,
-                                                        Case.subject_key == national_id))
+    known = read_ahead_of(ctx.session)  # an import read every row's at once
+    if known is not None and national_id in known[0]:
+        other = known[2].get(national_id)
+    else:
+        other = ctx.session.scalar(sa.select(Case.id).where(Case.workflow == ctx.workflow.name,
+                                                            Case.subject_key == national_id))
     if other is not None and other != ctx.case.id:
         return Reason("open_case_exists",
                       f"Người có số CCCD {national_id} đang có một hồ sơ kết nạp chưa kết thúc.",

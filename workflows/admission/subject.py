@@ -4,6 +4,8 @@ the authority that admits members."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -107,9 +109,41 @@ def open_case(session: Session, wf: WorkflowDef, values: dict[str, Any], today: 
                 created_at=now, updated_at=now, state_entered_at=now)
 
 
+# What ``read_ahead`` read for many cases at once: (the national IDs, their candidates, their open cases' ids).
+_READ_AHEAD = "admission_read_ahead"
+
+
+@contextmanager
+def read_ahead(session: Session, submissions: list[dict[str, Any]]) -> Iterator[None]:
+    """The candidates and open cases of many referrals' national IDs (an import's rows), read in one query
+    each per few hundred; within the context ``open_case`` and the ``no_other_open_case`` guard find them here."""
+    ids = sorted({v["national_id"] for v in submissions if isinstance(v.get("national_id"), str)})
+    candidates: dict[str, Candidate] = {}
+    open_cases: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        candidates.update((c.national_id, c) for c in session.scalars(
+            sa.select(Candidate).where(Candidate.national_id.in_(chunk))))
+        open_cases.update(session.execute(sa.select(Case.subject_key, Case.id).where(
+            Case.workflow == WORKFLOW, Case.subject_key.in_(chunk)).order_by(Case.id.desc())).all())
+    session.info[_READ_AHEAD] = (frozenset(ids), candidates, open_cases)
+    try:
+        yield
+    finally:
+        session.info.pop(_READ_AHEAD, None)
+
+
+def read_ahead_of(session: Session) -> tuple[frozenset[str], dict[str, Candidate], dict[str, int]] | None:
+    return session.info.get(_READ_AHEAD)
+
+
 def _candidate(session: Session, values: dict[str, Any]) -> Candidate:
     """The person's row (found by national ID, else new) with the details this referral gives."""
-    candidate = session.scalar(sa.select(Candidate).where(Candidate.national_id == values["national_id"]))
+    known = read_ahead_of(session)
+    if known is not None and values["national_id"] in known[0]:
+        candidate = known[1].get(values["national_id"])
+    else:
+        candidate = session.scalar(sa.select(Candidate).where(Candidate.national_id == values["national_id"]))
     if candidate is None:
         candidate = Candidate(national_id=values["national_id"])
     # Routing and guards read the candidate before anything is saved; no_autoflush keeps it unsaved.
