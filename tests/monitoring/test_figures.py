@@ -33,6 +33,13 @@ def scope_unit(history, province, where: str) -> int:
     return max(units, key=lambda u: sum(history.under(u.id, c.owning_cell_id) for c in history.cases.values())).id
 
 
+def _ownership(history, case) -> str:
+    """The ownership a case is counted under: an admission candidate's workplace's, a founding case's enterprise's
+    (its subject is the enterprise unit itself)."""
+    unit = case.candidate.workplace_unit if case.workflow == "admission" else history.units[case.subject_id]
+    return unit.ownership or "unknown"
+
+
 def child_of(history, scope_unit_id, cell_id) -> str:
     """The scope's child a cell lies under, from the unit's parents (not from its path string)."""
     unit = history.units[cell_id]
@@ -52,8 +59,9 @@ def test_pipeline_counts_cases_by_state_unit_source_and_ownership(gsession, hist
               if _active(history, cid) and history.under(root, history.cases[cid].owning_cell_id)]
     assert active
     assert data["by_source"] == Counter(history.cases[c].source for c in active)
-    assert data["by_ownership"] == Counter(history.cases[c].candidate.workplace_unit.ownership for c in active)
-    owners = Counter(history.changes(c)[-1].to_state for c in active if history.cases[c].candidate.is_business_owner)
+    assert data["by_ownership"] == Counter(_ownership(history, history.cases[c]) for c in active)
+    owners = Counter(history.changes(c)[-1].to_state for c in active
+                     if history.cases[c].candidate is not None and history.cases[c].candidate.is_business_owner)
     assert data["business_owners"] == owners
     per_unit = defaultdict(Counter)
     for c in active:
@@ -113,7 +121,7 @@ def test_slow_committees_reply_times_in_working_days(gsession, history, province
     replies = defaultdict(list)
     waiting = Counter()
     for task in history.tasks:
-        if task.kind != "confirm_background" or not history.under(unit_id, history.cases[task.case_id].owning_cell_id):
+        if task.kind not in known().reply_kinds or not history.under(unit_id, history.cases[task.case_id].owning_cell_id):
             continue
         if task.status == "done" and period.start <= local_day(task.completed_at) <= period.end:
             replies[task.unit_id].append(working_days_between(local_day(task.created_at), local_day(task.completed_at)))
