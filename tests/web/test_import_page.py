@@ -143,3 +143,16 @@ def test_the_template_downloads_and_re_imports_once_filled_in(admin, web_org, ex
     response = check(admin, content, name=f"filled.{extension}")
     assert response.status_code == 200, text(response)
     assert "1 hồ sơ sẽ được nhập" in text(response) and "Nguyễn Văn An" in text(response)
+
+
+def test_the_templates_column_sheet_says_which_dates_may_be_left_blank(admin):
+    """A key date a step's effect produces (the end of probation) is marked as one that may be left blank; a date
+    only a person records (the ceremony) is not."""
+    response = admin.get("/admin/cases/import/template.xlsx?workflow=admission")
+    guide = load_workbook(io.BytesIO(response.get_data())).worksheets[1]
+    header, *rows = [[cell.value for cell in row] for row in guide.iter_rows()]
+    assert header[-1] == "Ghi chú / Note"
+    notes = {row[0]: row[-1] or "" for row in rows}
+    assert notes["probation_ends"].startswith("Có thể để trống") and "May be left blank" in notes["probation_ends"]
+    assert notes["ceremony_date"] == ""
+    assert all(notes[name] == "" for name in ("state", "national_id") if name in notes)
