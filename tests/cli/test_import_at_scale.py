@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from casework.extensions import db
 from casework.models import Case
 from tests.cli.test_import_cases import a_good_file, run, write_csv
-from tests.factories import RoleFactory, UserFactory, build_org, use_session
 from workflows.admission.models import Candidate
 
 # What one more row costs: its visit written (the step listeners write one row per step) and, for a case
@@ -20,15 +19,6 @@ from workflows.admission.models import Candidate
 # read_ahead). SQLite adds one INSERT per row of each new object (the ORM batches them on PostgreSQL alone).
 PER_ROW = 2
 PER_ROW_UNBATCHED = PER_ROW + 5
-
-
-@pytest.fixture
-def org(app):
-    use_session(db.session)
-    org = build_org(db.session)
-    RoleFactory(user=UserFactory(username="admin"), unit=org.units["province"], role="admin")
-    db.session.commit()
-    return org
 
 
 def rows_of(org, n: int, first: int = 0) -> list[dict[str, str]]:

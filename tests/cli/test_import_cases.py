@@ -18,22 +18,8 @@ from casework.engine.importing import IMPORT_TRIGGER
 from casework.engine.projection import replay, snapshot
 from casework.extensions import db
 from casework.models import Case, Event, Task, TaskStatus
-from tests.factories import RoleFactory, UserFactory, build_org, use_session
 from tests.walk import Walker
 from workflows.admission.models import Candidate
-
-
-@pytest.fixture
-def org(app):
-    use_session(db.session)
-    org = build_org(db.session)
-    admin = UserFactory(username="admin")
-    RoleFactory(user=admin, unit=org.units["province"], role="admin")
-    commune_admin = UserFactory(username="commune_admin")
-    RoleFactory(user=commune_admin, unit=org.units["other_commune"], role="admin")
-    db.session.commit()
-    return org
-
 
 _ids = iter(range(100, 10**6))
 

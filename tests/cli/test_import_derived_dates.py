@@ -7,24 +7,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import pytest
 import sqlalchemy as sa
 
 from casework.engine.calendar import add_months
 from casework.extensions import db
 from casework.models import Case
 from tests.cli.test_import_cases import counts, person, run, write_csv
-from tests.factories import RoleFactory, UserFactory, build_org, use_session
-
-
-@pytest.fixture
-def org(app):
-    use_session(db.session)
-    org = build_org(db.session)
-    RoleFactory(user=UserFactory(username="admin"), unit=org.units["province"], role="admin")
-    db.session.commit()
-    return org
-
 
 DONE = {"referral_date": "02/03/2025", "certificate_date": "15/06/2025", "cell_vote_date": "20/08/2025",
         "decision_date": "02/10/2025", "ceremony_date": "20/10/2025"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 import sqlalchemy as sa
 
 from casework.engine.projection import replay, snapshot
@@ -15,17 +14,7 @@ from casework.models import Case, StateVisit
 from casework.models.monitoring import visit_days
 from casework.monitoring.visits import visits_from_events
 from tests.cli.test_import_cases import a_good_file, person, run, write_csv
-from tests.factories import RoleFactory, UserFactory, build_org, use_session
 from tests.walk import Walker
-
-
-@pytest.fixture
-def org(app):
-    use_session(db.session)
-    org = build_org(db.session)
-    RoleFactory(user=UserFactory(username="admin"), unit=org.units["province"], role="admin")
-    db.session.commit()
-    return org
 
 
 def same_instant(a, b) -> bool:

@@ -120,8 +120,9 @@ def test_slow_committees_reply_times_in_working_days(gsession, history, province
     rows = queries.slow_committees(gsession, scope=scope, period=period, today=TODAY, limit=1000)
     replies = defaultdict(list)
     waiting = Counter()
+    reply_kinds = known().reply_kinds
     for task in history.tasks:
-        if task.kind not in known().reply_kinds or not history.under(unit_id, history.cases[task.case_id].owning_cell_id):
+        if task.kind not in reply_kinds or not history.under(unit_id, history.cases[task.case_id].owning_cell_id):
             continue
         if task.status == "done" and period.start <= local_day(task.completed_at) <= period.end:
             replies[task.unit_id].append(working_days_between(local_day(task.created_at), local_day(task.completed_at)))
