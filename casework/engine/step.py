@@ -68,9 +68,11 @@ def first_stage(wf: WorkflowDef, state: str) -> str | None:
     return stages[0] if stages else None
 
 
-def step_changes(ctx: StepContext, *, destination_of=destination) -> dict[str, Any]:
+def step_changes(ctx: StepContext, *, destination_of=destination, effects=EFFECTS) -> dict[str, Any]:
     """What the step does to the projection: destination, stage, recorded dates and facts, effects.
-    ``destination_of(workflow, ctx)`` picks the destination (the generator passes one that remembers them)."""
+    ``destination_of(workflow, ctx)`` picks the destination (the generator passes one that remembers them);
+    ``effects`` maps the transition's effect names to what runs (the generator's may stand in for one that
+    writes to the database)."""
     wf, tdef, values = ctx.workflow, ctx.transition, ctx.data
     changes: dict[str, Any] = {}
     if tdef.changes_state:
@@ -81,7 +83,7 @@ def step_changes(ctx: StepContext, *, destination_of=destination) -> dict[str, A
             changes["closed_on"] = ctx.today.isoformat()
     changes.update(recorded_changes(tdef, values, wf.dates))
     for name in tdef.effects:
-        EFFECTS[name].fn(ctx, changes)
+        effects[name].fn(ctx, changes)
     return changes
 
 

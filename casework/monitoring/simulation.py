@@ -18,7 +18,8 @@ places the scenario gives each case. Guards are not checked: the scenario submit
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from casework.engine import flags as flag_checks
 from casework.engine.calendar import is_working_day
 from casework.engine.context import StepContext
 from casework.engine.definition import DueDef, TaskDef, TransitionDef, WorkflowDef, current_version
+from casework.engine.effects import EFFECTS, Effect
 from casework.engine.fields import to_json
 from casework.engine.flags import run_flag
 from casework.engine.machine import destination
@@ -151,15 +153,18 @@ class StepWriter:
         return case
 
     def step(self, case: SimCase, trigger: str, values: dict[str, Any], moment: datetime, *,
-             actor_role: str | None = None, task: Row | None = None) -> Row:
-        """Take one step (``task``: the open task a task step answers); the event written."""
+             actor_role: str | None = None, task: Row | None = None,
+             effects: Mapping[str, Effect] | None = None) -> Row:
+        """Take one step (``task``: the open task a task step answers); the event written. ``effects`` stand in
+        for registered effects of the same name (one that makes rows in the database, which the writer has not,
+        replaced by one recording what the scenario made of them)."""
         wf = self.workflow_of(case)
         tdef = self.transition(wf, case, trigger)
         today = local_date(moment)
         data = to_json(values)
         if tdef.effects or tdef.flags:  # the engine's step_changes and flags, which read the step's context
             ctx = self.context(wf, tdef, case, values, today, task)
-            changes = self.changes(ctx)
+            changes = self.changes(ctx, effects)
             flags = self.flags(ctx) if tdef.flags else []
         else:
             changes, flags = self.plain_changes(wf, tdef, case, values, data, today, task), []
@@ -205,10 +210,11 @@ class StepWriter:
             self._recorded[id(tdef)] = plan
         return plan
 
-    def changes(self, ctx: StepContext) -> dict[str, Any]:
+    def changes(self, ctx: StepContext, effects: Mapping[str, Effect] | None = None) -> dict[str, Any]:
         """The engine's ``step_changes``, with the destination remembered per transition, state and conditions
-        (the machine's answer for the same inputs is the same)."""
-        return step_changes(ctx, destination_of=self.destination)
+        (the machine's answer for the same inputs is the same), and the step's stand-in effects."""
+        return step_changes(ctx, destination_of=self.destination,
+                            effects=EFFECTS if not effects else ChainMap(effects, EFFECTS))
 
     def destination(self, wf: WorkflowDef, ctx: StepContext) -> str:
         tdef, case = ctx.transition, ctx.case

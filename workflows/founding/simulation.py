@@ -235,8 +235,9 @@ class FoundingScenario:
             task = None
             if step.task is not None:
                 task = next(t for t in case.tasks if (t.kind, t.unit_id) == step.task and t.status == "open")
-            with _answered_tasks_read(case, step.trigger), _decision_effect(step.trigger, plan.founded):
-                writer.step(case, step.trigger, step.values, step.moment, actor_role=step.role, task=task)
+            with _answered_tasks_read(case, step.trigger):
+                writer.step(case, step.trigger, step.values, step.moment, actor_role=step.role, task=task,
+                            effects=_decision_effects(step.trigger, plan.founded))
         if plan.account_given is not None:  # the task closes once the new cell's secretary holds the role
             for task in case.tasks:
                 if task.kind == "assign_interim_secretary":
@@ -259,23 +260,17 @@ def _answered_tasks_read(case, trigger: str):
         case.tasks = [t for t in case.tasks if t.status == "open"]
 
 
-@contextmanager
-def _decision_effect(trigger: str, founded: dict[str, Any] | None):
+def _decision_effects(trigger: str, founded: dict[str, Any] | None) -> dict[str, Effect] | None:
     """The decision's effect records what the plan made of the organisation (the engine's effect makes it in the
     database, which the step writer has not)."""
     if trigger != "decide_founding":
-        yield
-        return
+        return None
     registered = EFFECTS["found_organisation"]
 
     def recorded(ctx, changes: dict[str, Any]) -> None:
         changes.setdefault("facts", {}).update(founded)
 
-    EFFECTS["found_organisation"] = Effect(registered.name, recorded, registered.produces_dates)
-    try:
-        yield
-    finally:
-        EFFECTS["found_organisation"] = registered
+    return {registered.name: Effect(registered.name, recorded, registered.produces_dates)}
 
 
 def _imported(ids, buf, rng: random.Random, world: World, start: date) -> None:
