@@ -45,6 +45,18 @@ from casework.models.monitoring import visit_days
 # The case row's columns a scenario gives when the case opens (its subject, units and source).
 CASE_COLUMNS = tuple(c.name for c in Case.__table__.columns)
 
+# The task statuses as the column stores them, read once (an enum member's ``value`` is a Python-level lookup).
+OPEN, DONE = TaskStatus.OPEN.value, TaskStatus.DONE.value
+STATUS_TEXT = {status: status.value for status in TaskStatus}
+
+# Submitted values ``to_json`` returns as they are: most of a step's values are text and numbers.
+PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def json_values(values: dict[str, Any]) -> dict[str, Any]:
+    """``to_json(values)`` (what the history stores), without a call for every plain value."""
+    return {name: value if type(value) in PLAIN else to_json(value) for name, value in values.items()}
+
 
 class WorkingDays:
     """Working-day arithmetic over a precomputed list of the engine's working days (``add_working_days``
@@ -52,17 +64,23 @@ class WorkingDays:
 
     def __init__(self, start: date, end: date):
         self.days: list[date] = []
+        # Every calendar day's position among the working days (the first working day after it), so a due date
+        # is a dict lookup rather than a search: a batch asks for some 120,000.
+        self.after: dict[date, int] = {}
         day = start
         while day <= end:
             if is_working_day(day):
                 self.days.append(day)
+            self.after[day] = len(self.days)
             day += timedelta(days=1)
 
     def add(self, start: date, n: int) -> date:
         """The n-th working day after ``start`` (``start`` itself does not count), as the engine's."""
         if n == 0:
             return start
-        index = bisect.bisect_right(self.days, start)
+        index = self.after.get(start)
+        if index is None:  # outside the calendar's span
+            index = bisect.bisect_right(self.days, start)
         return self.days[min(index + n - 1, len(self.days) - 1)]
 
 
@@ -115,10 +133,19 @@ class StepWriter:
     _versions: dict[tuple, WorkflowDef] = field(default_factory=dict, repr=False)
     _recorded: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict, repr=False)
     _on_entry: dict[tuple, list[TaskDef]] = field(default_factory=dict, repr=False)
+    _moment: datetime | None = field(default=None, repr=False)
+    _day: date | None = field(default=None, repr=False)
 
     @property
     def rules(self) -> Rules:
         return self.engine.rules
+
+    def day_of(self, moment: datetime) -> date:
+        """``local_date(moment)``, remembered for the last moment asked: a scenario asks for a step's day (for its
+        values), then the step asks again."""
+        if moment is not self._moment:
+            self._moment, self._day = moment, local_date(moment)
+        return self._day
 
     def workflow_on(self, name: str, day: date) -> WorkflowDef:
         """The version a case of the workflow opened on ``day`` starts on (and keeps)."""
@@ -160,8 +187,8 @@ class StepWriter:
         replaced by one recording what the scenario made of them)."""
         wf = self.workflow_of(case)
         tdef = self.transition(wf, case, trigger)
-        today = local_date(moment)
-        data = to_json(values)
+        today = self.day_of(moment)
+        data = json_values(values)
         if tdef.effects or tdef.flags:  # the engine's step_changes and flags, which read the step's context
             ctx = self.context(wf, tdef, case, values, today, task)
             changes = self.changes(ctx, effects)
@@ -276,7 +303,7 @@ class StepWriter:
         old_stage = case.stage
         leaving = open_tasks(case) if "state" in changes and from_state is not None else []
         if data is None:
-            data = to_json(values)
+            data = json_values(values)
         event = Row(id=self.ids.take("events"), case_id=case.id, seq=seq, trigger=tdef.trigger,
                     from_state=from_state, to_state=changes.get("state", case.state), actor_id=None,
                     actor_role=actor[0], actor_unit_id=actor[1], task_id=task.id if task else None,
@@ -285,7 +312,7 @@ class StepWriter:
         apply_changes(case, changes, now)
         case.updated_at = now
         if task is not None:
-            task.update(status=TaskStatus.DONE.value, outcome=data, completed_at=now)
+            task.update(status=DONE, outcome=data, completed_at=now)
         self._route(wf, case, tdef, actor, event, leaving, old_stage, today, task)
         if event.from_state != event.to_state:
             self._visit(case, event)
@@ -296,7 +323,7 @@ class StepWriter:
         def close(tasks: list[Row]) -> None:
             close_tasks(tasks, actor_role=actor[0], user_id=None, now=event.occurred_at)
             for closed in tasks:
-                closed["status"] = str(closed["status"])  # the enum's text, as the column stores it
+                closed["status"] = STATUS_TEXT[closed["status"]]  # the enum's text, as the column stores it
 
         if "state" in event.changes:
             close(leaving)
@@ -340,7 +367,7 @@ class StepWriter:
             for routed in self.resolve(case, task_def):
                 task = Row(id=self.ids.take("tasks"), case_id=case.id, kind=task_def.kind, state=case.state,
                            role=routed.role or task_def.role, unit_id=routed.unit_id,
-                           status=TaskStatus.OPEN.value, subject={"stage": case.stage, **routed.subject},
+                           status=OPEN, subject={"stage": case.stage, **routed.subject},
                            entry_seq=case.state_seq, due_date=self.due_date(task_def.due, case, today),
                            created_at=now, completed_at=None, completed_by_id=None, outcome={})
                 case.tasks.append(task)

@@ -27,6 +27,7 @@ import os
 import random
 import re
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -122,10 +123,11 @@ class BlockIds:
 class Buffer:
     """Rows waiting to be written, per table, as dicts in column order."""
 
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # A list per table made when its first row comes (``setdefault`` would make one for every row).
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, table: str, row: dict[str, Any]) -> None:
-        self.rows.setdefault(table, []).append(row)
+        self.rows[table].append(row)
 
     def size(self) -> int:
         return sum(len(r) for r in self.rows.values())
@@ -321,12 +323,13 @@ def flush(conn: sa.Connection, buf: Buffer, tables: dict[str, sa.Table]) -> None
     """Write everything buffered, parents first (``tables`` in order); COPY on PostgreSQL, executemany
     elsewhere."""
     postgres = conn.dialect.name == "postgresql"
+    json_text = _JsonTexts()  # one for every table: an answered task's outcome is its event's data
     for name, table in tables.items():
         rows = buf.rows.pop(name, None)
         if not rows:
             continue
         if postgres:
-            _copy(conn, table, rows)
+            _copy(conn, table, rows, json_text)
         else:
             _executemany(conn, table, rows)
 
@@ -346,18 +349,16 @@ def _executemany(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None
                                for row in rows])
 
 
-def _copy(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+def _copy(conn: sa.Connection, table: sa.Table, rows: list[dict], json_text: _JsonTexts | None = None) -> None:
     """COPY through psycopg's own (compiled) adapters; only JSON columns are turned into text here. The columns
     written are those some row has (and those with a server default, as NULL when no row has them); each row's
     values are taken in that order by one ``itemgetter``."""
-    given: set[str] = set()
-    for row in rows:
-        given.update(row)
+    given: set[str] = set().union(*rows)
     columns = [c for c in table.columns if c.name in given or c.server_default is not None]
     names = [c.name for c in columns]
     as_json = [i for i, c in enumerate(columns) if isinstance(c.type, sa.JSON)]
     values = operator.itemgetter(*names)
-    json_text = _JsonTexts()
+    json_text = json_text or _JsonTexts()
     cursor = conn.connection.driver_connection.cursor()
     with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
         write = copy.write_row
@@ -388,6 +389,9 @@ def _json_text(value: Any) -> str | None:
     return _encode(value)
 
 
+_EMPTY_TEXT = {dict: "{}", list: "[]"}
+
+
 class _JsonTexts:
     """``_json_text``, once per object: an answered task's outcome is its event's submitted values."""
 
@@ -395,8 +399,8 @@ class _JsonTexts:
         self.seen: dict[int, tuple[Any, str | None]] = {}
 
     def __call__(self, value: Any) -> str | None:
-        if not value:
-            return _json_text(value)
+        if not value:  # no JSON, or empty (most flags and many outcomes): as ``_json_text`` writes them
+            return _EMPTY_TEXT.get(type(value)) or _json_text(value)
         found = self.seen.get(id(value))
         if found is not None and found[0] is value:
             return found[1]

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from casework.engine import LOCAL_TZ
 from casework.engine.routing import Routed
-from casework.localtime import local_date
 from workflows.admission.models import Candidate
 from workflows.admission.subject import CANDIDATE_FIELDS
 
@@ -176,7 +175,7 @@ class Life:
         return values, columns, places(candidate, home["cell"]["id"], commune.unit["id"])
 
     def take(self, trigger: str, moment: datetime, task: Row | None = None) -> None:
-        self.writer.step(self.case, trigger, self.values(trigger, local_date(moment)), moment, task=task)
+        self.writer.step(self.case, trigger, self.values(trigger, self.writer.day_of(moment)), moment, task=task)
 
     def next(self, state: str, moment: datetime) -> datetime | None:
         """Answer the state's tasks, then take the step that ends it (or the stage's); the moment of the last
