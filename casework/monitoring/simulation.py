@@ -133,6 +133,7 @@ class StepWriter:
     _versions: dict[tuple, WorkflowDef] = field(default_factory=dict, repr=False)
     _recorded: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict, repr=False)
     _on_entry: dict[tuple, list[TaskDef]] = field(default_factory=dict, repr=False)
+    _conditions: dict[int, tuple] = field(default_factory=dict, repr=False)
     _moment: datetime | None = field(default=None, repr=False)
     _day: date | None = field(default=None, repr=False)
 
@@ -210,9 +211,7 @@ class StepWriter:
         (``recorded``); ``data``: the values as the history stores them."""
         changes: dict[str, Any] = {}
         if tdef.changes_state:
-            key = (id(tdef), case.state,
-                   tuple(CONDITIONS[d.when](None, case) for d in tdef.destinations if d.when))
-            dest = self._destinations.get(key)
+            dest = self._destinations.get(self.destination_key(tdef, case))
             if dest is None:
                 dest = self.destination(wf, self.context(wf, tdef, case, values, today, task))
             changes["state"] = dest
@@ -244,12 +243,19 @@ class StepWriter:
                             effects=EFFECTS if not effects else ChainMap(effects, EFFECTS))
 
     def destination(self, wf: WorkflowDef, ctx: StepContext) -> str:
-        tdef, case = ctx.transition, ctx.case
-        key = (id(tdef), case.state, tuple(CONDITIONS[d.when](None, case) for d in tdef.destinations if d.when))
+        key = self.destination_key(ctx.transition, ctx.case)
         dest = self._destinations.get(key)
         if dest is None:
             dest = self._destinations[key] = destination(wf, ctx)
         return dest
+
+    def destination_key(self, tdef: TransitionDef, case: SimCase) -> tuple:
+        """What the machine's answer depends on: the transition, the state and its destinations' conditions
+        (the conditions' functions found once per transition; most transitions have none)."""
+        conditions = self._conditions.get(id(tdef))
+        if conditions is None:
+            conditions = self._conditions[id(tdef)] = tuple(CONDITIONS[d.when] for d in tdef.destinations if d.when)
+        return (id(tdef), case.state, tuple([check(None, case) for check in conditions]) if conditions else ())
 
     def flags(self, ctx: StepContext) -> list[dict[str, Any]]:
         """The transition's flags by the engine's checks, their working days on the precomputed calendar."""
@@ -320,23 +326,25 @@ class StepWriter:
 
     def _route(self, wf: WorkflowDef, case: SimCase, tdef: TransitionDef, actor: tuple[str, int], event: Row,
                leaving: list[Row], old_stage: str | None, today: date, task: Row | None) -> None:
-        def close(tasks: list[Row]) -> None:
-            close_tasks(tasks, actor_role=actor[0], user_id=None, now=event.occurred_at)
-            for closed in tasks:
-                closed["status"] = STATUS_TEXT[closed["status"]]  # the enum's text, as the column stores it
-
+        now = event.occurred_at
         if "state" in event.changes:
-            close(leaving)
+            self._close(leaving, actor[0], now)
             if not wf.is_terminal(case.state):
-                self.open(case, self.on_entry(wf, case), today, event.occurred_at)
+                self.open(case, self.on_entry(wf, case), today, now)
         elif case.stage != old_stage:
-            close([t for t in open_tasks(case) if t.kind == "step"])
-            self.open(case, self.on_entry(wf, case), today, event.occurred_at)
+            self._close([t for t in open_tasks(case) if t.kind == "step"], actor[0], now)
+            self.open(case, self.on_entry(wf, case), today, now)
         if task is not None:
-            self.open(case, follow_up_tasks(wf, case, task.kind), today, event.occurred_at)
+            self.open(case, follow_up_tasks(wf, case, task.kind), today, now)
         if tdef.creates:
-            self.open(case, tdef.creates, today, event.occurred_at)
+            self.open(case, tdef.creates, today, now)
         case.tasks = open_tasks(case)
+
+    @staticmethod
+    def _close(tasks: list[Row], role: str, now: datetime) -> None:
+        close_tasks(tasks, actor_role=role, user_id=None, now=now)
+        for closed in tasks:
+            closed["status"] = STATUS_TEXT[closed["status"]]  # the enum's text, as the column stores it
 
     def on_entry(self, wf: WorkflowDef, case: SimCase) -> list[TaskDef]:
         """The tasks the case's state opens on entering its stage (remembered per workflow, state and stage)."""
@@ -362,17 +370,22 @@ class StepWriter:
     # -- tasks ----------------------------------------------------------------------------------------------
     def open(self, case: SimCase, defs, today: date, now: datetime) -> list[Row]:
         """``casework.engine.tasks.create_tasks``: one task per place each definition routes to."""
-        created = []
+        created: list[Row] = []
+        if not defs:  # most steps open nothing besides their state's tasks
+            return created
+        take, add = self.ids.take, self.add
+        case_id, state, stage, seq = case.id, case.state, case.stage, case.state_seq
         for task_def in defs:
+            due = self.due_date(task_def.due, case, today)
             for routed in self.resolve(case, task_def):
-                task = Row(id=self.ids.take("tasks"), case_id=case.id, kind=task_def.kind, state=case.state,
+                task = Row(id=take("tasks"), case_id=case_id, kind=task_def.kind, state=state,
                            role=routed.role or task_def.role, unit_id=routed.unit_id,
-                           status=OPEN, subject={"stage": case.stage, **routed.subject},
-                           entry_seq=case.state_seq, due_date=self.due_date(task_def.due, case, today),
+                           status=OPEN, subject={"stage": stage, **routed.subject},
+                           entry_seq=seq, due_date=due,
                            created_at=now, completed_at=None, completed_by_id=None, outcome={})
                 case.tasks.append(task)
                 case.all_tasks.append(task)
-                self.add("tasks", task)
+                add("tasks", task)
                 created.append(task)
         return created
 
@@ -395,6 +408,10 @@ class StepWriter:
 
     def resolve(self, case: SimCase, task_def: TaskDef) -> list[Routed]:
         """``casework.engine.routing.resolve``: places merged so one place (and role) gets one task."""
+        if len(task_def.routing) == 1:
+            found = self.places(case, task_def.routing[0])
+            if len(found) == 1 and not found[0].subject:  # most tasks: one place, nothing to merge or copy
+                return found
         merged: dict[tuple[int, str], Routed] = {}
         for target in task_def.routing:
             for routed in self.places(case, target):

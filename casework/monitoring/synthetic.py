@@ -364,11 +364,13 @@ def _copy(conn: sa.Connection, table: sa.Table, rows: list[dict], json_text: _Js
         write = copy.write_row
         for row in rows:
             try:
-                line = list(values(row))
+                line = values(row)
             except KeyError:  # a row without some of the columns: NULL there
                 line = [row.get(c) for c in names]
-            for i in as_json:
-                line[i] = json_text(line[i])
+            if as_json:  # the tuple as a list, only where there is JSON to put in
+                line = list(line)
+                for i in as_json:
+                    line[i] = json_text(line[i])
             write(line)
 
 

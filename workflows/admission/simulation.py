@@ -285,9 +285,6 @@ class Life:
     # -- what each step submits -----------------------------------------------------------------------------
     def values(self, trigger: str, day: date) -> dict[str, Any]:
         n = self.candidate["id"]
-        vote = {"official_members": 5, "excluded_members": 0, "present": 5, "votes_for": 5, "votes_against": 0,
-                "meeting_date": day}
-        committee = {"committee_members": 9, "votes_for": 8, "resolution_number": f"{n}-NQ/ĐU", "resolution_date": day}
         if trigger in ("decline_referral", "withdraw", "return_to_dossier", "reject_admission", "propose_removal"):
             return {"reason": "Chưa đủ điều kiện"}
         if trigger == "accept_referral":
@@ -312,11 +309,11 @@ class Life:
         if trigger == "complete_verification":
             return {"opinions_summary": "Các ý kiến đều tốt."}
         if trigger == "record_cell_vote":
-            return vote
+            return vote(day)
         if trigger == "record_cell_rejection":
-            return {**vote, "votes_for": 2, "votes_against": 3}
+            return {**vote(day), "votes_for": 2, "votes_against": 3}
         if trigger == "record_grassroots_resolution":
-            return committee
+            return committee(n, day)
         if trigger == "appraise":
             return {"appraisal": "Đủ điều kiện.", "recommendation": "admit"}
         if trigger == "decide_admission":
@@ -330,12 +327,23 @@ class Life:
         if trigger == "start_recognition":
             return {"self_review": "Tự kiểm điểm."}
         if trigger == "record_recognition_vote":
-            return vote if self.case.stage == "cell_vote" else committee
+            return vote(day) if self.case.stage == "cell_vote" else committee(n, day)
         if trigger == "decide_recognition":
             return {"decision_number": f"{n}-QĐ/ĐU-CT", "decision_date": day}
         if trigger == "decide_removal":
             return {"decision_number": f"{n}-QĐ/XT", "reason": "Vi phạm tư cách đảng viên"}
         raise ValueError(f"the admission scenario has no values for {trigger}")
+
+
+def vote(day: date) -> dict[str, Any]:
+    """A cell's unanimous vote (its five official members present)."""
+    return {"official_members": 5, "excluded_members": 0, "present": 5, "votes_for": 5, "votes_against": 0,
+            "meeting_date": day}
+
+
+def committee(n: int, day: date) -> dict[str, Any]:
+    """A committee's resolution on candidate ``n``."""
+    return {"committee_members": 9, "votes_for": 8, "resolution_number": f"{n}-NQ/ĐU", "resolution_date": day}
 
 
 def subject(candidate: dict[str, Any]) -> dict[str, Any]:
