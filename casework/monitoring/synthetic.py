@@ -392,22 +392,26 @@ def _json_text(value: Any) -> str | None:
 
 
 _EMPTY_TEXT = {dict: "{}", list: "[]"}
+# What ``_json_text`` gives the C encoder (else the Python one).
+_C_ENCODED = frozenset({dict, list}) if _c_encode is not None else frozenset()
 
 
 class _JsonTexts:
-    """``_json_text``, once per object: an answered task's outcome is its event's submitted values."""
+    """``_json_text``, once per object: an answered task's outcome is its event's submitted values. The objects
+    met are kept alive while their ids are keys, so no other object can take one of those ids."""
 
     def __init__(self):
-        self.seen: dict[int, tuple[Any, str | None]] = {}
+        self.texts: dict[int, str | None] = {}
+        self.kept: list[Any] = []
 
     def __call__(self, value: Any) -> str | None:
         if not value:  # no JSON, or empty (most flags and many outcomes): as ``_json_text`` writes them
             return _EMPTY_TEXT.get(type(value)) or _json_text(value)
-        found = self.seen.get(id(value))
-        if found is not None and found[0] is value:
-            return found[1]
-        text = _json_text(value)
-        self.seen[id(value)] = (value, text)
+        key = id(value)
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = "".join(_c_encode(value, 0)) if type(value) in _C_ENCODED else _json_text(value)
+            self.kept.append(value)
         return text
 
 
