@@ -39,7 +39,7 @@ from casework.engine.routing import CONDITIONS, TARGETS, Routed
 from casework.engine.rules import Rules
 from casework.engine.step import first_stage, recorded_changes, step_changes
 from casework.engine.tasks import close_tasks, follow_up_tasks, open_tasks
-from casework.localtime import local_date
+from casework.localtime import LOCAL_TZ, local_date
 from casework.models import Case, Event, StateVisit, Task, TaskStatus
 from casework.models.monitoring import visit_days
 
@@ -153,7 +153,9 @@ class StepWriter:
         """``local_date(moment)``, remembered for the last moment asked: a scenario asks for a step's day (for its
         values), then the step asks again."""
         if moment is not self._moment:
-            self._moment, self._day = moment, local_date(moment)
+            # an aware instant converts straight to local time (local_date first reads it as UTC)
+            self._moment, self._day = moment, (moment.astimezone(LOCAL_TZ).date() if moment.tzinfo
+                                               else local_date(moment))
         return self._day
 
     def workflow_on(self, name: str, day: date) -> WorkflowDef:
