@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from casework.engine.calendar import add_working_days
 from casework.engine.fields import case_date
 
 if TYPE_CHECKING:
@@ -36,6 +38,9 @@ class StepContext:
     engine: Any = None
     # The absent person the user stands in for in this step (a delegation in force): the event names both.
     acting_for: User | None = None
+    # The n-th working day after a date: the engine's calendar, or the generator's precomputed copy of it (the
+    # same answers without walking the holidays for every step).
+    add_working_days: Callable[[date, int], date] = add_working_days
 
     def date_of(self, field_name: str | None) -> date:
         """The submitted date in ``field_name``, or today when none is named or submitted."""

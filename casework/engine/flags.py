@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date as date_type
 
-from casework.engine.calendar import add_working_days
 from casework.engine.context import StepContext
 from casework.engine.reasons import Reason, format_date_vi
 
@@ -27,7 +26,7 @@ def deadline(ctx: StepContext, *, date: str, start: str, working_days: str,  # n
     extended = bool(extension_field and ctx.data.get(extension_field))
     if extended and extension_working_days:
         allowed += getattr(ctx.rules, extension_working_days)
-    limit = add_working_days(began, allowed)
+    limit = ctx.add_working_days(began, allowed)
     if happened <= limit:
         return None
     unwaived_vi = ", không có văn bản đồng ý của cấp ủy cấp trên" if waived_by else ""

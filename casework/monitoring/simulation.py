@@ -26,7 +26,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from casework.engine import Engine
-from casework.engine import flags as flag_checks
 from casework.engine.calendar import is_working_day
 from casework.engine.context import StepContext
 from casework.engine.definition import DueDef, TaskDef, TransitionDef, WorkflowDef, current_version
@@ -212,7 +211,7 @@ class StepWriter:
     def context(self, wf: WorkflowDef, tdef: TransitionDef, case: SimCase, values: dict[str, Any], today: date,
                 task: Row | None) -> StepContext:
         return StepContext(session=None, workflow=wf, transition=tdef, case=case, user=None, rules=self.rules,
-                           today=today, data=values, task=task)
+                           today=today, data=values, task=task, add_working_days=self.calendar.add)
 
     def plain_changes(self, wf: WorkflowDef, tdef: TransitionDef, case: SimCase, values: dict[str, Any],
                       data: dict[str, Any], today: date, task: Row | None) -> dict[str, Any]:
@@ -269,12 +268,7 @@ class StepWriter:
 
     def flags(self, ctx: StepContext) -> list[dict[str, Any]]:
         """The transition's flags by the engine's checks, their working days on the precomputed calendar."""
-        engine_days = flag_checks.add_working_days
-        flag_checks.add_working_days = self.calendar.add
-        try:
-            found = [run_flag(d.check, d.params, ctx) for d in ctx.transition.flags]
-        finally:
-            flag_checks.add_working_days = engine_days
+        found = [run_flag(d.check, d.params, ctx) for d in ctx.transition.flags]
         return [f.as_dict() for f in found if f is not None]
 
     def finish(self, case: SimCase) -> dict[str, Any]:
