@@ -26,7 +26,6 @@ import operator
 import os
 import random
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,6 +56,7 @@ from casework.models import (
 )
 from casework.models.base import utcnow
 from casework.monitoring import summaries
+from casework.monitoring.at_once import on_connections
 from casework.monitoring.simulation import StepWriter, WorkingDays
 
 CASES_PER_PROVINCE = 50_000
@@ -710,9 +710,10 @@ def _no_cycle_collection() -> Iterator[None]:
 def _finish(store: Store, job: Job) -> None:
     """After the last batch: sequences past the new ids, the indexes set aside built again, the tallies counted
     from the history, and the run marked finished. Doing it again is harmless, so a run stopped here ends too.
-    On PostgreSQL with an engine, the filled tables are vacuumed and the indexes built first, two at a time
-    (``_maintain``)."""
-    if store.committing and store.dialect == "postgresql":
+    On PostgreSQL with an engine, the filled tables are vacuumed and the indexes built first, then the tallies
+    counted, each two at a time (``_maintain``, ``summaries.rebuild_at_once``)."""
+    at_once = store.committing and store.dialect == "postgresql"
+    if at_once:
         names = list(_case_tables(job.plays))
         with store.bind.connect() as conn:
             size = dict(conn.execute(sa.text("SELECT relname, pg_relation_size(oid) FROM pg_class "
@@ -726,11 +727,13 @@ def _finish(store: Store, job: Job) -> None:
                   sorted((f"VACUUM (ANALYZE) {name}" for name in names), key=largest_first(lambda s: s.split()[-1]))
                   + sorted(job.plan.get("set_aside", []),
                            key=largest_first(lambda s: m.group(1) if (m := on_table.search(s)) else "")))
+        summaries.rebuild_at_once(store.bind)
     with store.transaction() as conn:
         reset_sequences(conn, {**_tree_tables(job.plays), **_case_tables(job.plays)})
         for definition in job.plan.get("set_aside", []):
             conn.execute(sa.text(definition))
-        summaries.rebuild(conn)
+        if not at_once:
+            summaries.rebuild(conn)
         conn.execute(sa.update(GenerationRun.__table__).where(GenerationRun.id == job.run_id)
                      .values(finished_at=utcnow()))
 
@@ -744,31 +747,14 @@ def _maintain(engine: sa.Engine, statements: list[str], connections: int = 2) ->
     the next statement in order when its last one is done; the server does the work, so two connections keep both
     cores busy. Vacuuming before the indexes are built sets the loaded rows' visibility once, so the builds and the
     tallies read pages that need no more writing; the analysis gives the tallies' queries their plans."""
-    pending = list(reversed(statements))
-    lock = threading.Lock()
-    failed: list[BaseException] = []
 
-    def run() -> None:
-        try:
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(sa.text(f"SET maintenance_work_mem = '{MAINTENANCE_MEMORY}'"))
-                conn.execute(sa.text("SET max_parallel_maintenance_workers = 0"))  # the connections are the parallelism
-                while not failed:
-                    with lock:
-                        if not pending:
-                            return
-                        statement = pending.pop()
-                    conn.execute(sa.text(statement))
-        except BaseException as exc:  # noqa: BLE001 — raised again in the caller's thread
-            failed.append(exc)
+    def connect() -> sa.Connection:
+        conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        conn.execute(sa.text(f"SET maintenance_work_mem = '{MAINTENANCE_MEMORY}'"))
+        conn.execute(sa.text("SET max_parallel_maintenance_workers = 0"))  # the connections are the parallelism
+        return conn
 
-    threads = [threading.Thread(target=run) for _ in range(min(connections, len(statements)))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failed:
-        raise failed[0]
+    on_connections(connect, statements, lambda conn, statement: conn.execute(sa.text(statement)), connections)
 
 
 def _set_indexes_aside(conn: sa.Connection, plays: list, cases: int) -> list[str]:

@@ -12,9 +12,9 @@ from werkzeug.security import check_password_hash
 
 from casework.engine import Engine
 from casework.models import Base, GenerationBatch, GenerationRun, Role, RoleAssignment, Unit, User
-from casework.monitoring import synthetic
+from casework.monitoring import summaries, synthetic
 from casework.monitoring.synthetic import Batches, UnfinishedRun, generate
-from tests.conftest import truncate_all
+from tests.conftest import IS_POSTGRES, truncate_all
 from tests.web.conftest import sign_in
 
 TODAY = date(2026, 11, 20)
@@ -136,5 +136,23 @@ def test_a_batch_that_outgrows_its_block_of_ids_stops_with_a_message(db_engine, 
     try:
         with pytest.raises(RuntimeError, match=r"more than its block of events ids \(5\)"):
             generate(db_engine, cases=5, seed=1, today=TODAY, engine=Engine(workflows), batch_size=5)
+    finally:
+        truncate_all(db_engine)
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the tallies are counted two at a time on PostgreSQL only")
+def test_the_tallies_counted_two_at_a_time_agree_with_the_history(db_engine, workflows):
+    """A PostgreSQL run counts its tallies on two connections at once, each in a transaction of its own: the same
+    counts as one after another, and ``casework monitoring check`` agrees."""
+    try:
+        generate(db_engine, cases=60, seed=5, today=TODAY, engine=Engine(workflows))
+        with db_engine.begin() as conn:
+            one_after_another = summaries.rebuild(conn)
+        with db_engine.begin() as conn:  # emptied: each must be counted again
+            for table in one_after_another:
+                conn.execute(sa.text(f"DELETE FROM {table}"))
+        assert summaries.rebuild_at_once(db_engine) == one_after_another
+        with db_engine.connect() as conn:
+            assert summaries.check(conn) == []
     finally:
         truncate_all(db_engine)
