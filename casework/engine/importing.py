@@ -45,7 +45,7 @@ from casework.engine.step import Step, check_guards, recorded_changes
 from casework.engine.tasks import create_tasks
 from casework.engine.validation import IMPORT_TRIGGER
 from casework.localtime import day_start
-from casework.models import Case, Event, StateVisit, Unit
+from casework.models import Case, Event, Unit
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -235,7 +235,6 @@ def import_cases(*, session: Session, engine: Engine, rows: list[dict[str, Any]]
             session.flush()
             for step in steps:
                 hooks.step_taken(session, step)
-            _visits_entered_on(session, steps)
         session.flush()
     except IntegrityError:
         session.rollback()
@@ -253,18 +252,6 @@ def import_cases(*, session: Session, engine: Engine, rows: list[dict[str, Any]]
     else:
         session.commit()
     return report
-
-
-def _visits_entered_on(session: Session, steps: list[Step]) -> None:
-    """The stays the step listeners opened start when the cases entered their states (monitoring's time in state
-    and the stay counted on leaving; ``casework.monitoring.visits`` derives the same from the events)."""
-    moved = [{"b_case_id": s.case.id, "b_at": s.case.state_entered_at} for s in steps
-             if s.case.state_entered_at != s.event.occurred_at]
-    if moved:
-        table = StateVisit.__table__
-        session.connection().execute(
-            table.update().where(table.c.case_id == sa.bindparam("b_case_id"), table.c.entered_seq == 1)
-            .values(entered_at=sa.bindparam("b_at")), moved)
 
 
 def _admin_units(session: Session, user: User) -> list[Unit]:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, aliased, scoped_session
 
 from casework.engine import hooks
 from casework.engine.calendar import working_days_between
+from casework.engine.projection import entered_at
 from casework.engine.races import locked_in_transaction
 from casework.engine.rows import flush
 from casework.localtime import local_date
@@ -152,7 +153,8 @@ def keep_up_with_step(session: Session, step: Step) -> None:
 
 
 def record_visit(conn: sa.Connection, step: Step, paths: dict[int, str]) -> None:
-    """A state-changing event closes the case's open visit and opens the next; the stay it ended is counted."""
+    """A state-changing event closes the case's open visit and opens the next, from when the case entered its
+    state (an import's event says when, as ``casework.monitoring.visits`` reads it); the stay it ended is counted."""
     event, case = step.event, step.case
     if _visit_at_once(conn, step):
         _move_visit_at_once(conn, step, None)
@@ -164,7 +166,7 @@ def record_visit(conn: sa.Connection, step: Step, paths: dict[int, str]) -> None
                                         whole_days(days), case.workflow): 1}), paths)
         conn.execute(_open_visit_insert(), {"case_id": case.id, "owning_cell_id": case.owning_cell_id,
                                             "state": event.to_state, "entered_seq": event.seq,
-                                            "entered_at": event.occurred_at})
+                                            "entered_at": entered_at(event.changes or {}, event.occurred_at)})
 
 
 # PostgreSQL: a cell's top unit and the unit below it, from its path, as ``top_unit_id`` and ``sub_unit_id`` work
