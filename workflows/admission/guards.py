@@ -25,8 +25,8 @@ from workflows.admission.subject import read_ahead_of
 def no_other_open_case(ctx: StepContext) -> GuardResult:
     national_id = ctx.data["national_id"]
     known = read_ahead_of(ctx.session)  # an import read every row's at once
-    if known is not None and national_id in known[0]:
-        other = known[2].get(national_id)
+    if known is not None and national_id in known.national_ids:
+        other = known.open_cases.get(national_id)
     else:
         other = ctx.session.scalar(sa.select(Case.id).where(Case.workflow == ctx.workflow.name,
                                                             Case.subject_key == national_id))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -109,8 +109,15 @@ def open_case(session: Session, wf: WorkflowDef, values: dict[str, Any], today: 
                 created_at=now, updated_at=now, state_entered_at=now)
 
 
-# What ``read_ahead`` read for many cases at once: (the national IDs, their candidates, their open cases' ids).
 _READ_AHEAD = "admission_read_ahead"
+
+
+class ReadAhead(NamedTuple):
+    """What ``read_ahead`` read for many cases at once."""
+
+    national_ids: frozenset[str]  # those read: the others are read case by case
+    candidates: dict[str, Candidate]  # by national ID, those on record
+    open_cases: dict[str, int]  # national ID -> the id of its open case, those that have one
 
 
 @contextmanager
@@ -126,22 +133,22 @@ def read_ahead(session: Session, submissions: list[dict[str, Any]]) -> Iterator[
             sa.select(Candidate).where(Candidate.national_id.in_(chunk))))
         open_cases.update(session.execute(sa.select(Case.subject_key, Case.id).where(
             Case.workflow == WORKFLOW, Case.subject_key.in_(chunk)).order_by(Case.id.desc())).all())
-    session.info[_READ_AHEAD] = (frozenset(ids), candidates, open_cases)
+    session.info[_READ_AHEAD] = ReadAhead(frozenset(ids), candidates, open_cases)
     try:
         yield
     finally:
         session.info.pop(_READ_AHEAD, None)
 
 
-def read_ahead_of(session: Session) -> tuple[frozenset[str], dict[str, Candidate], dict[str, int]] | None:
+def read_ahead_of(session: Session) -> ReadAhead | None:
     return session.info.get(_READ_AHEAD)
 
 
 def _candidate(session: Session, values: dict[str, Any]) -> Candidate:
     """The person's row (found by national ID, else new) with the details this referral gives."""
     known = read_ahead_of(session)
-    if known is not None and values["national_id"] in known[0]:
-        candidate = known[1].get(values["national_id"])
+    if known is not None and values["national_id"] in known.national_ids:
+        candidate = known.candidates.get(values["national_id"])
     else:
         candidate = session.scalar(sa.select(Candidate).where(Candidate.national_id == values["national_id"]))
     if candidate is None:
