@@ -156,6 +156,13 @@ class World:
     # What each scenario's ``organise`` added to the organisation for its cases, by workflow.
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def communes_by_province(self) -> dict[int, list[Commune]]:
+        """The communes under each province (its unit id), in the tree's order: where yearly targets are set."""
+        provinces: dict[int, list[Commune]] = {}
+        for commune in self.communes:
+            provinces.setdefault(commune.unit["parent_id"], []).append(commune)
+        return provinces
+
 
 class Accounts:
     """A person for every role at every unit that has one, named ``<role>-<place>`` so a tester can tell whom to

@@ -80,9 +80,7 @@ class AdmissionScenario:
         the sum of its provinces'), allocated over its communes (a commune's cases are a share of its province's,
         chosen evenly, and its communes differ a little), and per industrial-zone committee, its enterprises'
         share of its commune's: ``{(unit_id, year): {measure: n}}``."""
-        provinces: dict[int, list] = {}
-        for commune in world.communes:
-            provinces.setdefault(commune.unit["parent_id"], []).append(commune)
+        provinces = world.communes_by_province()
         pace = cases * ADMITTED_SHARE / (today - first).days * 365 / len(world.communes)  # a commune's, a year
         admitting = first + timedelta(days=FIRST_ADMISSION_DAYS)
         out: dict[tuple[int, int], dict[str, int]] = {}

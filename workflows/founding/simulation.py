@@ -147,9 +147,7 @@ class FoundingScenario:
         them), a little more, at least one; allocated over the committees that found (each commune's own and its
         industrial-zone committees, as ``organise`` chooses them), a commune's target counting its zones' and the
         country's its provinces': ``{(unit_id, year): {"new_party_orgs": n}}``."""
-        provinces: dict[int, list] = {}
-        for commune in world.communes:
-            provinces.setdefault(commune.unit["parent_id"], []).append(commune)
+        provinces = world.communes_by_province()
         span = 365 * YEARS
         opened = cases * OPENED_PER_YEAR * YEARS / CASES_PER_PROVINCE / len(provinces)  # a province's
 
