@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import object_session
 
 from casework.engine.definition import FieldDef, TransitionDef, WorkflowDef
 from casework.engine.packages import PACKAGES
 from casework.engine.service import Action
 from casework.models import Case, Event, PartyMember, Task, Unit, User
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def iso(value: date | None) -> str | None:
@@ -36,9 +42,10 @@ def task_json(task: Task, today: date) -> dict[str, Any]:
             "completed_at": task.completed_at.isoformat() if task.completed_at else None}
 
 
-def event_json(event: Event) -> dict[str, Any]:
+def event_json(event: Event, usernames: dict[int, str]) -> dict[str, Any]:
+    """One event of the history; ``usernames`` holds its actor's (``actor_usernames``)."""
     return {"seq": event.seq, "trigger": event.trigger, "from_state": event.from_state, "to_state": event.to_state,
-            "actor": event.actor.username if event.actor else None, "actor_role": event.actor_role,
+            "actor": usernames.get(event.actor_id) if event.actor_id else None, "actor_role": event.actor_role,
             "actor_unit_id": event.actor_unit_id, "task_id": event.task_id,
             "occurred_at": event.occurred_at.isoformat(), "data": event.data, "flags": event.flags}
 
@@ -72,14 +79,28 @@ def case_json(case: Case, *, actions: list[Action], today: date, restricted: boo
         "tasks": [task_json(t, today) for t in case.tasks if t.is_open],
         "documents": [{"id": d.id, "form_code": d.form_code, "filename": d.filename, "size": d.size,
                        "content_type": d.content_type} for d in _documents(case)],
-        "history": [event_json(e) for e in case.events],
+        "history": _history(case),
     })
     return body
 
 
-def _documents(case: Case):
-    from sqlalchemy.orm import object_session
+def _history(case: Case) -> list[dict[str, Any]]:
+    events = case.events
+    usernames = actor_usernames(object_session(case), events)
+    return [event_json(e, usernames) for e in events]
 
+
+def actor_usernames(session: Session, events: Iterable[Event]) -> dict[int, str]:
+    """The username of every actor of ``events``, in one query: a history read actor by actor would load each
+    person, and their roles with them, one after another."""
+    ids = {e.actor_id for e in events if e.actor_id is not None}
+    if not ids:
+        return {}
+    rows = session.execute(sa.select(User.id, User.username).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
+
+
+def _documents(case: Case):
     from casework.models import Document
 
     session = object_session(case)

@@ -266,3 +266,24 @@ def _write_changed(session: OrmSession, states: list[InstanceState]) -> list[Ins
             raise StaleDataError(f"UPDATE statement on table '{table.name}' expected to update {len(rows)} row(s); "
                                  f"{result.rowcount} were matched.")
     return states
+
+
+# --------------------------------------------------------------------------------------------------
+# Committing a step without reading it all back
+#
+# A session that expires on commit (the app's) reloads, at the next read, every object it holds: the case the step
+# just wrote, the person who took it, their roles. The step's answer (the API's case, the page's redirect) would
+# then read again what the session wrote itself a moment before. What it holds after a step is what the database
+# holds: the case was read under its row lock and changed by the step, the new rows came back from their INSERTs,
+# and the columns an UPDATE sets by itself (``onupdate``) were put in the objects as they were sent.
+
+
+def commit_keeping_what_is_loaded(session: Session) -> None:
+    """``session.commit()`` without expiring what the session holds (as ``expire_on_commit=False`` would)."""
+    owner = session() if isinstance(session, scoped_session) else session
+    expiring = owner.expire_on_commit
+    owner.expire_on_commit = False
+    try:
+        owner.commit()
+    finally:
+        owner.expire_on_commit = expiring

@@ -25,7 +25,7 @@ from casework.engine.packages import package_of
 from casework.engine.races import EXPECTED_VERSION_REQUIRED, is_lost_race, lock_case, lost_race, stale
 from casework.engine.reasons import Reason
 from casework.engine.routing import resolve_unit
-from casework.engine.rows import flush
+from casework.engine.rows import commit_keeping_what_is_loaded, flush
 from casework.engine.step import check_guards, first_stage, recorded_changes, take_step
 from casework.engine.tasks import open_tasks
 from casework.models import ActingRole, Case, Task, TaskStatus, Unit, User
@@ -213,7 +213,7 @@ def _start_case(session: Session, engine: Engine, user: User, data: dict[str, An
     changes.update(recorded_changes(tdef, values, wf.dates, skip=package.subject_fields))
     try:
         take_step(session, engine, ctx, actor, changes=changes)
-        session.commit()
+        commit_keeping_what_is_loaded(session)
     except Invalid as refused:
         raise Invalid("start refused", refused.reasons) from None
     except IntegrityError as exc:  # the same subject's case committed first (the step's flush or ours)
@@ -284,7 +284,7 @@ def apply(*, session: Session, engine: Engine, case: Case, trigger: str, user: U
             raise stale(expected_version, current_version)
         _apply(session, engine, case, trigger, user, data, task_id)
         flush(session)  # what the step's listeners left unwritten, without the unit of work when it can
-        session.commit()
+        commit_keeping_what_is_loaded(session)
         return case
     except (NotFound, PermissionDenied, Conflict, Invalid) as refused:
         session.rollback()
