@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from casework import throttle
@@ -90,7 +90,8 @@ def user_for_id(session: Session, user_id: str) -> User | None:
     match = _SESSION_ID.fullmatch(user_id or "")
     if match is None:
         return None
-    user = session.get(User, int(match["id"]))
+    # With their roles in the same statement: every page and API call reads them (scope, inbox, navigation).
+    user = session.get(User, int(match["id"]), options=[joinedload(User.roles)])
     if user is None or not user.active or user.session_epoch != int(match["epoch"]):
         return None
     return user

@@ -226,3 +226,22 @@ def test_secure_cookies_are_a_setting_from_the_environment(monkeypatch):
         monkeypatch.delenv("CASEWORK_SECURE_COOKIES")
         plain = importlib.reload(config).Config
     assert not plain.SESSION_COOKIE_SECURE and not plain.REMEMBER_COOKIE_SECURE
+
+
+def test_a_signed_in_request_reads_the_person_with_their_roles_in_one_statement(page):
+    import sqlalchemy as sa
+
+    from casework.extensions import db
+
+    client = page("cell_secretary")
+    db.session.remove()  # as a new request in production: nobody is in the session yet
+    seen: list[str] = []
+    listener = lambda *a: seen.append(" ".join(a[2].split()))  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    response = client.get("/")
+    sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200 and "Công việc của tôi" in text(response)
+    person = [s for s in seen if " FROM users " in f"{s} " and "users.password_hash" in s]
+    assert len(person) == 1 and "JOIN role_assignments" in person[0], person
+    assert not [s for s in seen if s.startswith("SELECT role_assignments.id, role_assignments.user_id")
+                and " IN (" in s], seen  # no second statement loading their roles
