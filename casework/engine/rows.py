@@ -284,6 +284,6 @@ def commit_keeping_what_is_loaded(session: Session) -> None:
     expiring = owner.expire_on_commit
     owner.expire_on_commit = False
     try:
-        owner.commit()
+        session.commit()  # through whatever the caller handed (the app's scoped session commits its own)
     finally:
         owner.expire_on_commit = expiring
