@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import joinedload, scoped_session
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework.engine.errors import Conflict
 from casework.engine.reasons import Reason
+from casework.engine.rows import session_behind
 from casework.models import Case, Task, TaskStatus
 
 if TYPE_CHECKING:
@@ -207,8 +208,7 @@ def _live_lock_query() -> sa.Select:
 def locked_in_transaction(session: Session) -> set[int]:
     """Ids of the cases whose row lock this transaction took with ``lock_case``: it holds them until it ends,
     so whoever reads them again in it (monitoring's tally keys) need not lock them a second time."""
-    if isinstance(session, scoped_session):  # the app hands Flask-SQLAlchemy's proxy
-        session = session()
+    session = session_behind(session)
     transaction = session.get_transaction()
     kept = session.info.get(_LOCKED)
     if kept is None or kept[0] is not transaction:

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 Model = TypeVar("Model", bound="Base")
 
 
+def session_behind(session: Session) -> OrmSession:
+    """The Session itself: the app hands the engine Flask-SQLAlchemy's scoped proxy, whose attributes (its
+    ``info``, its flags, its private methods) are not all the Session's."""
+    return session() if isinstance(session, scoped_session) else session
+
+
 @functools.cache
 def _insert(table: sa.Table) -> tuple[sa.Insert, tuple[sa.Column, ...]]:
     """Built once per table: the INSERT answering what the database alone fills in (the key, server defaults);
@@ -71,7 +77,7 @@ def write_now(session: Session, model: type[Model], values: dict[str, Any]) -> M
     state.dict.update(values)
     state.dict.update(row._mapping)
     make_transient_to_detached(obj)  # what it holds is what the database holds: nothing left to flush
-    owner = session() if isinstance(session, scoped_session) else session  # the Session itself
+    owner = session_behind(session)
     # ``Session.add`` without its cascade: no relationship of the new object is set, there is nothing to cascade to.
     state._orphaned_outside_of_session = False
     owner._update_impl(state)
@@ -132,7 +138,7 @@ def _forget_rows_written(session: Session) -> None:
 def flush(session: Session) -> None:
     """``session.flush()``, writing saved objects' changed columns with one Core UPDATE each (several alike in
     one executemany) when that is all there is to write."""
-    owner = session() if isinstance(session, scoped_session) else session  # the app hands Flask-SQLAlchemy's
+    owner = session_behind(session)
     if owner._flushing or not _simple(owner):
         owner.flush()
         return
@@ -280,7 +286,7 @@ def _write_changed(session: OrmSession, states: list[InstanceState]) -> list[Ins
 
 def commit_keeping_what_is_loaded(session: Session) -> None:
     """``session.commit()`` without expiring what the session holds (as ``expire_on_commit=False`` would)."""
-    owner = session() if isinstance(session, scoped_session) else session
+    owner = session_behind(session)
     expiring = owner.expire_on_commit
     owner.expire_on_commit = False
     try:

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, aliased, scoped_session
+from sqlalchemy.orm import Session, aliased
 
 from casework.engine import hooks
 from casework.engine.calendar import working_days_between
 from casework.engine.projection import entered_at
 from casework.engine.races import locked_in_transaction
-from casework.engine.rows import flush
+from casework.engine.rows import flush, session_behind
 from casework.localtime import local_date
 from casework.models import Base, Case, StateVisit, Unit
 from casework.models.monitoring import visit_days
@@ -518,8 +518,7 @@ def _touched_cases(session: Session) -> tuple[set[int], dict[int, dict[str, Any]
 def cell_paths(session: Session) -> dict[int, str]:
     """The cells' paths the flushes of this transaction read with the keys (a path read in an earlier
     transaction may have changed since)."""
-    if isinstance(session, scoped_session):  # the app's step hook is handed Flask-SQLAlchemy's
-        session = session()
+    session = session_behind(session)
     transaction = session.get_transaction()
     kept = session.info.get(_CELL_PATHS)
     if kept is None or kept[0] is not transaction:
