@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
+from casework.auth import create_token
 from casework.extensions import db
 from tests.api.helpers import act
 from tests.walk import Walker, referral
@@ -92,3 +93,19 @@ def test_a_case_costs_the_same_statements_with_two_people_in_its_history_as_with
     assert len(actors(later)) >= len(actors(first)) + 2, (actors(first), actors(later))
     assert None not in actors(later)
     assert before == after
+
+
+def test_a_token_is_read_with_its_owner_and_their_roles_in_one_statement(app, web_org):
+    token = create_token(db.session, web_org.users["cell_secretary"], "test")
+    db.session.commit()
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    client.get("/api/v1/tasks", headers=headers)  # the token's first use records itself
+    db.session.remove()  # as a new request in production: nobody is in the session yet
+    with _statements() as seen:
+        response = client.get("/api/v1/tasks", headers=headers)
+    assert response.status_code == 200 and [t["role"] for t in response.get_json()["tasks"]] == []
+    token_reads = _reads_of(seen, "api_tokens")
+    assert len(token_reads) == 1 and "JOIN users" in token_reads[0] and "JOIN role_assignments" in token_reads[0]
+    assert _reads_of(seen, "users") == [], seen
+    # the roles they hold themselves come with the token; those stood in for today are the delegations' read
+    assert [s for s in _reads_of(seen, "role_assignments") if "delegations" not in s] == [], seen
