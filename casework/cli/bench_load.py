@@ -50,21 +50,18 @@ def bench_app() -> Flask:
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute", _count_statement)
     app.after_request(_report_statements)
-    app.add_url_rule(FRAME_PATH, "bench_frame", _frame)
+    app.add_url_rule(FRAME_PATH, "bench_frame", _frame(app))
     return app
 
 
-def _frame() -> str:
+def _frame(app: Flask):
     """An empty page, signed in: what every page costs before its own queries and content. Its template is
-    compiled once, as a page's own is (``render_template_string`` would compile it on every request)."""
-    from flask import current_app, render_template
+    compiled here, once, as a page's own is (``render_template_string`` would compile it on every request)."""
+    from flask import render_template
     from flask_login import login_required
 
-    template = current_app.extensions.get("bench_frame")
-    if template is None:
-        template = current_app.extensions["bench_frame"] = current_app.jinja_env.from_string(
-            '{% extends "base.html" %}{% block content %}{% endblock %}')
-    return login_required(lambda: render_template(template))()
+    template = app.jinja_env.from_string('{% extends "base.html" %}{% block content %}{% endblock %}')
+    return login_required(lambda: render_template(template))
 
 
 def _count_statement(*_args) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from casework.extensions import db
 from tests.web.conftest import sign_in, text
 
 
@@ -229,10 +232,6 @@ def test_secure_cookies_are_a_setting_from_the_environment(monkeypatch):
 
 
 def test_a_signed_in_request_reads_the_person_with_their_roles_in_one_statement(page):
-    import sqlalchemy as sa
-
-    from casework.extensions import db
-
     client = page("cell_secretary")
     db.session.remove()  # as a new request in production: nobody is in the session yet
     seen: list[str] = []
